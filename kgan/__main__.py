@@ -1,0 +1,3 @@
+from kgan.cli import main
+
+main()

@@ -1,0 +1,25 @@
+"""The only per-backend code in kgan: "minimise this loss" and "compile this step".
+
+Everything else is written once in ``keras.ops``. Each backend module provides:
+
+- ``minimize(optimizer, variables, loss_fn) -> (loss, aux)``: evaluate ``loss_fn()`` (which
+  returns ``(loss, aux_dict)``), take gradients of the loss with respect to ``variables`` and
+  apply them with ``optimizer``. Other state the loss touches (batch-norm statistics, seeds)
+  is updated too.
+- ``CompiledStep(fn, state_variables)``: a callable running ``fn(*tensors)`` as one compiled
+  step (jax.jit / tf.function / eager torch). ``sync_to_variables()`` writes state kept outside
+  the Keras variables back into them (JAX keeps it in jitted arrays between steps), and
+  ``sync_from_variables()`` reads the variables again after someone assigned them.
+- ``set_deterministic()``: turn on the backend's deterministic-ops switch.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import keras
+
+
+def current():
+    """The module for the backend Keras is running on."""
+    return importlib.import_module(f"kgan.backend.{keras.backend.backend()}")

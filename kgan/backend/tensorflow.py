@@ -1,0 +1,30 @@
+"""TensorFlow: GradientTape for gradients, tf.function (optionally XLA) for the step."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def minimize(optimizer, variables, loss_fn):
+    with tf.GradientTape() as tape:
+        loss, aux = loss_fn()
+    optimizer.apply(tape.gradient(loss, variables), variables)
+    return loss, aux
+
+
+class CompiledStep:
+    def __init__(self, fn, state_variables, xla=False):
+        self._fn = tf.function(fn, jit_compile=xla, reduce_retracing=True)
+
+    def __call__(self, *args):
+        return self._fn(*args)
+
+    def sync_to_variables(self):
+        pass  # TensorFlow updates the variables in place.
+
+    def sync_from_variables(self):
+        pass
+
+
+def set_deterministic():
+    tf.config.experimental.enable_op_determinism()

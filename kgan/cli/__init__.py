@@ -1,0 +1,53 @@
+"""The ``kgan`` command: a thin click layer over the library.
+
+Every user-facing failure (a ``KganError`` or a bad option) ends as one ``Error: ...`` line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kgan.errors import KganError
+
+# TensorFlow's C++ start-up chatter is noise for a CLI user; keep real errors.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_INTERRUPTED = 130
+
+
+class KganGroup(click.Group):
+    def main(self, args=None, prog_name=None, **extra):
+        from kgan.fit import TrainingInterrupted
+
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            self._fail(e.format_message(), e.exit_code)
+        except click.Abort:
+            self._fail("aborted", 1)
+        except TrainingInterrupted as e:
+            self._fail(str(e), EXIT_INTERRUPTED)
+        except KganError as e:
+            self._fail(str(e), 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    @staticmethod
+    def _fail(message: str, code: int):
+        click.echo(f"Error: {' '.join(message.split())}", err=True)
+        sys.exit(code)
+
+
+@click.group(cls=KganGroup)
+@click.version_option(package_name="kgan")
+def main():
+    """Train GANs with Keras 3 on JAX, TensorFlow or PyTorch (set KERAS_BACKEND)."""
+
+
+from kgan.cli import list_command, sample_command, train_command  # noqa: E402  (commands register on main)
+
+__all__ = ["main", "list_command", "sample_command", "train_command"]

@@ -1,0 +1,81 @@
+"""kgan train: train a variant into a run directory, or resume one."""
+
+import json
+
+import click
+
+from kgan.cli import main
+from kgan.config import Z_DISTRIBUTIONS
+from kgan.errors import KganError
+
+# Options that map one-to-one onto TrainConfig fields; None means "not given: use the default".
+CONFIG_OPTIONS = [
+    click.option("--data", help="mnist, fashion_mnist, cifar10, idx:DIR, npz:FILE, folder:DIR, ring8, grid25."),
+    click.option("--image-size", type=int, help="Resize images to this side (folder: default 64)."),
+    click.option("--batch-size", type=int, help="Batch size (default 64)."),
+    click.option("--seed", type=int, help="Seed for weights, noise and shuffling (default 0)."),
+    click.option("--latent-dim", type=int, help="Size of z (default 100)."),
+    click.option("--z-dist", type=click.Choice(Z_DISTRIBUTIONS), help="Distribution of z (default normal)."),
+    click.option("--width", type=int, help="Network width: base channels (dcgan) or first hidden size (gan)."),
+    click.option("--loss", help="Adversarial loss: nonsaturating (default) or minimax."),
+    click.option("--n-critic", type=int, help="Discriminator updates per generator update (default 1)."),
+    click.option("--lr-g", type=float, help="Generator learning rate (default 2e-4)."),
+    click.option("--lr-d", type=float, help="Discriminator learning rate (default 2e-4)."),
+    click.option("--beta1", "beta_1", type=float, help="Adam beta_1 (default 0.5)."),
+    click.option("--beta2", "beta_2", type=float, help="Adam beta_2 (default 0.999)."),
+    click.option("--log-every", type=int, help="Steps between metric log lines (default 50)."),
+    click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (default: each epoch)."),
+    click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),
+    click.option("--deterministic", is_flag=True, default=None, help="Turn on the backend's deterministic ops."),
+    click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
+]
+
+
+def config_options(command):
+    for option in reversed(CONFIG_OPTIONS):
+        command = option(command)
+    return command
+
+
+@main.command("train")
+@click.argument("variant", required=False)
+@click.option("--epochs", type=int, help="Passes over the data (default 1).")
+@click.option("--steps", type=int, help="Generator updates, instead of --epochs.")
+@click.option("--out", type=click.Path(), help="Run directory (default runs/VARIANT-DATA-TIME).")
+@click.option("--resume", type=click.Path(), help="Continue the run in this directory from its checkpoint.")
+@click.option("--dry-run", is_flag=True, help="Resolve settings, load data, build nets; write nothing.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@config_options
+def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
+    """Train VARIANT (see `kgan list`), e.g. `KERAS_BACKEND=jax kgan train dcgan --data fashion_mnist`."""
+    from kgan import fit
+
+    if resume:
+        given = sorted(k for k, v in options.items() if v is not None)
+        if given or out or variant:
+            raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps may change "
+                            f"(got {', '.join(given + (['--out'] if out else []) + ([variant] if variant else []))})")
+        run = fit.resume(resume, epochs, steps, progress=not no_progress)
+    else:
+        if not variant:
+            raise KganError("missing VARIANT; see `kgan list`")
+        config = fit.resolve_config(variant, epochs=epochs, steps=steps, **options)
+        if dry_run:
+            _dry_run(config, out)
+            return
+        run = fit.train(config, out or fit.default_run_path(config), progress=not no_progress)
+    last = run.read_metrics()[-1:]
+    click.echo(f"run: {run.path}")
+    if last:
+        click.echo("last: " + ", ".join(f"{k}={v:.4g}" for k, v in last[0].items()))
+
+
+def _dry_run(config, out):
+    from kgan import fit
+
+    dataset, trainer = fit.Training.prepare(config)
+    click.echo(json.dumps(config.to_dict(), indent=2, sort_keys=True))
+    click.echo(f"data: {len(dataset.x)} samples of shape {dataset.sample_shape}")
+    for model in (trainer.generator, trainer.discriminator):
+        click.echo(f"{model.name}: {model.count_params():,} parameters")
+    click.echo(f"would write: {out or fit.default_run_path(config)}")

@@ -1,0 +1,5 @@
+"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+
+
+class KganError(Exception):
+    """A problem with the user's input (data, options, files), not a bug in kgan."""

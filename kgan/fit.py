@@ -1,0 +1,267 @@
+"""The training run: data in, run directory out.
+
+``train(config, run_dir)`` is what ``kgan train`` calls. It owns everything around the
+adversarial step (which lives in ``GANTrainer``): host RNG streams, shuffling, epochs,
+logging, sample grids, checkpoints, resuming and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import platform
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import kgan
+from kgan import backend, data
+from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
+from kgan.config import TrainConfig
+from kgan.errors import KganError
+from kgan.losses import get_loss
+from kgan.rundir import RunDir
+from kgan.sampling import generate
+from kgan.trainer import GANTrainer
+from kgan.variants import get_variant
+from kgan.viz import save_samples
+
+POINTS_PER_PLOT = 1000
+
+
+class TrainingInterrupted(KganError):
+    """Ctrl-C: the run stopped after a whole step and saved a checkpoint."""
+
+
+def resolve_config(variant: str, **options) -> TrainConfig:
+    """The variant's defaults, overridden by the options the user gave (None means not given)."""
+    settings = {**get_variant(variant).defaults, **{k: v for k, v in options.items() if v is not None}}
+    return TrainConfig(variant=variant, **settings)
+
+
+def sample_z(rng: np.random.Generator, shape, z_dist: str) -> np.ndarray:
+    if z_dist == "uniform":
+        return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+    return rng.standard_normal(shape, dtype=np.float32)
+
+
+def build_trainer(config: TrainConfig, sample_shape: tuple) -> GANTrainer:
+    """Networks from the variant, losses and optimizers from the config; seeded by config.seed."""
+    variant = get_variant(config.variant)
+    keras.utils.set_random_seed(config.seed)
+    return GANTrainer(
+        variant.build_generator(config, tuple(sample_shape)),
+        variant.build_discriminator(config, tuple(sample_shape)),
+        get_loss(config.loss),
+        keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, beta_2=config.beta_2),
+        keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1, beta_2=config.beta_2),
+        n_critic=config.n_critic,
+        xla=config.xla,
+    )
+
+
+def environment() -> dict:
+    """Library versions, recorded with every run."""
+    backend_module = __import__(keras.backend.backend())
+    return {
+        "kgan": kgan.__version__, "keras": keras.__version__, "backend": keras.backend.backend(),
+        "backend_version": getattr(backend_module, "__version__", "unknown"), "numpy": np.__version__,
+        "python": platform.python_version(), "platform": platform.platform(),
+    }
+
+
+def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
+    data_name = config.data.split(":")[0]
+    return Path(root) / f"{config.variant}-{data_name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+@dataclass
+class Position:
+    """Where the loop is; saved in checkpoints so a resumed run continues exactly."""
+
+    step: int = 0  # generator updates done
+    epoch: int = 0  # epochs completed
+    batch: int = 0  # batches consumed in the current epoch
+
+
+class _DeferredInterrupt:
+    """Turns the first Ctrl-C into a flag checked between steps, so checkpoints stay consistent."""
+
+    def __enter__(self):
+        self.requested = False
+        self._previous = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C as it is
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Training:
+    """One run in progress. ``Training.start`` and ``Training.resume`` build it; ``run()`` trains."""
+
+    def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, trainer: GANTrainer):
+        self.config, self.run, self.dataset, self.trainer = config, run, dataset, trainer
+        self.position = Position()
+        self.noise_rng = np.random.default_rng([config.seed, 0])
+        self.shuffle_rng = np.random.default_rng([config.seed, 1])
+        self.fixed_z = sample_z(np.random.default_rng([config.seed, 2]), self._plot_count(), config.z_dist)
+        self.permutation = None
+        self.per_step = config.batch_size * config.n_critic
+        self.steps_per_epoch = len(dataset.x) // self.per_step
+        if self.steps_per_epoch == 0:
+            raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
+                            f"the data set ({len(dataset.x)} samples)")
+        self.total_steps = config.steps or config.epochs * self.steps_per_epoch
+
+    def _plot_count(self):
+        shape = (self.config.grid_size if len(self.dataset.sample_shape) == 3 else POINTS_PER_PLOT,)
+        return (*shape, self.config.latent_dim)
+
+    @classmethod
+    def prepare(cls, config: TrainConfig):
+        """Everything that can fail on bad input, before anything is written."""
+        if config.deterministic:
+            backend.current().set_deterministic()
+        dataset = data.load(config.data, config.image_size)
+        return dataset, build_trainer(config, dataset.sample_shape)
+
+    @classmethod
+    def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
+        dataset, trainer = cls.prepare(config)
+        run = RunDir.create(run_path)
+        training = cls(config, run, dataset, trainer)
+        run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
+        run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
+        return training
+
+    @classmethod
+    def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None) -> "Training":
+        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total."""
+        run = RunDir.open(run_path)
+        checkpoint = read_checkpoint(run.checkpoint_path)
+        config = TrainConfig.from_dict(checkpoint.meta["config"])
+        if epochs is not None or steps is not None:
+            config = config.replace(epochs=epochs, steps=steps)
+        dataset, trainer = cls.prepare(config)
+        training = cls(config, run, dataset, trainer)
+        training._load(checkpoint)
+        run.truncate_metrics(after_step=training.position.step)
+        record = run.read_config()
+        run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
+        return training
+
+    def data_info(self) -> dict:
+        return {"spec": self.config.data, "size": len(self.dataset.x), "sample_shape": list(self.dataset.sample_shape),
+                "num_classes": self.dataset.num_classes}
+
+    # --- checkpoints -------------------------------------------------------------------------
+
+    def save(self):
+        self.trainer.sync_to_variables()
+        meta = {
+            "config": self.config.to_dict(), "data": self.data_info(), "position": asdict(self.position),
+            "noise_rng": self.noise_rng.bit_generator.state, "shuffle_rng": self.shuffle_rng.bit_generator.state,
+            "backend": keras.backend.backend(), "kgan": kgan.__version__,
+        }
+        extra = {} if self.permutation is None else {"permutation": self.permutation}
+        save_checkpoint(self.run.checkpoint_path, self.trainer.state_groups(), meta, extra)
+
+    def _load(self, checkpoint):
+        if list(checkpoint.meta["data"]["sample_shape"]) != list(self.dataset.sample_shape):
+            raise KganError(f"checkpoint was trained on samples of shape {checkpoint.meta['data']['sample_shape']}, "
+                            f"the data now has {list(self.dataset.sample_shape)}")
+        restore(self.trainer.state_groups(), checkpoint)
+        self.trainer.sync_from_variables()
+        self.position = Position(**checkpoint.meta["position"])
+        self.noise_rng.bit_generator.state = checkpoint.meta["noise_rng"]
+        self.shuffle_rng.bit_generator.state = checkpoint.meta["shuffle_rng"]
+        self.permutation = checkpoint.arrays.get("permutation")
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def _next_inputs(self):
+        if self.permutation is None:
+            self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
+        start = self.position.batch * self.per_step
+        indices = self.permutation[start:start + self.per_step].reshape(self.config.n_critic, self.config.batch_size)
+        z_d = sample_z(self.noise_rng, (self.config.n_critic, self.config.batch_size, self.config.latent_dim),
+                       self.config.z_dist)
+        z_g = sample_z(self.noise_rng, (self.config.batch_size, self.config.latent_dim), self.config.z_dist)
+        return indices, z_d, z_g
+
+    def save_sample_grid(self, name: str):
+        self.trainer.sync_to_variables()
+        samples = generate(self.trainer.generator, self.fixed_z)
+        reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
+        save_samples(samples, self.run.samples_dir / f"{name}.png", reference)
+
+    def _log(self, window: list[dict], window_start: float):
+        # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
+        # clock is read after them.
+        record = {name: float(np.mean([float(stats[name]) for stats in window])) for name in window[0]}
+        seconds = time.perf_counter() - window_start
+        record.update(step=self.position.step, epoch=self.position.epoch,
+                      images_per_sec=len(window) * self.config.batch_size / seconds)
+        self.run.append_metrics(record)
+        return record
+
+    def run_loop(self, progress: bool = True) -> RunDir:
+        """Train to ``total_steps``. Ctrl-C stops after the current step with a checkpoint saved."""
+        from tqdm import tqdm
+
+        data_tensor = self.trainer.to_device(self.dataset.x)
+        bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
+                   dynamic_ncols=True, file=sys.stderr)
+        window, window_start = [], time.perf_counter()
+        with bar, _DeferredInterrupt() as interrupt:
+            while self.position.step < self.total_steps and not interrupt.requested:
+                window.append(self.trainer.train_step(data_tensor, *self._next_inputs()))
+                self.position.step += 1
+                self.position.batch += 1
+                bar.update(1)
+                end_of_epoch = self.position.batch == self.steps_per_epoch
+                if self.position.step % self.config.log_every == 0 or self.position.step == self.total_steps:
+                    record = self._log(window, window_start)
+                    bar.set_postfix(d_loss=f"{record['d_loss']:.3f}", g_loss=f"{record['g_loss']:.3f}",
+                                    img_s=f"{record['images_per_sec']:.0f}")
+                    window, window_start = [], time.perf_counter()
+                if end_of_epoch:
+                    self.position.epoch += 1
+                    self.position.batch = 0
+                    self.permutation = None
+                    self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
+                if end_of_epoch or (self.config.checkpoint_every and self.position.step % self.config.checkpoint_every == 0):
+                    self.save()
+            if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
+                self.save_sample_grid(f"step_{self.position.step:07d}")
+                self.save()
+        state = "finished" if self.position.step >= self.total_steps else "interrupted"
+        self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
+        if state == "interrupted":
+            raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
+                                      f"continue with: kgan train --resume {self.run.path}")
+        return self.run
+
+
+def train(config: TrainConfig, run_path: str | Path | None = None, progress: bool = True) -> RunDir:
+    """Train ``config`` into a new run directory (default ``runs/<variant>-<data>-<time>``)."""
+    return Training.start(config, run_path or default_run_path(config)).run_loop(progress)
+
+
+def resume(run_path: str | Path, epochs: int | None = None, steps: int | None = None, progress: bool = True) -> RunDir:
+    """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total."""
+    return Training.resume(run_path, epochs, steps).run_loop(progress)
