@@ -9,15 +9,18 @@ from kgan.errors import KganError
 from kgan.variants.registry import Variant, register
 
 KERNEL = 5
-# DCGAN initialises every weight from N(0, 0.02) and batch-norm scales from N(1, 0.02).
-WEIGHTS = keras.initializers.RandomNormal(stddev=0.02)
-GAMMA = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+
+
+def _weights():
+    # DCGAN draws every weight from N(0, 0.02). A fresh initializer per layer: one shared
+    # instance would fix its seed at import and give same-shaped layers identical weights.
+    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def _batch_norm(name):
     # momentum 0.9 / epsilon 1e-5 are PyTorch's defaults: keras' 0.99 lags far behind the
     # weights in short GAN runs, so samples in inference mode would look untrained.
-    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=GAMMA, name=name)
+    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02), name=name)
 
 
 def upsampling_plan(sample_shape) -> tuple[int, int]:
@@ -43,18 +46,18 @@ def build_generator(config, sample_shape) -> keras.Model:
     """
     start, n = upsampling_plan(sample_shape)
     z = keras.Input((config.latent_dim,), name="z")
-    h = layers.Dense(start * start * config.width * 2**n, use_bias=False, kernel_initializer=WEIGHTS, name="g_project")(z)
+    h = layers.Dense(start * start * config.width * 2**n, use_bias=False, kernel_initializer=_weights(), name="g_project")(z)
     h = layers.Reshape((start, start, config.width * 2**n), name="g_reshape")(h)
     h = layers.ReLU(name="g_relu0")(_batch_norm("g_bn0")(h))
     for i in range(n):
         h = layers.Conv2DTranspose(
             config.width * 2 ** (n - 1 - i), KERNEL, strides=2, padding="same", use_bias=False,
-            kernel_initializer=WEIGHTS, data_format="channels_last", name=f"g_deconv{i + 1}",
+            kernel_initializer=_weights(), data_format="channels_last", name=f"g_deconv{i + 1}",
         )(h)
         h = layers.ReLU(name=f"g_relu{i + 1}")(_batch_norm(f"g_bn{i + 1}")(h))
     out = layers.Conv2DTranspose(
         sample_shape[-1], KERNEL, padding="same", activation="tanh",
-        kernel_initializer=WEIGHTS, data_format="channels_last", name="g_out",
+        kernel_initializer=_weights(), data_format="channels_last", name="g_out",
     )(h)
     return keras.Model(z, out, name="generator")
 
@@ -63,15 +66,15 @@ def build_discriminator(config, sample_shape) -> keras.Model:
     """H x W x C -> strided convs doubling width (LeakyReLU 0.2; batch norm after the first) -> 1 logit."""
     _, n = upsampling_plan(sample_shape)
     x = keras.Input(sample_shape, name="image")
-    h = layers.Conv2D(config.width, KERNEL, strides=2, padding="same", kernel_initializer=WEIGHTS,
+    h = layers.Conv2D(config.width, KERNEL, strides=2, padding="same", kernel_initializer=_weights(),
                       data_format="channels_last", name="d_conv1")(x)
     h = layers.LeakyReLU(0.2, name="d_lrelu1")(h)
     for i in range(1, n):
         h = layers.Conv2D(config.width * 2**i, KERNEL, strides=2, padding="same", use_bias=False,
-                          kernel_initializer=WEIGHTS, data_format="channels_last", name=f"d_conv{i + 1}")(h)
+                          kernel_initializer=_weights(), data_format="channels_last", name=f"d_conv{i + 1}")(h)
         h = layers.LeakyReLU(0.2, name=f"d_lrelu{i + 1}")(_batch_norm(f"d_bn{i + 1}")(h))
     h = layers.Flatten(name="d_flatten")(h)
-    logits = layers.Dense(1, kernel_initializer=WEIGHTS, name="d_logits")(h)
+    logits = layers.Dense(1, kernel_initializer=_weights(), name="d_logits")(h)
     return keras.Model(x, logits, name="discriminator")
 
 

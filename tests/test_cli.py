@@ -1,0 +1,323 @@
+"""The `kgan` command end to end, through click's CliRunner, on real MNIST digits and ring8 points.
+
+Every network is tiny (width 4, z of 8, batches of 16) and trains for a handful of steps, so that
+JAX's per-trainer compile dominates; the trained runs are module-scoped and shared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import traceback
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from kgan.checkpoint import read_checkpoint
+from kgan.cli import main
+
+_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+_TINY = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
+_METRIC_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "step"}
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _train(out, data, *extra, variant="dcgan"):
+    """``kgan train`` of a tiny net; options in ``extra`` come last, so they override ``_TINY``."""
+    return _invoke("train", variant, "--data", data, "--out", out, *_TINY, *extra)
+
+
+def _assert_ok(result):
+    detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
+    assert result.exit_code == 0, f"{result.output}\n{result.stderr}\n{detail}"
+
+
+def _assert_one_line_error(result, expected: str):
+    """One ``Error: ...`` line naming ``expected`` on stderr, a non-zero exit, no traceback."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # not an escaped exception
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.output + result.stderr
+
+
+def _json(path: Path):
+    return json.loads(path.read_text())
+
+
+def _metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
+def _png(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        image.load()
+        assert image.format == "PNG"
+        return image
+
+
+@pytest.fixture(scope="module")
+def _mnist_npz(tmp_path_factory) -> Path:
+    """The first 256 real MNIST test digits, uint8 (N, 28, 28, 1), with labels."""
+    if not _MNIST.is_dir():
+        pytest.skip(f"real MNIST test split not found at {_MNIST}")
+    from kgan.data import load, scale_to_uint8
+
+    dataset = load(f"idx:{_MNIST}")
+    path = tmp_path_factory.mktemp("data") / "mnist256.npz"
+    np.savez(path, x=scale_to_uint8(dataset.x[:256]), y=dataset.labels[:256])
+    return path
+
+
+@pytest.fixture(scope="module")
+def _image_run(tmp_path_factory, _mnist_npz) -> Path:
+    out = tmp_path_factory.mktemp("image") / "run"
+    result = _train(out, f"npz:{_mnist_npz}", "--steps", 6, "--log-every", 2)
+    _assert_ok(result)
+    assert f"run: {out}" in result.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def _points_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("points") / "run"
+    _assert_ok(_train(out, "ring8", "--steps", 6, "--log-every", 2, variant="gan"))
+    return out
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_list_shows_variants_with_descriptions():
+    from kgan.variants import get_variant
+
+    result = _invoke("list")
+    _assert_ok(result)
+    for name in ("gan", "dcgan"):
+        line = next((line for line in result.stdout.splitlines() if line.split()[:1] == [name]), None)
+        assert line is not None, result.stdout
+        assert get_variant(name).description in line
+
+
+# ---------------------------------------------------------------- train
+
+
+def test_train_writes_config(_image_run):
+    record = _json(_image_run / "config.json")
+    assert record["config"]["variant"] == "dcgan"
+    assert record["config"]["steps"] == 6 and record["config"]["width"] == 4
+    assert record["environment"]["backend"] == keras.backend.backend()
+    assert record["data"]["sample_shape"] == [28, 28, 1] and record["data"]["size"] == 256
+
+
+def test_train_writes_status_and_metrics(_image_run):
+    assert _json(_image_run / "status.json")["state"] == "finished"
+    assert _json(_image_run / "status.json")["step"] == 6
+    metrics = _metrics(_image_run)
+    assert [m["step"] for m in metrics] == [2, 4, 6]
+    for record in metrics:
+        assert _METRIC_KEYS <= set(record)
+        for key in _METRIC_KEYS - {"step"}:
+            assert isinstance(record[key], float) and math.isfinite(record[key]), (key, record)
+
+
+def test_train_writes_samples_and_checkpoint(_image_run):
+    pngs = sorted((_image_run / "samples").glob("*.png"))
+    assert pngs
+    for png in pngs:
+        _png(png)
+    checkpoint = read_checkpoint(_image_run / "checkpoint.npz")
+    assert checkpoint.meta["position"]["step"] == 6
+    assert checkpoint.meta["config"]["variant"] == "dcgan"
+    assert checkpoint.group("generator")
+
+
+def test_train_epochs_writes_epoch_grid(tmp_path, _mnist_npz):
+    out = tmp_path / "run"
+    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--epochs", 1, "--batch-size", 64, "--log-every", 2))
+    _png(out / "samples" / "epoch_0001.png")
+    status = _json(out / "status.json")
+    assert (status["state"], status["step"], status["epoch"]) == ("finished", 256 // 64, 1)
+
+
+def test_dry_run_prints_settings_and_writes_nothing(tmp_path, monkeypatch, _mnist_npz):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    result = _train(out, f"npz:{_mnist_npz}", "--dry-run")
+    _assert_ok(result)
+    config, _ = json.JSONDecoder().raw_decode(result.stdout)
+    assert config["variant"] == "dcgan" and config["width"] == 4 and config["latent_dim"] == 8
+    for model in ("generator", "discriminator"):
+        match = re.search(rf"^{model}: ([\d,]+) parameters$", result.stdout, re.M)
+        assert match and int(match[1].replace(",", "")) > 0, result.stdout
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- sample
+
+
+def test_sample_png(tmp_path, _image_run):
+    _assert_ok(_invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.png"))
+    _png(tmp_path / "x.png")
+
+
+def test_sample_npy(tmp_path, _image_run):
+    _assert_ok(_invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.npy"))
+    samples = np.load(tmp_path / "x.npy")
+    assert samples.shape == (9, 28, 28, 1)
+    assert np.isfinite(samples).all() and samples.min() >= -1.0 and samples.max() <= 1.0
+
+
+def test_sample_seed_decides_samples(tmp_path, _image_run):
+    def sample(name, seed, source=_image_run):
+        _assert_ok(_invoke("sample", source, "-n", 4, "--seed", seed, "-o", tmp_path / name))
+        return np.load(tmp_path / name)
+
+    first = sample("a.npy", 1)
+    np.testing.assert_array_equal(first, sample("b.npy", 1))
+    assert not np.array_equal(first, sample("c.npy", 2))
+    np.testing.assert_array_equal(first, sample("d.npy", 1, source=_image_run / "checkpoint.npz"))
+
+
+# ---------------------------------------------------------------- points
+
+
+def test_gan_on_points(tmp_path, _points_run):
+    assert _json(_points_run / "status.json")["state"] == "finished"
+    assert _json(_points_run / "config.json")["data"]["sample_shape"] == [2]
+    for png in (_points_run / "samples").glob("*.png"):
+        _png(png)
+    _assert_ok(_invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.npy"))
+    points = np.load(tmp_path / "pts.npy")
+    assert points.shape == (50, 2) and np.isfinite(points).all()
+    _assert_ok(_invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.png"))
+    assert _png(tmp_path / "pts.png").size[0] > 1
+
+
+# ---------------------------------------------------------------- resume
+
+
+def test_resume_continues_run(tmp_path, _image_run):
+    run = tmp_path / "run"
+    shutil.copytree(_image_run, run)
+    _assert_ok(_invoke("train", "--resume", run, "--steps", 10, "--no-progress"))
+    status = _json(run / "status.json")
+    assert (status["state"], status["step"]) == ("finished", 10)
+    assert [m["step"] for m in _metrics(run)] == [2, 4, 6, 8, 10]
+    assert read_checkpoint(run / "checkpoint.npz").meta["position"]["step"] == 10
+    assert "resumed_environment" in _json(run / "config.json")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.fixture(scope="module")
+def _bad_files(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bad")
+    rng = np.random.default_rng(0)
+    files = {"corrupt": root / "corrupt.npz", "wide": root / "wide.npz"}
+    files["corrupt"].write_bytes(rng.bytes(4096))
+    np.savez(files["wide"], x=rng.integers(0, 256, (64, 30, 20), dtype=np.uint8))
+    return files
+
+
+_BAD_TRAIN = {  # id: (variant and options, text the error names, exit code)
+    "unknown-variant": (["nope", "--data", "{mnist}"], "unknown variant", 1),
+    "missing-idx-dir": (["dcgan", "--data", "idx:/nonexistent"], "/nonexistent", 1),
+    "corrupt-npz": (["dcgan", "--data", "npz:{corrupt}"], "corrupt.npz", 1),
+    "non-square-images": (["dcgan", "--data", "npz:{wide}"], "square", 1),
+    "dcgan-on-points": (["dcgan", "--data", "ring8"], "dcgan needs images", 1),
+    "zero-batch-size": (["dcgan", "--data", "{mnist}", "--batch-size", "0"], "batch_size", 1),
+    "unknown-z-dist": (["dcgan", "--data", "{mnist}", "--z-dist", "foo"], "--z-dist", 2),
+    "unknown-loss": (["dcgan", "--data", "{mnist}", "--loss", "foo"], "unknown loss", 1),
+    "epochs-and-steps": (["dcgan", "--data", "{mnist}", "--epochs", "1", "--steps", "5"], "not both", 1),
+    "batch-larger-than-data": (["dcgan", "--data", "{mnist}", "--batch-size", "512"], "larger than the data", 1),
+}
+_CREATES_RUN_DIR = pytest.mark.xfail(
+    strict=True, reason="kgan bug: Training.start creates the run directory before checking the batch size")
+
+
+@pytest.mark.parametrize(
+    "args, expected, code",
+    [pytest.param(*case, id=name, marks=_CREATES_RUN_DIR if name == "batch-larger-than-data" else ())
+     for name, case in _BAD_TRAIN.items()],
+)
+def test_train_bad_input(tmp_path, _mnist_npz, _bad_files, args, expected, code):
+    paths = {"mnist": f"npz:{_mnist_npz}", **_bad_files}
+    variant, *options = [arg.format(**paths) for arg in args]
+    out = tmp_path / "run"
+    result = _invoke("train", variant, "--out", out, *_TINY, "--steps", 2, *options)
+    _assert_one_line_error(result, expected)
+    assert result.exit_code == code
+    assert not out.exists()
+
+
+def test_train_refuses_non_empty_out(tmp_path, _mnist_npz):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    _assert_one_line_error(_train(out, f"npz:{_mnist_npz}", "--steps", 2), "not empty")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
+
+
+def test_sample_corrupt_checkpoint(tmp_path, _image_run):
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(np.random.default_rng(0).bytes(4096))
+    truncated = tmp_path / "truncated.npz"
+    whole = (_image_run / "checkpoint.npz").read_bytes()
+    truncated.write_bytes(whole[: len(whole) // 2])
+    for checkpoint in (garbage, truncated):
+        result = _invoke("sample", checkpoint, "-o", tmp_path / "x.npy")
+        _assert_one_line_error(result, "unreadable checkpoint")
+    assert not (tmp_path / "x.npy").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="kgan bug: read_checkpoint does not check meta's keys (KeyError escapes)")
+def test_sample_checkpoint_without_config(tmp_path):
+    checkpoint = tmp_path / "meta_only.npz"
+    np.savez(checkpoint, meta=np.array(json.dumps({"format": 1})))
+    _assert_one_line_error(_invoke("sample", checkpoint, "-o", tmp_path / "x.npy"), str(checkpoint))
+
+
+def test_sample_not_a_run(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a run")
+    _assert_one_line_error(_invoke("sample", tmp_path, "-o", tmp_path / "x.npy"), "not a kgan run directory")
+    assert not (tmp_path / "x.npy").exists()
+
+
+@pytest.mark.parametrize("name, count, expected", [("x.jpg", 4, ".png or .npy"), ("x.npy", 0, ">= 1")])
+def test_sample_bad_options(tmp_path, _image_run, name, count, expected):
+    _assert_one_line_error(_invoke("sample", _image_run, "-n", count, "-o", tmp_path / name), expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_non_run(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a run")
+    _assert_one_line_error(_invoke("train", "--resume", tmp_path, "--steps", 4), "not a kgan run directory")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_resume_refuses_changed_settings(_image_run):
+    before = {p.name: p.read_bytes() for p in _image_run.iterdir() if p.is_file()}
+    _assert_one_line_error(_invoke("train", "--resume", _image_run, "--width", 8), "width")
+    assert {p.name: p.read_bytes() for p in _image_run.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.xfail(strict=True, reason="kgan bug: `train --resume RUN --dry-run` ignores --dry-run and trains")
+def test_resume_dry_run_writes_nothing(tmp_path, _image_run):
+    run = tmp_path / "run"
+    shutil.copytree(_image_run, run)
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    _assert_ok(_invoke("train", "--resume", run, "--steps", 8, "--dry-run", "--no-progress"))
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before

@@ -1,0 +1,91 @@
+"""The adversarial step: what it changes, on every backend."""
+
+import numpy as np
+import pytest
+from helpers import tiny_config, values
+
+from kgan.fit import build_trainer
+
+BATCH, LATENT = 16, 8
+
+
+def step_inputs(seed, n_critic=1, size=64, batch=BATCH):
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, size, (n_critic, batch)), rng.standard_normal((n_critic, batch, LATENT), np.float32),
+            rng.standard_normal((batch, LATENT), np.float32))
+
+
+def fake_images(size=64):
+    return np.random.default_rng(1).uniform(-1, 1, (size, 28, 28, 1)).astype(np.float32)
+
+
+def run_steps(trainer, data, steps, n_critic=1):
+    stats = [trainer.train_step(data, *step_inputs(i, n_critic)) for i in range(steps)]
+    trainer.sync_to_variables()
+    return [{k: float(v) for k, v in s.items()} for s in stats]
+
+
+@pytest.fixture(scope="module")
+def stepped():
+    """A tiny DCGAN before and after one adversarial step."""
+    trainer = build_trainer(tiny_config(), (28, 28, 1))
+    before = {name: values(vs) for name, vs in trainer.state_groups().items()}
+    stats = run_steps(trainer, trainer.to_device(fake_images()), 1)[0]
+    return trainer, before, stats
+
+
+def changed(trainer, before, group, kind):
+    variables = trainer.state_groups()[group]
+    return {v.path: not np.array_equal(b, a) for v, b, a in zip(variables, before[group], values(variables))
+            if kind in v.path}
+
+
+@pytest.mark.parametrize("group", ["generator", "discriminator"])
+def test_a_step_changes_every_weight_of_both_players(stepped, group):
+    trainer, before, _ = stepped
+    players = {"generator": trainer.generator, "discriminator": trainer.discriminator}
+    trainable = {v.path for v in players[group].trainable_variables}
+    moved = changed(trainer, before, group, "")
+    assert trainable and all(moved[path] for path in trainable)
+
+
+@pytest.mark.parametrize("group", ["generator", "discriminator"])
+def test_a_step_updates_batch_norm_statistics(stepped, group):
+    trainer, before, _ = stepped
+    statistics = {**changed(trainer, before, group, "moving_mean"), **changed(trainer, before, group, "moving_var")}
+    assert statistics and all(statistics.values())
+
+
+def test_a_step_reports_losses_and_discriminator_outputs(stepped):
+    _, _, stats = stepped
+    assert set(stats) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v) for v in stats.values())
+    assert 0 < stats["d_real"] < 1 and 0 < stats["d_fake"] < 1
+
+
+def test_n_critic_discriminator_updates_per_generator_update():
+    trainer = build_trainer(tiny_config(n_critic=3), (28, 28, 1))
+    run_steps(trainer, trainer.to_device(fake_images()), 2, n_critic=3)
+    assert int(values([trainer.d_optimizer.iterations])[0]) == 6
+    assert int(values([trainer.g_optimizer.iterations])[0]) == 2
+
+
+def test_same_seed_and_inputs_give_bit_identical_weights():
+    results = []
+    for _ in range(2):
+        trainer = build_trainer(tiny_config(seed=3), (28, 28, 1))
+        run_steps(trainer, trainer.to_device(fake_images()), 2)
+        results.append(values(trainer.state_variables()))
+    assert all(np.array_equal(a, b) for a, b in zip(*results))
+
+
+def test_mlp_gan_with_dropout_trains_on_points():
+    trainer = build_trainer(tiny_config(variant="gan", width=8), (2,))
+    points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
+    seeds_before = values([v for v in trainer.discriminator.variables if "seed" in v.path])
+    before = values(trainer.generator.trainable_variables)
+    run_steps(trainer, trainer.to_device(points), 2)
+    assert all(not np.array_equal(b, a) for b, a in zip(before, values(trainer.generator.trainable_variables)))
+    # Dropout draws its masks from a seed state that must advance, or every step reuses one mask.
+    seeds_after = values([v for v in trainer.discriminator.variables if "seed" in v.path])
+    assert seeds_before and any(not np.array_equal(b, a) for b, a in zip(seeds_before, seeds_after))
