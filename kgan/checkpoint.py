@@ -18,6 +18,7 @@ from kgan.atomic import atomic_path
 from kgan.errors import KganError
 
 FORMAT = 1
+REQUIRED_META = {"config", "data", "position", "paths"}  # what sampling and resuming read
 
 
 @dataclass
@@ -54,7 +55,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         meta = json.loads(str(arrays.pop("meta")))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise KganError(f"unreadable checkpoint {path}: {type(e).__name__}: {e}".splitlines()[0]) from None
-    if meta.get("format") != FORMAT:
+    if not (isinstance(meta, dict) and meta.get("format") == FORMAT and REQUIRED_META <= meta.keys()):
         raise KganError(f"{path} is not a kgan checkpoint of format {FORMAT}")
     return Checkpoint(meta, arrays)
 

@@ -122,9 +122,6 @@ class Training:
         self.permutation = None
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
-        if self.steps_per_epoch == 0:
-            raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
-                            f"the data set ({len(dataset.x)} samples)")
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
 
     def _plot_count(self):
@@ -137,13 +134,16 @@ class Training:
         if config.deterministic:
             backend.current().set_deterministic()
         dataset = data.load(config.data, config.image_size)
+        if len(dataset.x) < config.batch_size * config.n_critic:
+            raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
+                            f"the data set ({len(dataset.x)} samples)")
         return dataset, build_trainer(config, dataset.sample_shape)
 
     @classmethod
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
         dataset, trainer = cls.prepare(config)
-        run = RunDir.create(run_path)
-        training = cls(config, run, dataset, trainer)
+        training = cls(config, RunDir.create(run_path), dataset, trainer)
+        run = training.run
         run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
         run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
         return training
@@ -151,14 +151,13 @@ class Training:
     @classmethod
     def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None) -> "Training":
         """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total."""
-        run = RunDir.open(run_path)
-        checkpoint = read_checkpoint(run.checkpoint_path)
-        config = TrainConfig.from_dict(checkpoint.meta["config"])
-        if epochs is not None or steps is not None:
-            config = config.replace(epochs=epochs, steps=steps)
+        run, checkpoint, config = resume_config(run_path, epochs, steps)
         dataset, trainer = cls.prepare(config)
         training = cls(config, run, dataset, trainer)
         training._load(checkpoint)
+        if training.total_steps < training.position.step:
+            raise KganError(f"the run is already at step {training.position.step}, past the {training.total_steps} "
+                            f"steps asked for")
         run.truncate_metrics(after_step=training.position.step)
         record = run.read_config()
         run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
@@ -255,6 +254,16 @@ class Training:
             raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
                                       f"continue with: kgan train --resume {self.run.path}")
         return self.run
+
+
+def resume_config(run_path, epochs: int | None = None, steps: int | None = None):
+    """(run, checkpoint, config) of a run to resume, with a new total length if given."""
+    run = RunDir.open(run_path)
+    checkpoint = read_checkpoint(run.checkpoint_path)
+    config = TrainConfig.from_dict(checkpoint.meta["config"])
+    if epochs is not None or steps is not None:
+        config = config.replace(epochs=epochs, steps=steps)
+    return run, checkpoint, config
 
 
 def train(config: TrainConfig, run_path: str | Path | None = None, progress: bool = True) -> RunDir:

@@ -8,6 +8,8 @@ from kgan import checkpoint as ckpt
 from kgan.errors import KganError
 from kgan.fit import build_trainer
 
+META = {"config": {}, "data": {}, "position": {}}
+
 
 @pytest.fixture(scope="module")
 def trainer():
@@ -16,7 +18,7 @@ def trainer():
 
 def test_round_trip_restores_every_variable(tmp_path, trainer):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), {"note": "x"})
+    ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "note": "x"})
     saved = values(trainer.state_variables())
     other = build_trainer(tiny_config(seed=1), (28, 28, 1))
     assert not all(np.array_equal(a, b) for a, b in zip(saved, values(other.state_variables())))
@@ -28,14 +30,14 @@ def test_round_trip_restores_every_variable(tmp_path, trainer):
 
 def test_a_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, trainer, monkeypatch):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), {"generation": 1})
+    ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "generation": 1})
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", crash)
     with pytest.raises(OSError):
-        ckpt.save_checkpoint(path, trainer.state_groups(), {"generation": 2})
+        ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "generation": 2})
     assert ckpt.read_checkpoint(path).meta["generation"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["c.npz"]  # no temp file left behind
 
@@ -58,7 +60,7 @@ def test_a_plain_npz_is_not_a_checkpoint(tmp_path):
 
 def test_restoring_into_a_different_architecture_is_refused(tmp_path, trainer):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), {})
+    ckpt.save_checkpoint(path, trainer.state_groups(), META)
     wider = build_trainer(tiny_config(width=8), (28, 28, 1))
     with pytest.raises(KganError, match="shape"):
         ckpt.restore(wider.state_groups(), ckpt.read_checkpoint(path))

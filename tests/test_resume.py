@@ -41,3 +41,27 @@ def test_resume_from_the_middle_of_an_epoch(tmp_path, mnist_npz):
     assert_same_state(final_state(straight), final_state(resumed))
     steps = [record["step"] for record in resumed.read_metrics()]
     assert steps == sorted(set(steps)) and steps[-1] == 6
+
+
+def test_ctrl_c_stops_after_a_whole_step_with_a_usable_checkpoint(tmp_path, mnist_npz, monkeypatch):
+    import signal
+
+    from kgan.trainer import GANTrainer
+
+    original, calls = GANTrainer.train_step, []
+
+    def train_step_then_ctrl_c(self, *args):
+        stats = original(self, *args)
+        calls.append(1)
+        if len(calls) == 3:
+            signal.raise_signal(signal.SIGINT)
+        return stats
+
+    monkeypatch.setattr(GANTrainer, "train_step", train_step_then_ctrl_c)
+    with pytest.raises(fit.TrainingInterrupted, match="--resume"):
+        fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=8), tmp_path / "run", progress=False)
+    run = fit.RunDir.open(tmp_path / "run")
+    assert final_state(run)[1]["step"] == 3
+    assert '"interrupted"' in run.status_path.read_text()
+    monkeypatch.setattr(GANTrainer, "train_step", original)
+    assert final_state(fit.resume(run.path, progress=False))[1]["step"] == 8

@@ -55,6 +55,9 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
         if given or out or variant:
             raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps may change "
                             f"(got {', '.join(given + (['--out'] if out else []) + ([variant] if variant else []))})")
+        if dry_run:
+            _dry_run(fit.resume_config(resume, epochs, steps)[2], resume)
+            return
         run = fit.resume(resume, epochs, steps, progress=not no_progress)
     else:
         if not variant:
