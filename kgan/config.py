@@ -6,8 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from kgan.errors import KganError
-
-Z_DISTRIBUTIONS = ("normal", "uniform")
+from kgan.noise import Z_DISTRIBUTIONS
 
 
 @dataclass

@@ -106,12 +106,6 @@ def load(spec: str, image_size: int | None = None) -> Dataset:
     raise DataError(f"unknown data spec {spec!r}; valid specs: {_VALID_SPECS}")
 
 
-def scale_to_uint8(x: np.ndarray) -> np.ndarray:
-    """Map [-1, 1] float images back to uint8 [0, 255]; NaN/inf (a diverged generator) are clamped."""
-    x = np.nan_to_num(np.asarray(x, dtype=np.float32), nan=-1.0, posinf=1.0, neginf=-1.0)
-    return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
 def toy_modes(name: str) -> tuple[np.ndarray, float]:
     """Mode centres (K, 2) and per-axis std of the toy set `name` (ring8 or grid25)."""
     if name == "ring8":

@@ -24,6 +24,7 @@ from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
 from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.losses import get_loss
+from kgan.noise import sample_z
 from kgan.rundir import RunDir
 from kgan.sampling import generate
 from kgan.trainer import GANTrainer
@@ -41,12 +42,6 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     """The variant's defaults, overridden by the options the user gave (None means not given)."""
     settings = {**get_variant(variant).defaults, **{k: v for k, v in options.items() if v is not None}}
     return TrainConfig(variant=variant, **settings)
-
-
-def sample_z(rng: np.random.Generator, shape, z_dist: str) -> np.ndarray:
-    if z_dist == "uniform":
-        return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-    return rng.standard_normal(shape, dtype=np.float32)
 
 
 def build_trainer(config: TrainConfig, sample_shape: tuple) -> GANTrainer:

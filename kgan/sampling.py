@@ -9,6 +9,7 @@ import numpy as np
 from kgan.checkpoint import read_checkpoint, restore
 from kgan.config import TrainConfig
 from kgan.errors import KganError
+from kgan.noise import sample_z
 from kgan.rundir import checkpoint_file
 
 
@@ -20,8 +21,9 @@ class Sampler:
         images = sampler.sample(64, seed=0)   # (64, 28, 28, 1) in [-1, 1]
     """
 
-    def __init__(self, generator, config: TrainConfig, sample_shape: tuple):
+    def __init__(self, generator, config: TrainConfig, sample_shape: tuple, meta: dict | None = None):
         self.generator, self.config, self.sample_shape = generator, config, sample_shape
+        self.meta = meta or {}  # the checkpoint's: data info, loop position, training backend
 
     @classmethod
     def load(cls, path: str | Path) -> "Sampler":
@@ -32,11 +34,9 @@ class Sampler:
         sample_shape = tuple(checkpoint.meta["data"]["sample_shape"])
         generator = get_variant(config.variant).build_generator(config, sample_shape)
         restore({"generator": generator.variables}, checkpoint)
-        return cls(generator, config, sample_shape)
+        return cls(generator, config, sample_shape, checkpoint.meta)
 
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
-        from kgan.fit import sample_z
-
         if n < 1:
             raise KganError(f"number of samples must be >= 1, got {n}")
         return sample_z(np.random.default_rng(seed), (n, self.config.latent_dim), self.config.z_dist)

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from kgan.atomic import atomic_path
-from kgan.data import scale_to_uint8
+from kgan.pixels import scale_to_uint8
 
 
 def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:

@@ -23,3 +23,15 @@ def values(variables) -> list[np.ndarray]:
     from keras import ops
 
     return [np.array(ops.convert_to_numpy(v)) for v in variables]
+
+
+def write_mnist_npz(path: Path, count: int) -> Path:
+    """The first ``count`` real MNIST test digits as an npz (uint8 NHWC + labels); skips without MNIST."""
+    if not MNIST_DIR.is_dir():
+        pytest.skip(f"real MNIST not found at {MNIST_DIR}")
+    from kgan.data import load
+    from kgan.pixels import scale_to_uint8
+
+    dataset = load(f"idx:{MNIST_DIR}")
+    np.savez(path, x=scale_to_uint8(dataset.x[:count]), y=dataset.labels[:count])
+    return path

@@ -17,12 +17,12 @@ import keras
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers import write_mnist_npz
 from PIL import Image
 
 from kgan.checkpoint import read_checkpoint
 from kgan.cli import main
 
-_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 _TINY = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
 _METRIC_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "step"}
 
@@ -68,15 +68,7 @@ def _png(path: Path) -> Image.Image:
 
 @pytest.fixture(scope="module")
 def _mnist_npz(tmp_path_factory) -> Path:
-    """The first 256 real MNIST test digits, uint8 (N, 28, 28, 1), with labels."""
-    if not _MNIST.is_dir():
-        pytest.skip(f"real MNIST test split not found at {_MNIST}")
-    from kgan.data import load, scale_to_uint8
-
-    dataset = load(f"idx:{_MNIST}")
-    path = tmp_path_factory.mktemp("data") / "mnist256.npz"
-    np.savez(path, x=scale_to_uint8(dataset.x[:256]), y=dataset.labels[:256])
-    return path
+    return write_mnist_npz(tmp_path_factory.mktemp("data") / "mnist256.npz", 256)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from PIL import Image
 
 from kgan import data
 from kgan.data import DataError, load
+from kgan.pixels import scale_to_uint8
 
 REAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -345,5 +346,5 @@ def test_bad_specs():
 
 
 def test_scale_to_uint8():
-    out = data.scale_to_uint8(np.array([-1.0, 0.0, 1.0, 2.0, np.nan], np.float32))
+    out = scale_to_uint8(np.array([-1.0, 0.0, 1.0, 2.0, np.nan], np.float32))
     assert out.dtype == np.uint8 and out.tolist() == [0, 128, 255, 255, 0]

@@ -1,0 +1,20 @@
+"""The contract between an exported ONNX generator and its users: names and metadata keys."""
+
+INPUT_Z = "z"
+OUTPUT_IMAGE = "image"
+
+# metadata_props keys, all string-valued (ONNX metadata is str -> str).
+KEYS = (
+    "kgan_version",    # kgan that exported the file
+    "variant",         # e.g. "dcgan"
+    "latent_dim",      # length of z
+    "z_dist",          # "normal": z ~ N(0, 1); "uniform": z ~ U(-1, 1)
+    "num_classes",     # classes of a conditional generator; "0" for unconditional ones
+    "code_spec",       # InfoGAN-style latent codes as JSON; "[]" when none
+    "image_shape",     # "H,W,C" of one output image (NHWC layout)
+    "value_range",     # "-1,1" (float32 output) or "0,255" (uint8 output)
+    "output_dtype",    # "float32" or "uint8"
+    "exported_with",   # Keras backend that exported the graph
+    "trained_with",    # Keras backend the checkpoint was trained under
+    "training_steps",  # generator updates behind the weights
+)

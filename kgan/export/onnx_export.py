@@ -1,0 +1,123 @@
+"""Export a trained generator to ONNX under whichever Keras backend is active.
+
+The file has one input ``z`` (float32, [batch, latent_dim]) and one output ``image`` (NHWC, float32
+in [-1, 1], or uint8 in [0, 255] with ``uint8=True``), a dynamic batch dimension, and kgan's
+metadata (see ``kgan.export.metadata``). Backends name graph inputs and outputs their own way
+(``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the names are fixed up after export.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import keras
+from keras import layers, ops
+
+import kgan
+from kgan.atomic import atomic_path
+from kgan.errors import KganError
+from kgan.export.metadata import INPUT_Z, OUTPUT_IMAGE
+from kgan.sampling import Sampler
+
+DEFAULT_OPSET = 17
+
+# What model.export needs per backend, for a clear error where it is missing.
+EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
+
+
+class ToUint8(layers.Layer):
+    """[-1, 1] floats -> [0, 255] uint8, rounded, inside the graph."""
+
+    def call(self, images):
+        return ops.cast(ops.round(ops.clip((images + 1.0) * 127.5, 0.0, 255.0)), "uint8")
+
+
+def inference_model(generator, uint8: bool = False) -> keras.Model:
+    z = keras.Input((generator.input_shape[-1],), name=INPUT_Z, dtype="float32")
+    images = generator(z, training=False)
+    if uint8:
+        images = ToUint8(name="to_uint8")(images)
+    return keras.Model(z, images, name="kgan_generator")
+
+
+def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
+    config = sampler.config
+    return {
+        "kgan_version": kgan.__version__,
+        "variant": config.variant,
+        "latent_dim": str(config.latent_dim),
+        "z_dist": config.z_dist,
+        "num_classes": "0",
+        "code_spec": "[]",
+        "image_shape": ",".join(map(str, sampler.sample_shape)),
+        "value_range": "0,255" if uint8 else "-1,1",
+        "output_dtype": "uint8" if uint8 else "float32",
+        "exported_with": keras.backend.backend(),
+        "trained_with": str(sampler.meta.get("backend", "unknown")),
+        "training_steps": str(sampler.meta.get("position", {}).get("step", 0)),
+    }
+
+
+def default_output(source: str | Path) -> Path:
+    source = Path(source)
+    return source / "generator.onnx" if source.is_dir() else source.with_suffix(".onnx")
+
+
+def export_onnx(source: str | Path, output: str | Path | None = None, opset: int = DEFAULT_OPSET,
+                uint8: bool = False) -> Path:
+    """Export the generator of a run directory or checkpoint to ``output`` (default beside it).
+
+    Example:
+        path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
+    """
+    import onnx
+
+    if not 7 <= opset <= 21:
+        raise KganError(f"--opset must be between 7 and 21, got {opset}")
+    output = Path(output) if output else default_output(source)
+    if output.suffix != ".onnx":
+        raise KganError(f"output must end in .onnx, got {output}")
+    if not output.parent.is_dir():
+        raise KganError(f"directory {output.parent} does not exist")
+    sampler = Sampler.load(source)
+    if len(sampler.sample_shape) != 3:
+        raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
+                        f"{sampler.sample_shape}")
+    model = inference_model(sampler.generator, uint8)
+    model(ops.zeros((1, sampler.config.latent_dim)))  # Keras exports only models that have been called
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "raw.onnx"
+        try:
+            model.export(str(raw), format="onnx", verbose=False, opset_version=opset)
+        except ImportError as e:
+            package = EXPORT_PACKAGES[keras.backend.backend()]
+            raise KganError(f"ONNX export under {keras.backend.backend()} needs {package} "
+                            f"(pip install {package}): {e}") from None
+        proto = onnx.load(str(raw))
+    _rename_io(proto)
+    del proto.metadata_props[:]
+    for key, value in metadata(sampler, uint8).items():
+        proto.metadata_props.add(key=key, value=value)
+    onnx.checker.check_model(proto)
+    with atomic_path(output) as tmp:
+        onnx.save(proto, str(tmp))
+    return output
+
+
+def _rename_io(proto) -> None:
+    """Give the single graph input and output kgan's names, everywhere they are referenced."""
+    graph = proto.graph
+    initializers = {init.name for init in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in initializers]
+    if len(inputs) != 1 or len(graph.output) != 1:
+        raise KganError(f"expected one input and one output in the exported graph, got "
+                        f"{json.dumps([i.name for i in inputs])} -> {json.dumps([o.name for o in graph.output])}")
+    renames = {inputs[0].name: INPUT_Z, graph.output[0].name: OUTPUT_IMAGE}
+    for node in graph.node:
+        node.input[:] = [renames.get(name, name) for name in node.input]
+        node.output[:] = [renames.get(name, name) for name in node.output]
+    inputs[0].name, graph.output[0].name = INPUT_Z, OUTPUT_IMAGE
+    for value in (inputs[0], graph.output[0]):  # one symbolic batch dimension, whatever the exporter called it
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
