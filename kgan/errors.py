@@ -3,3 +3,7 @@
 
 class KganError(Exception):
     """A problem with the user's input (data, options, files), not a bug in kgan."""
+
+
+class TrainingInterrupted(KganError):
+    """Ctrl-C: the run stopped after a whole step and saved a checkpoint."""

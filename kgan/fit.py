@@ -22,7 +22,7 @@ import kgan
 from kgan import backend, data
 from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
 from kgan.config import TrainConfig
-from kgan.errors import KganError
+from kgan.errors import KganError, TrainingInterrupted
 from kgan.losses import get_loss
 from kgan.noise import sample_z
 from kgan.rundir import RunDir
@@ -32,10 +32,6 @@ from kgan.variants import get_variant
 from kgan.viz import save_samples
 
 POINTS_PER_PLOT = 1000
-
-
-class TrainingInterrupted(KganError):
-    """Ctrl-C: the run stopped after a whole step and saved a checkpoint."""
 
 
 def resolve_config(variant: str, **options) -> TrainConfig:

@@ -41,8 +41,11 @@ class Sampler:
             raise KganError(f"number of samples must be >= 1, got {n}")
         return sample_z(np.random.default_rng(seed), (n, self.config.latent_dim), self.config.z_dist)
 
+    def generate_from(self, z: np.ndarray) -> np.ndarray:
+        return generate(self.generator, z)
+
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        return generate(self.generator, self.latent(n, seed))
+        return self.generate_from(self.latent(n, seed))
 
 
 def generate(generator, z: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -13,12 +13,12 @@ from kgan.pixels import scale_to_uint8
 
 
 def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
-    """(N, H, W, C) images in [-1, 1] -> one (rows*H', cols*W', C) uint8 mosaic."""
+    """(N, H, W, C) images, floats in [-1, 1] or uint8 pixels -> one (rows*H', cols*W', C) uint8 mosaic."""
     n, h, w, c = images.shape
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
     grid = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad, c), 255, np.uint8)
-    for i, image in enumerate(scale_to_uint8(images)):
+    for i, image in enumerate(images if images.dtype == np.uint8 else scale_to_uint8(images)):
         r, col = divmod(i, columns)
         grid[pad + r * (h + pad):pad + r * (h + pad) + h, pad + col * (w + pad):pad + col * (w + pad) + w] = image
     return grid

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from kgan.errors import KganError
+from kgan.errors import KganError, TrainingInterrupted
 
 # TensorFlow's C++ start-up chatter is noise for a CLI user; keep real errors.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,8 +21,6 @@ EXIT_INTERRUPTED = 130
 
 class KganGroup(click.Group):
     def main(self, args=None, prog_name=None, **extra):
-        from kgan.fit import TrainingInterrupted
-
         extra.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
@@ -48,6 +46,6 @@ def main():
     """Train GANs with Keras 3 on JAX, TensorFlow or PyTorch (set KERAS_BACKEND)."""
 
 
-from kgan.cli import list_command, sample_command, train_command  # noqa: E402  (commands register on main)
+from kgan.cli import export_command, list_command, sample_command, train_command  # noqa: E402  (commands register on main)
 
-__all__ = ["main", "list_command", "sample_command", "train_command"]
+__all__ = ["main", "export_command", "list_command", "sample_command", "train_command"]

@@ -1,4 +1,4 @@
-"""kgan sample: draw samples from a trained run to a PNG grid or an NPY array."""
+"""kgan sample: draw samples from a trained run, or from an exported ONNX file, to PNG or NPY."""
 
 from pathlib import Path
 
@@ -10,14 +10,18 @@ from kgan.errors import KganError
 
 
 @main.command("sample")
-@click.argument("source", type=click.Path())
+@click.argument("source", type=click.Path(), required=False)
+@click.option("--onnx", "onnx_file", type=click.Path(), help="Sample from this exported FILE.onnx with onnxruntime (no Keras).")
+@click.option("--provider", multiple=True, help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for z.")
 @click.option("-o", "--output", type=click.Path(), required=True, help="FILE.png (a grid) or FILE.npy (raw array).")
-def sample(source, count, seed, output):
-    """Sample from SOURCE, a run directory or a checkpoint file."""
+def sample(source, onnx_file, provider, count, seed, output):
+    """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
+
+    NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file.
+    """
     from kgan.atomic import atomic_path
-    from kgan.sampling import Sampler
     from kgan.viz import save_samples
 
     output = Path(output)
@@ -25,7 +29,16 @@ def sample(source, count, seed, output):
         raise KganError(f"output must end in .png or .npy, got {output}")
     if not output.parent.is_dir():
         raise KganError(f"directory {output.parent} does not exist")
-    samples = Sampler.load(source).sample(count, seed=seed)
+    if bool(source) == bool(onnx_file):
+        raise KganError("give a run directory or checkpoint, or --onnx FILE (one of them)")
+    if onnx_file:
+        from kgan.export.onnx_sampler import OnnxSampler
+
+        samples = OnnxSampler(onnx_file, list(provider) or None).sample(count, seed=seed)
+    else:
+        from kgan.sampling import Sampler
+
+        samples = Sampler.load(source).sample(count, seed=seed)
     if output.suffix.lower() == ".npy":
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:

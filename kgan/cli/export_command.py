@@ -1,0 +1,22 @@
+"""kgan export: a trained generator to ONNX, for applications without Keras."""
+
+import click
+
+from kgan.cli import main
+from kgan.errors import KganError
+
+
+@main.command("export")
+@click.argument("source", type=click.Path())
+@click.option("--onnx", "as_onnx", is_flag=True, help="Export to ONNX (the one format so far).")
+@click.option("-o", "--output", type=click.Path(), help="FILE.onnx (default: generator.onnx in the run directory).")
+@click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset version.")
+@click.option("--uint8", is_flag=True, help="Output uint8 pixels in [0, 255] instead of float32 in [-1, 1].")
+def export(source, as_onnx, output, opset, uint8):
+    """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
+    from kgan.export.onnx_export import export_onnx
+
+    if not as_onnx:
+        raise KganError("choose a format: --onnx")
+    path = export_onnx(source, output, opset=opset, uint8=uint8)
+    click.echo(f"wrote {path}")
