@@ -169,6 +169,7 @@ class Training:
         }
         extra = {} if self.permutation is None else {"permutation": self.permutation}
         save_checkpoint(self.run.checkpoint_path, self.trainer.state_groups(), meta, extra)
+        self.run.write_status("running", step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
 
     def _load(self, checkpoint):
         if list(checkpoint.meta["data"]["sample_shape"]) != list(self.dataset.sample_shape):
