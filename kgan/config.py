@@ -37,7 +37,7 @@ class TrainConfig:
     log_every: int = 50
     checkpoint_every: int | None = None
     grid_size: int = 64
-    deterministic: bool = False
+    portable: bool = False
     xla: bool = False
 
     def __post_init__(self):

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 import kgan
-from kgan import backend, data
+from kgan import backend, data, numpy_init
 from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
 from kgan.config import TrainConfig
 from kgan.errors import KganError, TrainingInterrupted
@@ -41,12 +41,19 @@ def resolve_config(variant: str, **options) -> TrainConfig:
 
 
 def build_trainer(config: TrainConfig, sample_shape: tuple) -> GANTrainer:
-    """Networks from the variant, losses and optimizers from the config; seeded by config.seed."""
+    """Networks from the variant, losses and optimizers from the config.
+
+    Initial weights come from numpy seeded by ``config.seed``: the same network on every backend.
+    """
     variant = get_variant(config.variant)
-    keras.utils.set_random_seed(config.seed)
+    generator = variant.build_generator(config, tuple(sample_shape))
+    discriminator = variant.build_discriminator(config, tuple(sample_shape))
+    weights_rng = np.random.default_rng([config.seed, 3])
+    for model in (generator, discriminator):
+        numpy_init.initialize(model, weights_rng)
     return GANTrainer(
-        variant.build_generator(config, tuple(sample_shape)),
-        variant.build_discriminator(config, tuple(sample_shape)),
+        generator,
+        discriminator,
         get_loss(config.loss),
         keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, beta_2=config.beta_2),
         keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1, beta_2=config.beta_2),
@@ -102,7 +109,7 @@ class _DeferredInterrupt:
 
 
 class Training:
-    """One run in progress. ``Training.start`` and ``Training.resume`` build it; ``run()`` trains."""
+    """One run in progress. ``Training.start`` and ``Training.resume`` build it; ``run_loop()`` trains."""
 
     def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, trainer: GANTrainer):
         self.config, self.run, self.dataset, self.trainer = config, run, dataset, trainer
@@ -122,8 +129,8 @@ class Training:
     @classmethod
     def prepare(cls, config: TrainConfig):
         """Everything that can fail on bad input, before anything is written."""
-        if config.deterministic:
-            backend.current().set_deterministic()
+        if config.portable:
+            backend.current().set_portable()
         dataset = data.load(config.data, config.image_size)
         if len(dataset.x) < config.batch_size * config.n_critic:
             raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
@@ -192,7 +199,7 @@ class Training:
         z_d = sample_z(self.noise_rng, (self.config.n_critic, self.config.batch_size, self.config.latent_dim),
                        self.config.z_dist)
         z_g = sample_z(self.noise_rng, (self.config.batch_size, self.config.latent_dim), self.config.z_dist)
-        return indices, z_d, z_g
+        return indices, z_d, z_g, self.trainer.draw_host_noise(self.noise_rng, self.config.batch_size)
 
     def save_sample_grid(self, name: str):
         self.trainer.sync_to_variables()

@@ -8,6 +8,7 @@ import numpy as np
 from keras import ops
 
 from kgan import backend
+from kgan.layers import HostDropout, host_noise
 from kgan.losses import AdversarialLoss
 
 
@@ -16,8 +17,9 @@ class GANTrainer:
 
     One step is ``n_critic`` discriminator updates (each on its own real batch and fresh z)
     followed by one generator update. Real and fake batches pass D separately, both in training
-    mode, as the DCGAN recipe does. Inputs (real-batch indices into a data tensor, and z) come
-    from the caller so that every random draw lives on the host and is reproducible.
+    mode, as the DCGAN recipe does. Inputs (real-batch indices into a data tensor, z, and the
+    noise of ``HostDropout`` layers) come from the caller, so every random draw lives on the host:
+    reproducible, and the same on every backend.
 
     Args:
         generator: ``keras.Model`` mapping z to samples.
@@ -31,7 +33,7 @@ class GANTrainer:
         trainer = GANTrainer(G, D, get_loss("nonsaturating"), keras.optimizers.Adam(2e-4, 0.5),
                              keras.optimizers.Adam(2e-4, 0.5))
         data = trainer.to_device(x)
-        stats = trainer.train_step(data, indices, z_d, z_g)
+        stats = trainer.train_step(data, indices, z_d, z_g, trainer.draw_host_noise(rng, batch))
     """
 
     def __init__(self, generator, discriminator, loss: AdversarialLoss, g_optimizer, d_optimizer,
@@ -48,11 +50,11 @@ class GANTrainer:
         self._step = self._backend.CompiledStep(self._train_step, self.state_variables(), xla=xla)
 
     def state_variables(self) -> list:
-        """Every variable a step reads or writes, in a fixed order (checkpoints rely on it)."""
-        return [*self.generator.variables, *self.discriminator.variables,
-                *self.g_optimizer.variables, *self.d_optimizer.variables]
+        """Every variable a step reads or writes, in a fixed order."""
+        return [v for group in self.state_groups().values() for v in group]
 
     def state_groups(self) -> dict[str, list]:
+        """The state by owner, as checkpoints store it."""
         return {
             "generator": self.generator.variables,
             "discriminator": self.discriminator.variables,
@@ -73,16 +75,18 @@ class GANTrainer:
         fake_logits = self.discriminator(self.generator(z, training=True), training=True)
         return self.loss.generator(fake_logits), {}
 
-    def _train_step(self, data, indices, z_d, z_g):
+    def _train_step(self, data, indices, z_d, z_g, noise):
         minimize = self._backend.minimize
-        for k in range(self.n_critic):
-            real = ops.take(data, indices[k], axis=0)
-            d_loss, stats = minimize(self.d_optimizer, self.discriminator.trainable_variables,
-                                     partial(self.discriminator_loss, real, z_d[k]))
-        g_loss, _ = minimize(self.g_optimizer, self.generator.trainable_variables, partial(self.generator_loss, z_g))
+        with host_noise(noise):
+            for k in range(self.n_critic):
+                real = ops.take(data, indices[k], axis=0)
+                d_loss, stats = minimize(self.d_optimizer, self.discriminator.trainable_variables,
+                                         partial(self.discriminator_loss, real, z_d[k]))
+            g_loss, _ = minimize(self.g_optimizer, self.generator.trainable_variables,
+                                 partial(self.generator_loss, z_g))
         return {"d_loss": d_loss, "g_loss": g_loss, **stats}
 
-    def train_step(self, data, indices: np.ndarray, z_d: np.ndarray, z_g: np.ndarray) -> dict:
+    def train_step(self, data, indices: np.ndarray, z_d: np.ndarray, z_g: np.ndarray, noise: dict | None = None) -> dict:
         """One adversarial step.
 
         Args:
@@ -90,12 +94,26 @@ class GANTrainer:
             indices: int32 (n_critic, batch) rows of ``data`` for each D update.
             z_d: float32 (n_critic, batch, latent_dim) noise for each D update.
             z_g: float32 (batch, latent_dim) noise for the G update.
+            noise: uniform noise for the ``HostDropout`` layers (see ``draw_host_noise``).
 
         Returns:
             dict of scalar backend tensors: d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))).
         """
+        noise = {name: ops.convert_to_tensor(value, "float32") for name, value in (noise or {}).items()}
         return self._step(data, ops.convert_to_tensor(indices, "int32"),
-                          ops.convert_to_tensor(z_d, "float32"), ops.convert_to_tensor(z_g, "float32"))
+                          ops.convert_to_tensor(z_d, "float32"), ops.convert_to_tensor(z_g, "float32"), noise)
+
+    def host_noise_shapes(self, batch_size: int) -> dict[str, tuple]:
+        """Shape of the noise each ``HostDropout`` layer takes in one step: (calls, batch, *units)."""
+        # Per step, G runs once per D update and once for its own; D sees a real and a fake batch
+        # per D update, and a fake batch for the G update.
+        calls = {self.generator.name: self.n_critic + 1, self.discriminator.name: 2 * self.n_critic + 1}
+        return {layer.name: (calls[model.name], batch_size, *layer.output.shape[1:])
+                for model in (self.generator, self.discriminator)
+                for layer in model.layers if isinstance(layer, HostDropout)}
+
+    def draw_host_noise(self, rng: np.random.Generator, batch_size: int) -> dict[str, np.ndarray]:
+        return {name: rng.random(shape, dtype=np.float32) for name, shape in self.host_noise_shapes(batch_size).items()}
 
     @staticmethod
     def to_device(x: np.ndarray):

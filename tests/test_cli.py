@@ -17,7 +17,6 @@ import keras
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from helpers import write_mnist_npz
 from PIL import Image
 
 from kgan.checkpoint import read_checkpoint
@@ -67,8 +66,8 @@ def _png(path: Path) -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def _mnist_npz(tmp_path_factory) -> Path:
-    return write_mnist_npz(tmp_path_factory.mktemp("data") / "mnist256.npz", 256)
+def _mnist_npz(mnist256_npz) -> Path:
+    return mnist256_npz
 
 
 @pytest.fixture(scope="module")

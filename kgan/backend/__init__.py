@@ -10,7 +10,8 @@ Everything else is written once in ``keras.ops``. Each backend module provides:
   step (jax.jit / tf.function / eager torch). ``sync_to_variables()`` writes state kept outside
   the Keras variables back into them (JAX keeps it in jitted arrays between steps), and
   ``sync_from_variables()`` reads the variables again after someone assigned them.
-- ``set_deterministic()``: turn on the backend's deterministic-ops switch.
+- ``set_portable()``: deterministic ops and full-precision matmuls (no TF32), so runs are
+  repeatable and comparable across backends.
 """
 
 from __future__ import annotations

@@ -62,8 +62,10 @@ class CompiledStep:
         self._values = [jnp.array(v.value, copy=True) for v in self.variables]
 
 
-def set_deterministic():
-    # Only matters on GPU; XLA:CPU is deterministic. Must be set before the first compile.
+def set_portable():
+    # XLA:CPU is deterministic already; on GPU, deterministic reductions and full-precision matmuls
+    # (no TF32). XLA_FLAGS must be set before the first compile.
     flags = os.environ.get("XLA_FLAGS", "")
     if "--xla_gpu_deterministic_ops" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
+    jax.config.update("jax_default_matmul_precision", "highest")

@@ -26,5 +26,6 @@ class CompiledStep:
         pass
 
 
-def set_deterministic():
+def set_portable():
     tf.config.experimental.enable_op_determinism()
+    tf.config.experimental.enable_tensor_float_32_execution(False)

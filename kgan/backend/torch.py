@@ -27,7 +27,7 @@ class CompiledStep:
         pass
 
 
-def set_deterministic():
+def set_portable():
     torch.use_deterministic_algorithms(True)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

@@ -46,6 +46,7 @@ def main():
     """Train GANs with Keras 3 on JAX, TensorFlow or PyTorch (set KERAS_BACKEND)."""
 
 
-from kgan.cli import export_command, list_command, sample_command, train_command  # noqa: E402  (commands register on main)
+from kgan.cli import (  # noqa: E402  (commands register on main)
+    export_command, list_command, repro_command, sample_command, train_command)
 
-__all__ = ["main", "export_command", "list_command", "sample_command", "train_command"]
+__all__ = ["main", "export_command", "list_command", "repro_command", "sample_command", "train_command"]

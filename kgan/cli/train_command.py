@@ -26,7 +26,8 @@ CONFIG_OPTIONS = [
     click.option("--log-every", type=int, help="Steps between metric log lines (default 50)."),
     click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (default: each epoch)."),
     click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),
-    click.option("--deterministic", is_flag=True, default=None, help="Turn on the backend's deterministic ops."),
+    click.option("--portable", is_flag=True, default=None,
+                 help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
     click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
 ]
 

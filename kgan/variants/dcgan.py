@@ -12,8 +12,7 @@ KERNEL = 5
 
 
 def _weights():
-    # DCGAN draws every weight from N(0, 0.02). A fresh initializer per layer: one shared
-    # instance would fix its seed at import and give same-shaped layers identical weights.
+    # DCGAN draws every weight from N(0, 0.02); kgan.numpy_init reads this to draw them with numpy.
     return keras.initializers.RandomNormal(stddev=0.02)
 
 

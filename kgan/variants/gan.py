@@ -7,6 +7,7 @@ import math
 import keras
 from keras import layers
 
+from kgan.layers import HostDropout
 from kgan.variants.registry import Variant, register
 
 
@@ -42,9 +43,9 @@ def build_discriminator(config, sample_shape) -> keras.Model:
     for i, units in enumerate((4 * config.width, 2 * config.width, config.width)):
         h = layers.Dense(units, name=f"d_dense{i}")(h)
         h = layers.LeakyReLU(0.2, name=f"d_lrelu{i}")(h)
-        # An explicit seed keeps the mask state in a Keras variable on every backend (unseeded,
-        # torch falls back to its global RNG), so checkpoints capture it and resumes are exact.
-        h = layers.Dropout(0.3, seed=config.seed * 10 + i, name=f"d_dropout{i}")(h)
+        # Masks from host-drawn noise: the same on every backend, and captured by the host RNG
+        # state in checkpoints, so resumed and cross-backend runs stay identical.
+        h = HostDropout(0.3, seed=config.seed + i, name=f"d_dropout{i}")(h)
     logits = layers.Dense(1, name="d_logits")(h)
     return keras.Model(x, logits, name="discriminator")
 
