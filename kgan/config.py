@@ -50,6 +50,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise KganError(f"seed must be a non-negative integer, got {self.seed!r}")
         for name in ("lr_g", "lr_d"):
             if not getattr(self, name) > 0:
                 raise KganError(f"{name} must be > 0, got {getattr(self, name)!r}")

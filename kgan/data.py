@@ -52,7 +52,7 @@ _IMAGES_FILE = re.compile(r"^(?P<prefix>.+)-images[-.]idx3-ubyte(?P<gz>\.gz)?$")
 _FOLDER_SUFFIXES = {".png", ".jpg", ".jpeg"}
 _CIFAR_DIR = "cifar-10-batches-py"
 _CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-_VALID_SPECS = "mnist, fashion_mnist, cifar10, ring8, grid25, idx:DIR, npz:FILE, folder:DIR"
+_VALID_SPECS = ", ".join(DATA_SOURCES)
 
 
 class DataError(KganError):
@@ -104,6 +104,14 @@ def load(spec: str, image_size: int | None = None) -> Dataset:
             return _load_npz(spec, path, size)
         return _load_folder(spec, path, size or DEFAULT_FOLDER_SIZE)
     raise DataError(f"unknown data spec {spec!r}; valid specs: {_VALID_SPECS}")
+
+
+def absolute_spec(spec: str) -> str:
+    """`spec` with its path made absolute, so a run resumes from any working directory."""
+    kind, colon, arg = spec.partition(":")
+    if colon and kind in ("idx", "npz", "folder") and arg.strip():
+        return f"{kind}:{Path(arg.strip()).expanduser().absolute()}"
+    return spec
 
 
 def toy_modes(name: str) -> tuple[np.ndarray, float]:

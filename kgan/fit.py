@@ -37,6 +37,8 @@ POINTS_PER_PLOT = 1000
 def resolve_config(variant: str, **options) -> TrainConfig:
     """The variant's defaults, overridden by the options the user gave (None means not given)."""
     settings = {**get_variant(variant).defaults, **{k: v for k, v in options.items() if v is not None}}
+    if "data" in settings:
+        settings["data"] = data.absolute_spec(settings["data"])
     return TrainConfig(variant=variant, **settings)
 
 
@@ -179,9 +181,10 @@ class Training:
         self.run.write_status("running", step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
 
     def _load(self, checkpoint):
-        if list(checkpoint.meta["data"]["sample_shape"]) != list(self.dataset.sample_shape):
-            raise KganError(f"checkpoint was trained on samples of shape {checkpoint.meta['data']['sample_shape']}, "
-                            f"the data now has {list(self.dataset.sample_shape)}")
+        saved = checkpoint.meta["data"]
+        if [saved["size"], list(saved["sample_shape"])] != [len(self.dataset.x), list(self.dataset.sample_shape)]:
+            raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
+                            f"{self.config.data} now holds {len(self.dataset.x)} of shape {list(self.dataset.sample_shape)}")
         restore(self.trainer.state_groups(), checkpoint)
         self.trainer.sync_from_variables()
         self.position = Position(**checkpoint.meta["position"])
@@ -241,12 +244,14 @@ class Training:
                     self.position.epoch += 1
                     self.position.batch = 0
                     self.permutation = None
-                    self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
+                # The checkpoint first: it is what a crash or Ctrl-C must not lose.
                 if end_of_epoch or (self.config.checkpoint_every and self.position.step % self.config.checkpoint_every == 0):
                     self.save()
+                if end_of_epoch:
+                    self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
             if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
-                self.save_sample_grid(f"step_{self.position.step:07d}")
                 self.save()
+                self.save_sample_grid(f"step_{self.position.step:07d}")
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
         if state == "interrupted":

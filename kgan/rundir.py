@@ -28,6 +28,8 @@ class RunDir:
     @classmethod
     def create(cls, path: str | Path) -> "RunDir":
         run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise KganError(f"{run.path} exists and is not a directory")
         if run.path.exists() and any(run.path.iterdir()):
             raise KganError(f"{run.path} already exists and is not empty; use --resume {run.path} or another --out")
         run.samples_dir.mkdir(parents=True, exist_ok=True)

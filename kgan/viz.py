@@ -25,7 +25,12 @@ def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> 
 
 
 def scatter(points: np.ndarray, reference: np.ndarray | None = None, size: int = 512) -> np.ndarray:
-    """2-D points (blue) over optional reference points (grey), on a square canvas, as RGB uint8."""
+    """2-D points (blue) over optional reference points (grey), on a square canvas, as RGB uint8.
+
+    1-D points are drawn along the horizontal axis; only the first two coordinates of longer ones.
+    """
+    points, reference = (None if xy is None else np.pad(xy[:, :2], [(0, 0), (0, max(0, 2 - xy.shape[1]))])
+                         for xy in (points, reference))
     cloud = points if reference is None else np.concatenate([points, reference])
     half = float(np.abs(cloud[:, :2]).max()) * 1.1 or 1.0
     image = Image.new("RGB", (size, size), "white")

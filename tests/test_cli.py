@@ -187,7 +187,9 @@ def test_sample_seed_decides_samples(tmp_path, _image_run):
 def test_gan_on_points(tmp_path, _points_run):
     assert _json(_points_run / "status.json")["state"] == "finished"
     assert _json(_points_run / "config.json")["data"]["sample_shape"] == [2]
-    for png in (_points_run / "samples").glob("*.png"):
+    pngs = sorted((_points_run / "samples").glob("*.png"))
+    assert pngs
+    for png in pngs:
         _png(png)
     _assert_ok(_invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.npy"))
     points = np.load(tmp_path / "pts.npy")
@@ -234,6 +236,7 @@ _BAD_TRAIN = {  # id: (variant and options, text the error names, exit code)
     "unknown-loss": (["dcgan", "--data", "{mnist}", "--loss", "foo"], "unknown loss", 1),
     "epochs-and-steps": (["dcgan", "--data", "{mnist}", "--epochs", "1", "--steps", "5"], "not both", 1),
     "batch-larger-than-data": (["dcgan", "--data", "{mnist}", "--batch-size", "512"], "larger than the data", 1),
+    "negative-seed": (["dcgan", "--data", "{mnist}", "--seed", "-1"], "seed", 1),
 }
 
 
@@ -304,3 +307,49 @@ def test_resume_dry_run_writes_nothing(tmp_path, _points_run):
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     _assert_ok(_invoke("train", "--resume", run, "--steps", 8, "--dry-run", "--no-progress"))
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
+def test_train_refuses_an_out_path_that_is_a_file(tmp_path, _mnist_npz):
+    out = tmp_path / "a-file"
+    out.write_text("keep me")
+    _assert_one_line_error(_train(out, f"npz:{_mnist_npz}", "--steps", 2), "not a directory")
+    assert out.read_text() == "keep me"
+
+
+def test_os_errors_become_one_line_errors(_image_run):
+    # /proc takes no new files, not even from root.
+    result = _invoke("sample", _image_run, "-n", 2, "-o", "/proc/kgan-test.npy")
+    _assert_one_line_error(result, "/proc")
+
+
+def test_resume_refuses_different_data(tmp_path, _image_run, _mnist_npz):
+    run = tmp_path / "run"
+    shutil.copytree(_image_run, run)
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.load(_mnist_npz)["x"][:100])
+    config = _json(run / "config.json")
+    config["config"]["data"] = f"npz:{other}"
+    checkpoint = read_checkpoint(run / "checkpoint.npz")
+    checkpoint.meta["config"]["data"] = f"npz:{other}"
+    np.savez(run / "checkpoint.npz", meta=np.array(json.dumps(checkpoint.meta)), **checkpoint.arrays)
+    _assert_one_line_error(_invoke("train", "--resume", run, "--steps", 8, "--no-progress"), "now holds 100")
+
+
+def test_relative_data_paths_are_stored_absolute(tmp_path, monkeypatch, _mnist_npz):
+    from kgan.fit import resolve_config
+
+    monkeypatch.chdir(_mnist_npz.parent)
+    assert resolve_config("dcgan", data=f"npz:{_mnist_npz.name}").data == f"npz:{_mnist_npz}"
+
+
+def test_cli_picks_an_installed_backend_when_none_is_configured(monkeypatch, tmp_path):
+    import kgan.cli as cli
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no keras.json: Keras would take tensorflow
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None if name == "tensorflow" else object())
+    cli._choose_backend()
+    assert cli.os.environ["KERAS_BACKEND"] == "jax"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")  # an explicit choice is kept
+    cli._choose_backend()
+    assert cli.os.environ["KERAS_BACKEND"] == "torch"

@@ -89,3 +89,12 @@ def test_mlp_gan_with_host_dropout_trains_on_points():
     before = values(trainer.generator.trainable_variables)
     run_steps(trainer, trainer.to_device(points), 2)
     assert all(not np.array_equal(b, a) for b, a in zip(before, values(trainer.generator.trainable_variables)))
+
+
+def test_weights_stay_readable_between_steps_after_a_sync():
+    # JAX donates the step's state buffers; variables synced from them must not be freed.
+    trainer = build_trainer(tiny_config(), (28, 28, 1))
+    data = trainer.to_device(fake_images())
+    run_steps(trainer, data, 1)
+    run_steps(trainer, data, 1)
+    assert all(np.isfinite(w).all() for w in values(trainer.generator.variables))

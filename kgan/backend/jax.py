@@ -54,8 +54,9 @@ class CompiledStep:
         return out
 
     def sync_to_variables(self):
+        # Copies: the next step donates (deletes) the buffers in self._values.
         for variable, value in zip(self.variables, self._values):
-            variable.assign(value)
+            variable.assign(jnp.array(value, copy=True))
 
     def sync_from_variables(self):
         # Copies, because donation deletes the buffers handed to the jitted step.

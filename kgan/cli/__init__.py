@@ -6,6 +6,8 @@ stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import sys
 
@@ -15,6 +17,30 @@ from kgan.errors import KganError, TrainingInterrupted
 
 # TensorFlow's C++ start-up chatter is noise for a CLI user; keep real errors.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _keras_config_backend() -> str:
+    """The backend Keras' config file names (Keras' own default: tensorflow)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    try:
+        with open(os.path.join(home, "keras.json")) as f:
+            return json.load(f).get("backend", "tensorflow")
+    except (OSError, ValueError):
+        return "tensorflow"
+
+
+def _choose_backend():
+    # Without KERAS_BACKEND, Keras uses its config file, which its first import writes with
+    # "tensorflow", and then fails at import where only jax or torch is installed
+    # (`pip install kgan[torch]`). Pick an installed backend instead.
+    if os.environ.get("KERAS_BACKEND") or importlib.util.find_spec(_keras_config_backend()):
+        return
+    installed = [name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)]
+    if installed:
+        os.environ["KERAS_BACKEND"] = installed[0]
+
+
+_choose_backend()
 
 EXIT_INTERRUPTED = 130
 
@@ -32,6 +58,8 @@ class KganGroup(click.Group):
             self._fail(str(e), EXIT_INTERRUPTED)
         except KganError as e:
             self._fail(str(e), 1)
+        except OSError as e:  # unwritable directory, full disk, ...: the OS's own message
+            self._fail(f"{e.strerror or e}: {e.filename or ''}", 1)
         sys.exit(code if isinstance(code, int) else 0)
 
     @staticmethod

@@ -4,13 +4,14 @@ import click
 
 from kgan.cli import main
 from kgan.errors import KganError
+from kgan.export.metadata import DEFAULT_OPSET
 
 
 @main.command("export")
 @click.argument("source", type=click.Path())
 @click.option("--onnx", "as_onnx", is_flag=True, help="Export to ONNX (the one format so far).")
 @click.option("-o", "--output", type=click.Path(), help="FILE.onnx (default: generator.onnx in the run directory).")
-@click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset version.")
+@click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--uint8", is_flag=True, help="Output uint8 pixels in [0, 255] instead of float32 in [-1, 1].")
 def export(source, as_onnx, output, opset, uint8):
     """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""

@@ -1,12 +1,13 @@
 """kgan repro: train the same configuration under every installed backend and compare."""
 
-import json
+from pathlib import Path
 
 import click
 
 from kgan.cli import main
 from kgan.cli.train_command import config_options
 from kgan.errors import KganError
+from kgan.repro import GENERATOR_ATOL, STEP1_LOSS_RTOL
 
 
 @main.command("repro")
@@ -14,8 +15,8 @@ from kgan.errors import KganError
 @click.option("--steps", type=int, default=20, show_default=True, help="Generator updates per backend.")
 @click.option("--backends", default="jax,tensorflow,torch", show_default=True, help="Comma-separated backends.")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the full comparison (per-step curves) here.")
-@click.option("--loss-rtol", type=float, default=1e-5, show_default=True, help="Tolerance: step-1 losses, relative.")
-@click.option("--weight-atol", type=float, default=1e-4, show_default=True, help="Tolerance: final G weights, absolute.")
+@click.option("--loss-rtol", type=float, default=STEP1_LOSS_RTOL, show_default=True, help="Tolerance: step-1 losses, relative.")
+@click.option("--weight-atol", type=float, default=GENERATOR_ATOL, show_default=True, help="Tolerance: final G weights, absolute.")
 @config_options
 def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, **options):
     """Train VARIANT for --steps under each backend (own process, portable mode) and compare.
@@ -26,6 +27,8 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, **options
     from kgan import data, fit, repro as reproducibility
     from kgan.atomic import write_json
 
+    if json_path and not Path(json_path).resolve().parent.is_dir():
+        raise KganError(f"directory {Path(json_path).parent} does not exist")
     names = [b.strip() for b in backends.split(",") if b.strip()]
     unknown = [b for b in names if b not in reproducibility.BACKENDS]
     if unknown or not names or len(set(names)) != len(names):

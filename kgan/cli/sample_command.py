@@ -14,7 +14,7 @@ from kgan.errors import KganError
 @click.option("--onnx", "onnx_file", type=click.Path(), help="Sample from this exported FILE.onnx with onnxruntime (no Keras).")
 @click.option("--provider", multiple=True, help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for z.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z.")
 @click.option("-o", "--output", type=click.Path(), required=True, help="FILE.png (a grid) or FILE.npy (raw array).")
 def sample(source, onnx_file, provider, count, seed, output):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.

@@ -6,11 +6,12 @@ import click
 
 from kgan.cli import main
 from kgan.config import Z_DISTRIBUTIONS
+from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
 
 # Options that map one-to-one onto TrainConfig fields; None means "not given: use the default".
 CONFIG_OPTIONS = [
-    click.option("--data", help="mnist, fashion_mnist, cifar10, idx:DIR, npz:FILE, folder:DIR, ring8, grid25."),
+    click.option("--data", help=f"One of: {', '.join(DATA_SOURCES)} (default mnist)."),
     click.option("--image-size", type=int, help="Resize images to this side (folder: default 64)."),
     click.option("--batch-size", type=int, help="Batch size (default 64)."),
     click.option("--seed", type=int, help="Seed for weights, noise and shuffling (default 0)."),

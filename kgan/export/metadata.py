@@ -1,5 +1,7 @@
 """The contract between an exported ONNX generator and its users: names and metadata keys."""
 
+DEFAULT_OPSET = 17  # worked for all three backends' exporters
+
 INPUT_Z = "z"
 OUTPUT_IMAGE = "image"
 

@@ -18,10 +18,8 @@ from keras import layers, ops
 import kgan
 from kgan.atomic import atomic_path
 from kgan.errors import KganError
-from kgan.export.metadata import INPUT_Z, OUTPUT_IMAGE
+from kgan.export.metadata import DEFAULT_OPSET, INPUT_Z, OUTPUT_IMAGE
 from kgan.sampling import Sampler
-
-DEFAULT_OPSET = 17
 
 # What model.export needs per backend, for a clear error where it is missing.
 EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
@@ -72,8 +70,10 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     Example:
         path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
     """
-    import onnx
-
+    try:
+        import onnx
+    except ImportError:
+        raise KganError("ONNX export needs the onnx package (pip install onnx)") from None
     if not 7 <= opset <= 21:
         raise KganError(f"--opset must be between 7 and 21, got {opset}")
     output = Path(output) if output else default_output(source)
