@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgan.errors import KganError
+
 Z_DISTRIBUTIONS = ("normal", "uniform")
 
 
@@ -15,3 +17,12 @@ def sample_z(rng: np.random.Generator, shape, z_dist: str) -> np.ndarray:
     if z_dist == "uniform":
         return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
     return rng.standard_normal(shape, dtype=np.float32)
+
+
+def latent_for_sampling(n: int, latent_dim: int, z_dist: str, seed: int = 0) -> np.ndarray:
+    """The (n, latent_dim) z every kgan sampler draws for ``seed``, so all of them agree."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise KganError(f"number of samples must be >= 1, got {n}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise KganError(f"seed must be a non-negative integer, got {seed}")
+    return sample_z(np.random.default_rng(seed), (n, latent_dim), z_dist)

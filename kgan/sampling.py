@@ -8,8 +8,7 @@ import numpy as np
 
 from kgan.checkpoint import read_checkpoint, restore
 from kgan.config import TrainConfig
-from kgan.errors import KganError
-from kgan.noise import sample_z
+from kgan.noise import latent_for_sampling
 from kgan.rundir import checkpoint_file
 
 
@@ -37,9 +36,7 @@ class Sampler:
         return cls(generator, config, sample_shape, checkpoint.meta)
 
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
-        if n < 1:
-            raise KganError(f"number of samples must be >= 1, got {n}")
-        return sample_z(np.random.default_rng(seed), (n, self.config.latent_dim), self.config.z_dist)
+        return latent_for_sampling(n, self.config.latent_dim, self.config.z_dist, seed)
 
     def generate_from(self, z: np.ndarray) -> np.ndarray:
         return generate(self.generator, z)

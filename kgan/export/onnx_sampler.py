@@ -14,7 +14,7 @@ import numpy as np
 
 from kgan.errors import KganError
 from kgan.export.metadata import INPUT_Z, KEYS, OUTPUT_IMAGE
-from kgan.noise import sample_z
+from kgan.noise import latent_for_sampling
 from kgan.pixels import scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
@@ -63,9 +63,7 @@ class OnnxSampler:
 
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
         """The z that ``kgan sample --seed`` draws too, so both paths give the same images."""
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise KganError(f"number of samples must be >= 1, got {n}")
-        return sample_z(np.random.default_rng(seed), (n, self.latent_dim), self.z_dist)
+        return latent_for_sampling(n, self.latent_dim, self.z_dist, seed)
 
     def run(self, z: np.ndarray) -> np.ndarray:
         """The raw graph output for ``z`` (float32 [-1, 1] or uint8, as exported)."""
