@@ -205,7 +205,7 @@ class Training:
         return indices, z_d, z_g, self.trainer.draw_host_noise(self.noise_rng, self.config.batch_size)
 
     def save_sample_grid(self, name: str):
-        self.trainer.sync_to_variables()
+        # Always called right after save(), which has synced the variables already.
         samples = generate(self.trainer.generator, self.fixed_z)
         reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
         save_samples(samples, self.run.samples_dir / f"{name}.png", reference)
