@@ -32,12 +32,12 @@ def scatter(points: np.ndarray, reference: np.ndarray | None = None, size: int =
     points, reference = (None if xy is None else np.pad(xy[:, :2], [(0, 0), (0, max(0, 2 - xy.shape[1]))])
                          for xy in (points, reference))
     cloud = points if reference is None else np.concatenate([points, reference])
-    half = float(np.abs(cloud[:, :2]).max()) * 1.1 or 1.0
+    half = float(np.abs(cloud).max()) * 1.1 or 1.0
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
 
     def dots(xy, colour):
-        pixels = (xy[:, :2] / half + 1.0) * (size - 1) / 2
+        pixels = (xy / half + 1.0) * (size - 1) / 2
         for x, y in pixels:
             draw.ellipse([x - 1.5, size - 1 - y - 1.5, x + 1.5, size - 1 - y + 1.5], fill=colour)
 
