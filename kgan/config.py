@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from kgan.codes import code_spec
 from kgan.errors import KganError
+from kgan.latent import LatentSpec
 from kgan.noise import Z_DISTRIBUTIONS
+
+OPTIMIZERS = ("adam", "rmsprop")
+D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
+CONDITIONINGS = ("concat", "projection")
 
 
 @dataclass
@@ -39,14 +45,34 @@ class TrainConfig:
     grid_size: int = 64
     portable: bool = False
     xla: bool = False
+    # Optimizer and update rule
+    optimizer: str = "adam"
+    clip_value: float | None = None  # WGAN weight clipping of every D weight to [-c, c]
+    ema: float | None = None  # decay of an exponential moving average of G's weights, used for sampling
+    # Extra loss terms (0: off)
+    gp_weight: float = 0.0  # WGAN-GP gradient penalty lambda
+    class_weight: float = 0.0  # ACGAN auxiliary classifier weight
+    info_weight: float = 0.0  # InfoGAN mutual-information lambda
+    # Networks
+    d_norm: str | None = None  # batch | layer | spectral | none; None: the variant's own choice
+    g_dropout: float = 0.0
+    conditioning: str = "concat"  # how cgan's D sees the label: concat (input planes) | projection
+    num_classes: int | None = None  # of a conditional variant; taken from the data when not given
+    categorical_codes: list = field(default_factory=list)  # InfoGAN: sizes of categorical codes
+    continuous_codes: int = 0  # InfoGAN: number of U(-1, 1) codes
+    # Training tricks
+    label_smoothing: list | None = None  # [low, high] for real targets; [0.9, 0.9] is fixed 0.9
+    label_flip: float = 0.0  # probability of swapping a sample's real/fake target
+    instance_noise: float = 0.0  # initial std of Gaussian noise added to D's inputs
+    instance_noise_steps: int | None = None  # steps over which it falls to 0 (default: the whole run)
 
     def __post_init__(self):
         if self.epochs is not None and self.steps is not None:
             raise KganError("give --epochs or --steps, not both")
         if self.epochs is None and self.steps is None:
             self.epochs = 1
-        for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic",
-                     "log_every", "checkpoint_every", "grid_size", "image_size"):
+        for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "log_every",
+                     "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")
@@ -58,8 +84,33 @@ class TrainConfig:
         for name in ("beta_1", "beta_2"):
             if not 0 <= getattr(self, name) < 1:
                 raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
-        if self.z_dist not in Z_DISTRIBUTIONS:
-            raise KganError(f"z_dist must be one of {', '.join(Z_DISTRIBUTIONS)}, got {self.z_dist!r}")
+        for name, choices in (("z_dist", Z_DISTRIBUTIONS), ("optimizer", OPTIMIZERS), ("conditioning", CONDITIONINGS),
+                              ("d_norm", D_NORMS + (None,))):
+            if getattr(self, name) not in choices:
+                raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, got {getattr(self, name)!r}")
+        for name in ("gp_weight", "class_weight", "info_weight", "instance_noise"):
+            if not getattr(self, name) >= 0:
+                raise KganError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        for name in ("g_dropout", "label_flip"):
+            if not 0 <= getattr(self, name) < 1:
+                raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+        if self.clip_value is not None and not self.clip_value > 0:
+            raise KganError(f"clip_value must be > 0, got {self.clip_value!r}")
+        if self.ema is not None and not 0 < self.ema < 1:
+            raise KganError(f"ema must be in (0, 1), e.g. 0.999; got {self.ema!r}")
+        if self.label_smoothing is not None:
+            low, high = (list(self.label_smoothing) + [None, None])[:2]
+            if len(self.label_smoothing) != 2 or not 0 < low <= high:
+                raise KganError(f"label_smoothing must be a target in (0, ...] or a range low,high; got {low},{high}")
+        if not isinstance(self.continuous_codes, int) or self.continuous_codes < 0:
+            raise KganError(f"continuous_codes must be a non-negative integer, got {self.continuous_codes!r}")
+        if any(not isinstance(k, int) or k < 2 for k in self.categorical_codes):
+            raise KganError(f"categorical_codes must be sizes >= 2, got {self.categorical_codes!r}")
+
+    def latent_spec(self) -> LatentSpec:
+        """What the generator takes: z, and a label or codes for conditional and InfoGAN variants."""
+        return LatentSpec(self.latent_dim, self.z_dist, self.num_classes or 0,
+                          code_spec(self.categorical_codes, self.continuous_codes))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -23,11 +23,13 @@ from kgan import backend, data, numpy_init
 from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
 from kgan.config import TrainConfig
 from kgan.errors import KganError, TrainingInterrupted
+from kgan.latent import sampling_inputs
 from kgan.losses import get_loss
-from kgan.noise import sample_z
+from kgan.regularizers import Objective
 from kgan.rundir import RunDir
 from kgan.sampling import generate
-from kgan.trainer import GANTrainer
+from kgan.step_inputs import StepInputs
+from kgan.trainer import GANTrainer, input_names
 from kgan.variants import get_variant
 from kgan.viz import save_samples
 
@@ -42,24 +44,55 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     return TrainConfig(variant=variant, **settings)
 
 
+def _optimizer(config: TrainConfig, learning_rate: float):
+    if config.optimizer == "rmsprop":
+        # rho 0.99: PyTorch's RMSprop default, which the WGAN reference implementation used.
+        return keras.optimizers.RMSprop(learning_rate, rho=0.99)
+    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
+
+
+def _check_networks(config: TrainConfig, loss, generator, discriminator):
+    """Settings that need something of the networks, refused with a reason before training starts."""
+    heads = set(discriminator.output) if isinstance(discriminator.output, dict) else {"logits"}
+    if not loss.uses_targets and (config.label_smoothing or config.label_flip):
+        raise KganError(f"label smoothing and noisy labels change D's targets; the {loss.name} loss has none")
+    if config.gp_weight and any(isinstance(layer, keras.layers.BatchNormalization) for layer in discriminator.layers):
+        raise KganError("the gradient penalty is per sample, which batch norm in D breaks (Gulrajani et al. sec. 4); "
+                        "use --d-norm layer, spectral or none")
+    if config.class_weight and "class_logits" not in heads:
+        raise KganError(f"--class-weight needs a discriminator with a class head (acgan); {config.variant} has none")
+    if config.info_weight and "code" not in heads:
+        raise KganError(f"--info-weight needs a discriminator with a Q head (infogan); {config.variant} has none")
+    if config.latent_spec().code_spec and "code" not in input_names(generator):
+        raise KganError(f"latent codes are for infogan; the {config.variant} generator takes none")
+
+
 def build_trainer(config: TrainConfig, sample_shape: tuple) -> GANTrainer:
-    """Networks from the variant, losses and optimizers from the config.
+    """Networks from the variant; losses, extra terms and optimizers from the config.
 
     Initial weights come from numpy seeded by ``config.seed``: the same network on every backend.
     """
     variant = get_variant(config.variant)
+    loss = get_loss(config.loss)
     generator = variant.build_generator(config, tuple(sample_shape))
     discriminator = variant.build_discriminator(config, tuple(sample_shape))
+    _check_networks(config, loss, generator, discriminator)
     weights_rng = np.random.default_rng([config.seed, 3])
     for model in (generator, discriminator):
         numpy_init.initialize(model, weights_rng)
+    objective = Objective(loss, gp_weight=config.gp_weight, class_weight=config.class_weight,
+                          info_weight=config.info_weight, code_spec=config.latent_spec().code_spec)
     return GANTrainer(
         generator,
         discriminator,
-        get_loss(config.loss),
-        keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, beta_2=config.beta_2),
-        keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1, beta_2=config.beta_2),
+        objective,
+        _optimizer(config, config.lr_g),
+        _optimizer(config, config.lr_d),
         n_critic=config.n_critic,
+        clip_value=config.clip_value,
+        # A second instance of G holds the average; the trainer starts it at G's weights.
+        generator_ema=variant.build_generator(config, tuple(sample_shape)) if config.ema else None,
+        ema_decay=config.ema or 0.0,
         xla=config.xla,
     )
 
@@ -118,30 +151,42 @@ class Training:
         self.position = Position()
         self.noise_rng = np.random.default_rng([config.seed, 0])
         self.shuffle_rng = np.random.default_rng([config.seed, 1])
-        self.fixed_z = sample_z(np.random.default_rng([config.seed, 2]), self._plot_count(), config.z_dist)
+        plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
+        self.fixed_inputs = sampling_inputs(config.latent_spec(), plot_count, seed=config.seed)
         self.permutation = None
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
-
-    def _plot_count(self):
-        shape = (self.config.grid_size if len(self.dataset.sample_shape) == 3 else POINTS_PER_PLOT,)
-        return (*shape, self.config.latent_dim)
+        self.step_inputs = StepInputs(config, trainer, dataset.sample_shape, config.num_classes,
+                                      anneal_steps=config.instance_noise_steps or self.total_steps)
 
     @classmethod
     def prepare(cls, config: TrainConfig):
-        """Everything that can fail on bad input, before anything is written."""
+        """(config, dataset, trainer): everything that can fail on bad input, before anything is written.
+
+        A conditional variant's ``num_classes`` comes from the data unless given.
+        """
         if config.portable:
             backend.current().set_portable()
         dataset = data.load(config.data, config.image_size)
         if len(dataset.x) < config.batch_size * config.n_critic:
             raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
                             f"the data set ({len(dataset.x)} samples)")
-        return dataset, build_trainer(config, dataset.sample_shape)
+        if get_variant(config.variant).needs_labels:
+            if dataset.labels is None:
+                raise KganError(f"{config.variant} needs class labels; {config.data} has none")
+            if config.num_classes is None:
+                config = config.replace(num_classes=dataset.num_classes)
+            elif config.num_classes < dataset.num_classes:
+                raise KganError(f"num_classes {config.num_classes} is fewer than the {dataset.num_classes} "
+                                f"classes in {config.data}")
+        elif config.num_classes is not None:
+            raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
+        return config, dataset, build_trainer(config, dataset.sample_shape)
 
     @classmethod
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
-        dataset, trainer = cls.prepare(config)
+        config, dataset, trainer = cls.prepare(config)
         training = cls(config, RunDir.create(run_path), dataset, trainer)
         run = training.run
         run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
@@ -152,7 +197,7 @@ class Training:
     def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None) -> "Training":
         """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total."""
         run, checkpoint, config = resume_config(run_path, epochs, steps)
-        dataset, trainer = cls.prepare(config)
+        config, dataset, trainer = cls.prepare(config)
         training = cls(config, run, dataset, trainer)
         training._load(checkpoint)
         if training.total_steps < training.position.step:
@@ -199,16 +244,13 @@ class Training:
             self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
         start = self.position.batch * self.per_step
         indices = self.permutation[start:start + self.per_step].reshape(self.config.n_critic, self.config.batch_size)
-        z_d = sample_z(self.noise_rng, (self.config.n_critic, self.config.batch_size, self.config.latent_dim),
-                       self.config.z_dist)
-        z_g = sample_z(self.noise_rng, (self.config.batch_size, self.config.latent_dim), self.config.z_dist)
-        return indices, z_d, z_g, self.trainer.draw_host_noise(self.noise_rng, self.config.batch_size)
+        return self.step_inputs.draw(self.noise_rng, indices, self.position.step)
 
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
-        samples = generate(self.trainer.generator, self.fixed_z)
+        samples = generate(self.trainer.sampling_generator, self.fixed_inputs.inputs)
         reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
-        save_samples(samples, self.run.samples_dir / f"{name}.png", reference)
+        save_samples(samples, self.run.samples_dir / f"{name}.png", reference, columns=self.fixed_inputs.columns)
 
     def _log(self, window: list[dict], window_start: float):
         # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
@@ -224,13 +266,13 @@ class Training:
         """Train to ``total_steps``. Ctrl-C stops after the current step with a checkpoint saved."""
         from tqdm import tqdm
 
-        data_tensor = self.trainer.to_device(self.dataset.x)
+        data_tensor = self.trainer.to_device(self.dataset.x, self.dataset.labels if self.config.num_classes else None)
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
                    dynamic_ncols=True, file=sys.stderr)
         window, window_start = [], time.perf_counter()
         with bar, _DeferredInterrupt() as interrupt:
             while self.position.step < self.total_steps and not interrupt.requested:
-                window.append(self.trainer.train_step(data_tensor, *self._next_inputs()))
+                window.append(self.trainer.train_step(data_tensor, self._next_inputs()))
                 self.position.step += 1
                 self.position.batch += 1
                 bar.update(1)

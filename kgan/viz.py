@@ -55,9 +55,10 @@ def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> None:
         image.save(tmp, format="PNG")
 
 
-def save_samples(samples: np.ndarray, path: str | Path, reference: np.ndarray | None = None) -> None:
-    """A grid for image samples, a scatter plot for 2-D points."""
+def save_samples(samples: np.ndarray, path: str | Path, reference: np.ndarray | None = None,
+                 columns: int | None = None) -> None:
+    """A grid for image samples (``columns`` wide, default square), a scatter plot for 2-D points."""
     if samples.ndim == 4:
-        save_png(image_grid(samples), path, scale=2 if samples.shape[1] <= 32 else 1)
+        save_png(image_grid(samples, columns), path, scale=2 if samples.shape[1] <= 32 else 1)
     else:
         save_png(scatter(samples, reference), path)

@@ -12,11 +12,16 @@ requires_mnist = pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"real MNIST 
 
 
 def tiny_config(**overrides):
-    """A DCGAN small enough for JAX on CPU: a few channels, a short z, tiny batches."""
-    from kgan.config import TrainConfig
+    """A variant (default dcgan) small enough for JAX on CPU: a few channels, a short z, tiny batches.
 
-    settings = dict(variant="dcgan", width=4, latent_dim=8, batch_size=16, grid_size=4, log_every=2)
-    return TrainConfig(**{**settings, **overrides})
+    The variant's own defaults (loss, n_critic, ...) apply beneath these settings.
+    """
+    from kgan.config import TrainConfig
+    from kgan.variants import get_variant
+
+    variant = overrides.pop("variant", "dcgan")
+    settings = dict(width=4, latent_dim=8, batch_size=16, grid_size=4, log_every=2)
+    return TrainConfig(variant=variant, **{**get_variant(variant).defaults, **settings, **overrides})
 
 
 def values(variables) -> list[np.ndarray]:
@@ -35,3 +40,23 @@ def write_mnist_npz(path: Path, count: int) -> Path:
     dataset = load(f"idx:{MNIST_DIR}")
     np.savez(path, x=scale_to_uint8(dataset.x[:count]), y=dataset.labels[:count])
     return path
+
+
+BATCH = 16
+
+
+def fake_images(size=64):
+    return np.random.default_rng(1).uniform(-1, 1, (size, 28, 28, 1)).astype(np.float32)
+
+
+def run_steps(trainer, data, steps, n_critic=1, config=None):
+    """``steps`` adversarial steps on random rows of ``data``, their inputs drawn as kgan.fit draws them."""
+    from kgan.step_inputs import StepInputs
+
+    config = config or tiny_config(n_critic=n_critic)
+    rng = np.random.default_rng(5)
+    inputs = StepInputs(config, trainer, tuple(data["x"].shape[1:]), config.num_classes, anneal_steps=steps)
+    size = data["x"].shape[0]
+    stats = [trainer.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i)) for i in range(steps)]
+    trainer.sync_to_variables()
+    return [{k: float(v) for k, v in s.items()} for s in stats]

@@ -37,8 +37,8 @@ def exported(run):
 @pytest.mark.parametrize("batch", [1, 33])
 def test_onnx_matches_the_keras_generator(run, exported, batch):
     keras_sampler, onnx_sampler = Sampler.load(run), OnnxSampler(exported)
-    z = keras_sampler.latent(batch, seed=batch)
-    difference = np.abs(onnx_sampler.run(z) - keras_sampler.generate_from(z)).max()
+    inputs = keras_sampler.draw(batch, seed=batch).inputs
+    difference = np.abs(onnx_sampler.run(inputs) - keras_sampler.generate_from(inputs)).max()
     assert difference <= TOLERANCE
 
 
@@ -60,7 +60,7 @@ def test_file_has_kgan_names_metadata_and_a_dynamic_batch(run, exported):
 def test_uint8_export_converts_inside_the_graph(run, tmp_path):
     keras_sampler = Sampler.load(run)
     sampler = OnnxSampler(export_onnx(run, tmp_path / "g8.onnx", uint8=True))
-    pixels = sampler.run(keras_sampler.latent(5))
+    pixels = sampler.run(keras_sampler.draw(5).inputs)
     assert pixels.dtype == np.uint8 and sampler.metadata["value_range"] == "0,255"
     expected = scale_to_uint8(keras_sampler.sample(5)).astype(int)
     assert np.abs(pixels.astype(int) - expected).max() <= 1  # rounding at .5 may differ by one level
@@ -128,7 +128,8 @@ def test_bad_onnx_files_are_refused(tmp_path, make, message):
 @pytest.mark.parametrize("call, message", [
     (lambda s: s.sample(0), "must be >= 1"),
     (lambda s: s.sample(-3), "must be >= 1"),
-    (lambda s: s.sample(2, labels=[1, 2]), "takes no labels"),
+    (lambda s: s.sample(2, label=1), "takes no label"),
+    (lambda s: s.sample(2, code="1"), "takes no codes"),
     (lambda s: s.run(np.zeros((2, 3), np.float32)), "z must have shape"),
 ])
 def test_bad_sampling_requests_are_refused(exported, call, message):
@@ -158,6 +159,40 @@ def test_point_generators_are_not_exported(tmp_path):
     run = fit.train(config, tmp_path / "points", progress=False)
     with pytest.raises(KganError, match="image generators"):
         export_onnx(run.path)
+
+
+@pytest.fixture(scope="module", params=["cgan", "infogan"])
+def conditional_run(request, tmp_path_factory, mnist_npz):
+    """Generators with a second input: a class label (cgan) or InfoGAN codes, trained with an EMA."""
+    config = tiny_config(variant=request.param, data=f"npz:{mnist_npz}", steps=2, ema=0.5,
+                         **({"categorical_codes": [3], "continuous_codes": 1} if request.param == "infogan" else {}))
+    run = fit.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
+    return run, export_onnx(run)
+
+
+def test_conditional_onnx_matches_keras_and_names_its_inputs(conditional_run):
+    run, exported = conditional_run
+    keras_sampler, onnx_sampler = Sampler.load(run), OnnxSampler(exported)
+    second = "label" if keras_sampler.config.variant == "cgan" else "code"
+    assert [i.name for i in onnx.load(str(exported)).graph.input] == ["z", second]
+    inputs = keras_sampler.draw(7, seed=3).inputs
+    assert np.abs(onnx_sampler.run(inputs) - keras_sampler.generate_from(inputs)).max() <= TOLERANCE
+    metadata = onnx_sampler.metadata
+    assert (metadata["num_classes"], metadata["code_spec"]) in [
+        ("10", "[]"), ("0", '[{"kind": "categorical", "size": 3}, {"kind": "uniform", "size": 1}]')]
+
+
+def test_conditional_onnx_sampling_follows_label_and_code(conditional_run):
+    run, exported = conditional_run
+    onnx_sampler = OnnxSampler(exported)
+    if Sampler.load(run).config.variant == "cgan":
+        drawn = onnx_sampler.draw(5, label=4)
+        assert (drawn.inputs["label"] == 4).all()
+    else:
+        drawn = onnx_sampler.draw(5, code="2,0.5")
+        assert (drawn.inputs["code"] == [0, 0, 1, 0.5]).all()
+    keras_images = scale_to_uint8(Sampler.load(run).generate_from(drawn.inputs)).astype(int)
+    assert np.abs(onnx_sampler.generate_from(drawn.inputs).astype(int) - keras_images).max() <= 1
 
 
 def test_example_application_samples_a_grid(exported, tmp_path):

@@ -2,29 +2,9 @@
 
 import numpy as np
 import pytest
-from helpers import tiny_config, values
+from helpers import BATCH, fake_images, run_steps, tiny_config, values
 
 from kgan.fit import build_trainer
-
-BATCH, LATENT = 16, 8
-
-
-def step_inputs(seed, n_critic=1, size=64, batch=BATCH):
-    rng = np.random.default_rng(seed)
-    return (rng.integers(0, size, (n_critic, batch)), rng.standard_normal((n_critic, batch, LATENT), np.float32),
-            rng.standard_normal((batch, LATENT), np.float32))
-
-
-def fake_images(size=64):
-    return np.random.default_rng(1).uniform(-1, 1, (size, 28, 28, 1)).astype(np.float32)
-
-
-def run_steps(trainer, data, steps, n_critic=1):
-    noise_rng = np.random.default_rng(5)
-    stats = [trainer.train_step(data, *step_inputs(i, n_critic), trainer.draw_host_noise(noise_rng, BATCH))
-             for i in range(steps)]
-    trainer.sync_to_variables()
-    return [{k: float(v) for k, v in s.items()} for s in stats]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ Everything else is written once in ``keras.ops``. Each backend module provides:
   returns ``(loss, aux_dict)``), take gradients of the loss with respect to ``variables`` and
   apply them with ``optimizer``. Other state the loss touches (batch-norm statistics, seeds)
   is updated too.
+- ``input_gradient(fn, x)``: the gradient of ``sum(fn(x))`` with respect to the input ``x``,
+  itself differentiable (the WGAN-GP penalty differentiates it again).
 - ``CompiledStep(fn, state_variables)``: a callable running ``fn(*tensors)`` as one compiled
   step (jax.jit / tf.function / eager torch). ``sync_to_variables()`` writes state kept outside
   the Keras variables back into them (JAX keeps it in jitted arrays between steps), and

@@ -36,6 +36,12 @@ def minimize(optimizer, variables, loss_fn):
     return loss, aux
 
 
+def input_gradient(fn, x):
+    # Nested inside the loss being differentiated: jax.grad composes, so the penalty's own
+    # gradient with respect to the weights is exact (double backprop).
+    return jax.grad(lambda x: jnp.sum(fn(x)))(x)
+
+
 class CompiledStep:
     def __init__(self, fn, state_variables, xla=True):
         self.variables = list(state_variables)

@@ -8,8 +8,17 @@ import tensorflow as tf
 def minimize(optimizer, variables, loss_fn):
     with tf.GradientTape() as tape:
         loss, aux = loss_fn()
-    optimizer.apply(tape.gradient(loss, variables), variables)
+    # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
+    optimizer.apply(tape.gradient(loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO), variables)
     return loss, aux
+
+
+def input_gradient(fn, x):
+    # The outer tape records this inner one, so the result can be differentiated again.
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(fn(x))
+    return tape.gradient(total, x)
 
 
 class CompiledStep:

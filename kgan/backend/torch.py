@@ -9,10 +9,17 @@ import torch
 
 def minimize(optimizer, variables, loss_fn):
     loss, aux = loss_fn()
-    grads = torch.autograd.grad(loss, [v.value for v in variables])
+    # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
+    grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True, materialize_grads=True)
     with torch.no_grad():
         optimizer.apply(grads, variables)
     return loss.detach(), {name: value.detach() for name, value in aux.items()}
+
+
+def input_gradient(fn, x):
+    x = x.detach().requires_grad_(True)
+    # create_graph: the gradient stays differentiable, for the penalty's own gradient.
+    return torch.autograd.grad(fn(x).sum(), x, create_graph=True)[0]
 
 
 class CompiledStep:

@@ -15,11 +15,15 @@ from kgan.errors import KganError
 @click.option("--provider", multiple=True, help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z.")
+@click.option("--label", type=click.IntRange(min=0), help="Class of every sample (cgan, acgan); default: a row per class.")
+@click.option("--code", help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
 @click.option("-o", "--output", type=click.Path(), required=True, help="FILE.png (a grid) or FILE.npy (raw array).")
-def sample(source, onnx_file, provider, count, seed, output):
+def sample(source, onnx_file, provider, count, seed, label, code, output):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
 
-    NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file.
+    NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file. Conditional
+    and InfoGAN generators without --label/--code give one row per class (category) of
+    ceil(N / classes) samples, in row order.
     """
     from kgan.atomic import atomic_path
     from kgan.viz import save_samples
@@ -34,15 +38,17 @@ def sample(source, onnx_file, provider, count, seed, output):
     if onnx_file:
         from kgan.export.onnx_sampler import OnnxSampler
 
-        samples = OnnxSampler(onnx_file, list(provider) or None).sample(count, seed=seed)
+        sampler = OnnxSampler(onnx_file, list(provider) or None)
     else:
         from kgan.sampling import Sampler
 
-        samples = Sampler.load(source).sample(count, seed=seed)
+        sampler = Sampler.load(source)
+    drawn = sampler.draw(count, seed, label, code)
+    samples = sampler.generate_from(drawn.inputs)
     if output.suffix.lower() == ".npy":
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, samples)
     else:
-        save_samples(samples, output)
+        save_samples(samples, output, columns=drawn.columns)
     click.echo(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {output}")

@@ -5,9 +5,32 @@ import json
 import click
 
 from kgan.cli import main
-from kgan.config import Z_DISTRIBUTIONS
+from kgan.config import CONDITIONINGS, D_NORMS, OPTIMIZERS, Z_DISTRIBUTIONS
 from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
+
+
+class NumberList(click.ParamType):
+    """Comma-separated numbers: "10" -> [10], "0.7,1.0" -> [0.7, 1.0]."""
+
+    name = "LIST"
+
+    def __init__(self, kind=float, length: int | None = None):
+        self.kind, self.length = kind, length
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        try:
+            numbers = [self.kind(item) for item in str(value).split(",") if item.strip()]
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of {self.kind.__name__}s", param, ctx)
+        if self.length == 2 and len(numbers) == 1:
+            numbers = numbers * 2  # a fixed value: the range [v, v]
+        if self.length and len(numbers) != self.length:
+            self.fail(f"{value!r}: give one value or {self.length}", param, ctx)
+        return numbers
+
 
 # Options that map one-to-one onto TrainConfig fields; None means "not given: use the default".
 CONFIG_OPTIONS = [
@@ -18,7 +41,7 @@ CONFIG_OPTIONS = [
     click.option("--latent-dim", type=int, help="Size of z (default 100)."),
     click.option("--z-dist", type=click.Choice(Z_DISTRIBUTIONS), help="Distribution of z (default normal)."),
     click.option("--width", type=int, help="Network width: base channels (dcgan) or first hidden size (gan)."),
-    click.option("--loss", help="Adversarial loss: nonsaturating (default) or minimax."),
+    click.option("--loss", help="Adversarial loss: nonsaturating (default), minimax, lsgan, wasserstein, hinge."),
     click.option("--n-critic", type=int, help="Discriminator updates per generator update (default 1)."),
     click.option("--lr-g", type=float, help="Generator learning rate (default 2e-4)."),
     click.option("--lr-d", type=float, help="Discriminator learning rate (default 2e-4)."),
@@ -30,6 +53,26 @@ CONFIG_OPTIONS = [
     click.option("--portable", is_flag=True, default=None,
                  help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
     click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
+    # Optimizer and update rule
+    click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimizer of both players (default adam)."),
+    click.option("--clip-value", type=float, help="Clip every D weight to [-c, c] after each update (WGAN)."),
+    click.option("--ema", type=float, help="Sample and export from an EMA of G's weights with this decay, e.g. 0.999."),
+    # Extra loss terms
+    click.option("--gp-weight", type=float, help="Gradient penalty lambda (WGAN-GP; 0: off)."),
+    click.option("--class-weight", type=float, help="Auxiliary class loss weight (ACGAN; 0: off)."),
+    click.option("--info-weight", type=float, help="Information loss lambda (InfoGAN; 0: off)."),
+    # Networks
+    click.option("--d-norm", type=click.Choice(D_NORMS), help="Normalisation in D (convolutional variants: default batch)."),
+    click.option("--g-dropout", type=float, help="Dropout rate in G's hidden layers (default 0)."),
+    click.option("--conditioning", type=click.Choice(CONDITIONINGS), help="How cgan's D sees the label (default concat)."),
+    click.option("--num-classes", type=int, help="Classes of a conditional variant (default: from the data)."),
+    click.option("--categorical-codes", type=NumberList(int), help="InfoGAN categorical code sizes, e.g. 10 or 10,5."),
+    click.option("--continuous-codes", type=int, help="InfoGAN continuous U(-1, 1) codes."),
+    # Training tricks
+    click.option("--label-smoothing", type=NumberList(float, 2), help="Real targets: a value (0.9) or a range (0.7,1.2)."),
+    click.option("--label-flip", type=float, help="Probability of swapping a sample's real/fake target (default 0)."),
+    click.option("--instance-noise", type=float, help="Std of Gaussian noise added to D's inputs, annealed to 0."),
+    click.option("--instance-noise-steps", type=int, help="Steps over which instance noise falls to 0 (default: all)."),
 ]
 
 
@@ -78,7 +121,7 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
 def _dry_run(config, out):
     from kgan import fit
 
-    dataset, trainer = fit.Training.prepare(config)
+    config, dataset, trainer = fit.Training.prepare(config)
     click.echo(json.dumps(config.to_dict(), indent=2, sort_keys=True))
     click.echo(f"data: {len(dataset.x)} samples of shape {dataset.sample_shape}")
     for model in (trainer.generator, trainer.discriminator):

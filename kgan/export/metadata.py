@@ -2,7 +2,8 @@
 
 DEFAULT_OPSET = 17  # worked for all three backends' exporters
 
-INPUT_Z = "z"
+# Inputs: "z" always; "label" (int32 class) for conditional generators; "code" (float32 InfoGAN
+# codes, laid out as kgan.codes describes) for InfoGAN ones. See kgan.latent.input_signature.
 OUTPUT_IMAGE = "image"
 
 # metadata_props keys, all string-valued (ONNX metadata is str -> str).
@@ -11,8 +12,8 @@ KEYS = (
     "variant",         # e.g. "dcgan"
     "latent_dim",      # length of z
     "z_dist",          # "normal": z ~ N(0, 1); "uniform": z ~ U(-1, 1)
-    "num_classes",     # classes of a conditional generator; "0" for unconditional ones
-    "code_spec",       # InfoGAN-style latent codes as JSON; "[]" when none
+    "num_classes",     # classes of a conditional generator (input "label"); "0" for unconditional ones
+    "code_spec",       # InfoGAN codes (input "code") as JSON, e.g. [{"kind": "categorical", "size": 10}]; "[]" when none
     "image_shape",     # "H,W,C" of one output image (NHWC layout)
     "value_range",     # "-1,1" (float32 output) or "0,255" (uint8 output)
     "output_dtype",    # "float32" or "uint8"

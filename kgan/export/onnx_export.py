@@ -1,9 +1,11 @@
 """Export a trained generator to ONNX under whichever Keras backend is active.
 
-The file has one input ``z`` (float32, [batch, latent_dim]) and one output ``image`` (NHWC, float32
-in [-1, 1], or uint8 in [0, 255] with ``uint8=True``), a dynamic batch dimension, and kgan's
-metadata (see ``kgan.export.metadata``). Backends name graph inputs and outputs their own way
-(``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the names are fixed up after export.
+The file has an input ``z`` (float32, [batch, latent_dim]), plus ``label`` (int32, [batch]) for
+conditional generators or ``code`` (float32, [batch, code_dim]) for InfoGAN ones, and one output
+``image`` (NHWC, float32 in [-1, 1], or uint8 in [0, 255] with ``uint8=True``), a dynamic batch
+dimension, and kgan's metadata (see ``kgan.export.metadata``). Backends name graph inputs and
+outputs their own way (``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the names are fixed up
+after export. Runs trained with ``--ema`` export the averaged weights.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from keras import layers, ops
 import kgan
 from kgan.atomic import atomic_path
 from kgan.errors import KganError
-from kgan.export.metadata import DEFAULT_OPSET, INPUT_Z, OUTPUT_IMAGE
+from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
+from kgan.latent import LatentSpec, input_signature
 from kgan.sampling import Sampler
+from kgan.trainer import call_by_input_names
 
 # What model.export needs per backend, for a clear error where it is missing.
 EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
@@ -32,12 +36,12 @@ class ToUint8(layers.Layer):
         return ops.cast(ops.round(ops.clip((images + 1.0) * 127.5, 0.0, 255.0)), "uint8")
 
 
-def inference_model(generator, uint8: bool = False) -> keras.Model:
-    z = keras.Input((generator.input_shape[-1],), name=INPUT_Z, dtype="float32")
-    images = generator(z, training=False)
+def inference_model(generator, spec: LatentSpec, uint8: bool = False) -> keras.Model:
+    inputs = {name: keras.Input(shape, name=name, dtype=dtype) for name, (dtype, shape) in input_signature(spec).items()}
+    images = call_by_input_names(generator, inputs, training=False)
     if uint8:
         images = ToUint8(name="to_uint8")(images)
-    return keras.Model(z, images, name="kgan_generator")
+    return keras.Model(list(inputs.values()), images, name="kgan_generator")
 
 
 def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
@@ -47,8 +51,8 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
         "variant": config.variant,
         "latent_dim": str(config.latent_dim),
         "z_dist": config.z_dist,
-        "num_classes": "0",
-        "code_spec": "[]",
+        "num_classes": str(sampler.latent_spec.num_classes),
+        "code_spec": json.dumps(sampler.latent_spec.code_spec),
         "image_shape": ",".join(map(str, sampler.sample_shape)),
         "value_range": "0,255" if uint8 else "-1,1",
         "output_dtype": "uint8" if uint8 else "float32",
@@ -85,8 +89,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")
-    model = inference_model(sampler.generator, uint8)
-    model(ops.zeros((1, sampler.config.latent_dim)))  # Keras exports only models that have been called
+    model = inference_model(sampler.generator, sampler.latent_spec, uint8)
+    model([ops.convert_to_tensor(v[:1]) for v in sampler.draw(1).inputs.values()])  # Keras exports only called models
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "raw.onnx"
         try:
@@ -96,7 +100,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
             raise KganError(f"ONNX export under {keras.backend.backend()} needs {package} "
                             f"(pip install {package}): {e}") from None
         proto = onnx.load(str(raw))
-    _rename_io(proto)
+    _rename_io(proto, list(input_signature(sampler.latent_spec)))
     del proto.metadata_props[:]
     for key, value in metadata(sampler, uint8).items():
         proto.metadata_props.add(key=key, value=value)
@@ -106,18 +110,18 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     return output
 
 
-def _rename_io(proto) -> None:
-    """Give the single graph input and output kgan's names, everywhere they are referenced."""
+def _rename_io(proto, input_names: list[str]) -> None:
+    """Give the graph inputs (in model order) and the output kgan's names, everywhere they are referenced."""
     graph = proto.graph
     initializers = {init.name for init in graph.initializer}
     inputs = [i for i in graph.input if i.name not in initializers]
-    if len(inputs) != 1 or len(graph.output) != 1:
-        raise KganError(f"expected one input and one output in the exported graph, got "
+    if len(inputs) != len(input_names) or len(graph.output) != 1:
+        raise KganError(f"expected inputs {input_names} and one output in the exported graph, got "
                         f"{json.dumps([i.name for i in inputs])} -> {json.dumps([o.name for o in graph.output])}")
-    renames = {inputs[0].name: INPUT_Z, graph.output[0].name: OUTPUT_IMAGE}
+    renames = {**{value.name: name for value, name in zip(inputs, input_names)}, graph.output[0].name: OUTPUT_IMAGE}
     for node in graph.node:
         node.input[:] = [renames.get(name, name) for name in node.input]
         node.output[:] = [renames.get(name, name) for name in node.output]
-    inputs[0].name, graph.output[0].name = INPUT_Z, OUTPUT_IMAGE
-    for value in (inputs[0], graph.output[0]):  # one symbolic batch dimension, whatever the exporter called it
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    for value in [*inputs, graph.output[0]]:
+        value.name = renames[value.name]
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"  # one symbolic batch dimension, whatever the exporter called it

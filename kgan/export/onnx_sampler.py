@@ -4,17 +4,19 @@ Example:
     from kgan.export.onnx_sampler import OnnxSampler
     sampler = OnnxSampler("generator.onnx")          # CUDA if onnxruntime-gpu offers it, else CPU
     images = sampler.sample(16, seed=0)              # (16, H, W, C) uint8
+    sevens = sampler.sample(16, label=7)             # conditional generators (cgan, acgan)
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from kgan.errors import KganError
-from kgan.export.metadata import INPUT_Z, KEYS, OUTPUT_IMAGE
-from kgan.noise import latent_for_sampling
+from kgan.export.metadata import KEYS, OUTPUT_IMAGE
+from kgan.latent import LatentSpec, SamplingInputs, input_signature, sampling_inputs
 from kgan.pixels import scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
@@ -49,32 +51,42 @@ class OnnxSampler:
             raise KganError(f"unreadable ONNX file {path}: {str(e).splitlines()[0]}") from None
         self.metadata = self.session.get_modelmeta().custom_metadata_map
         missing = [key for key in KEYS if key not in self.metadata]
+        if missing:
+            raise KganError(f"{path} is not a kgan generator (missing metadata {', '.join(missing)})")
+        self.latent_spec = LatentSpec(int(self.metadata["latent_dim"]), self.metadata["z_dist"],
+                                      int(self.metadata["num_classes"]), json.loads(self.metadata["code_spec"]))
         names = ([i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()])
-        if missing or names != ([INPUT_Z], [OUTPUT_IMAGE]):
-            raise KganError(f"{path} is not a kgan generator (inputs/outputs {names}, missing metadata "
-                            f"{', '.join(missing) or 'none'})")
-        self.latent_dim = int(self.metadata["latent_dim"])
-        self.z_dist = self.metadata["z_dist"]
+        if names != (list(input_signature(self.latent_spec)), [OUTPUT_IMAGE]):
+            raise KganError(f"{path} is not a kgan generator (inputs/outputs {names})")
         self.image_shape = tuple(int(d) for d in self.metadata["image_shape"].split(","))
 
     @property
     def providers(self) -> list[str]:
         return self.session.get_providers()
 
-    def latent(self, n: int, seed: int = 0) -> np.ndarray:
-        """The z that ``kgan sample --seed`` draws too, so both paths give the same images."""
-        return latent_for_sampling(n, self.latent_dim, self.z_dist, seed)
+    def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> SamplingInputs:
+        """The inputs ``kgan sample --seed`` draws too, so both paths give the same images."""
+        return sampling_inputs(self.latent_spec, n, seed, label, code)
 
-    def run(self, z: np.ndarray) -> np.ndarray:
-        """The raw graph output for ``z`` (float32 [-1, 1] or uint8, as exported)."""
-        z = np.asarray(z, np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise KganError(f"z must have shape (n, {self.latent_dim}), got {z.shape}")
-        return self.session.run([OUTPUT_IMAGE], {INPUT_Z: z})[0]
+    def run(self, inputs: dict | np.ndarray) -> np.ndarray:
+        """The raw graph output (float32 [-1, 1] or uint8, as exported) for z, or a dict of inputs by name."""
+        inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
+        feed = {}
+        for name, (dtype, shape) in input_signature(self.latent_spec).items():
+            if name not in inputs:
+                raise KganError(f"this generator needs input {name!r}")
+            value = np.asarray(inputs[name], dtype)
+            expected = (len(inputs["z"]), *shape)
+            if value.shape != expected:
+                raise KganError(f"{name} must have shape {expected}, got {value.shape}")
+            feed[name] = value
+        return self.session.run([OUTPUT_IMAGE], feed)[0]
 
-    def sample(self, n: int, seed: int = 0, labels=None) -> np.ndarray:
-        """``n`` images as uint8 (n, H, W, C) in [0, 255]."""
-        if labels is not None:
-            raise KganError("this generator is unconditional: it takes no labels")
-        images = self.run(self.latent(n, seed))
+    def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
+        """uint8 (n, H, W, C) images in [0, 255] for the given inputs."""
+        images = self.run(inputs)
         return images if images.dtype == np.uint8 else scale_to_uint8(images)
+
+    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
+        """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code`` as for ``kgan sample``."""
+        return self.generate_from(self.draw(n, seed, label, code).inputs)

@@ -1,5 +1,6 @@
 """Building blocks shared by variants."""
 
 from kgan.layers.host_noise import HostDropout, host_noise
+from kgan.layers.spectral_norm import SpectralConv2D, SpectralDense
 
-__all__ = ["HostDropout", "host_noise"]
+__all__ = ["HostDropout", "host_noise", "SpectralConv2D", "SpectralDense"]

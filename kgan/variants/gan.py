@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from kgan.layers import HostDropout
+from kgan.layers.blocks import d_dense, d_normalization, g_dropout
 from kgan.variants.registry import Variant, register
 
 
@@ -26,7 +27,7 @@ def build_generator(config, sample_shape) -> keras.Model:
     h = z
     for i, units in enumerate((config.width, 2 * config.width, 4 * config.width)):
         h = layers.Dense(units, name=f"g_dense{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"g_lrelu{i}")(h)
+        h = g_dropout(config, layers.LeakyReLU(0.2, name=f"g_lrelu{i}")(h), i)
     out = layers.Dense(
         math.prod(sample_shape),
         activation="tanh" if _is_image(sample_shape) else None,
@@ -37,16 +38,21 @@ def build_generator(config, sample_shape) -> keras.Model:
 
 
 def build_discriminator(config, sample_shape) -> keras.Model:
-    """sample -> 4*width -> 2*width -> width -> 1 logit, LeakyReLU(0.2) and dropout 0.3."""
+    """sample -> 4*width -> 2*width -> width -> 1 logit, LeakyReLU(0.2) and dropout 0.3.
+
+    ``config.d_norm`` (default none) may add layer/batch norm or spectral normalisation.
+    """
+    norm = config.d_norm or "none"
     x = keras.Input(sample_shape, name="sample")
     h = layers.Flatten(name="d_flatten")(x)
     for i, units in enumerate((4 * config.width, 2 * config.width, config.width)):
-        h = layers.Dense(units, name=f"d_dense{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"d_lrelu{i}")(h)
+        h = d_dense(norm, units, name=f"d_dense{i}")(h)
+        normalization = d_normalization(norm, f"d_{norm}_norm{i}")
+        h = layers.LeakyReLU(0.2, name=f"d_lrelu{i}")(h if normalization is None else normalization(h))
         # Masks from host-drawn noise: the same on every backend, and captured by the host RNG
         # state in checkpoints, so resumed and cross-backend runs stay identical.
         h = HostDropout(0.3, seed=config.seed + i, name=f"d_dropout{i}")(h)
-    logits = layers.Dense(1, name="d_logits")(h)
+    logits = d_dense(norm, 1, name="d_logits")(h)
     return keras.Model(x, logits, name="discriminator")
 
 

@@ -22,6 +22,7 @@ class Variant:
         build_generator: ``(config, sample_shape) -> keras.Model`` mapping z to samples.
         build_discriminator: ``(config, sample_shape) -> keras.Model`` mapping samples to logits.
         defaults: TrainConfig values this variant uses unless the user overrides them.
+        needs_labels: the networks take class labels (``config.num_classes`` comes from the data).
     """
 
     name: str
@@ -30,6 +31,7 @@ class Variant:
     build_generator: ModelBuilder
     build_discriminator: ModelBuilder
     defaults: dict = field(default_factory=dict)
+    needs_labels: bool = False
 
 
 _VARIANTS: dict[str, Variant] = {}

@@ -1,0 +1,228 @@
+"""The variant family (cgan, acgan, infogan, wgan, wgan_gp, lsgan, sngan) and the training tricks."""
+
+import numpy as np
+import pytest
+from helpers import BATCH, fake_images, requires_mnist, run_steps, tiny_config, values
+from keras import ops
+
+from kgan.errors import KganError
+from kgan.fit import build_trainer
+from kgan.regularizers import gradient_penalty
+from kgan.step_inputs import discriminator_targets, instance_noise_std
+from kgan.variants import get_variant
+
+FAMILY = ["cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"]
+SHAPE = (28, 28, 1)
+
+
+def family_config(name, **overrides):
+    classes = {"num_classes": 10} if get_variant(name).needs_labels else {}
+    return tiny_config(variant=name, **{**classes, **overrides})
+
+
+def labelled_data(trainer, config):
+    labels = np.random.default_rng(2).integers(0, 10, 64) if config.num_classes else None
+    return trainer.to_device(fake_images(), labels)
+
+
+@pytest.fixture(scope="module", params=FAMILY)
+def stepped(request):
+    """Each variant of the family before and after one adversarial step."""
+    config = family_config(request.param)
+    trainer = build_trainer(config, SHAPE)
+    before = {name: values(vs) for name, vs in trainer.state_groups().items()}
+    stats = run_steps(trainer, labelled_data(trainer, config), 1, n_critic=config.n_critic, config=config)[0]
+    return config, trainer, before, stats
+
+
+def test_a_step_changes_exactly_the_weights_it_should(stepped):
+    config, trainer, before, _ = stepped
+    # E[f(x)] - E[f(G(z))] does not depend on the critic's output bias: its gradient is exactly 0.
+    # The hinge loss's bias gradient, -P(f(x) < 1) + P(f(G(z)) > -1), is 0 too while every score
+    # is inside the margin, as at initialisation.
+    constant = {"d_logits/bias"} if config.loss in ("wasserstein", "hinge") else set()
+    for group, model in (("generator", trainer.generator), ("discriminator", trainer.discriminator)):
+        after = dict(zip([v.path for v in model.variables], values(model.variables)))
+        old = dict(zip([v.path for v in model.variables], before[group]))
+        unchanged = {v.path for v in model.trainable_variables if np.array_equal(old[v.path], after[v.path])}
+        assert unchanged == (constant if group == "discriminator" else set()), config.variant
+
+
+def test_a_step_is_n_critic_discriminator_updates_and_one_generator_update(stepped):
+    config, trainer, _, _ = stepped
+    assert int(values([trainer.d_optimizer.iterations])[0]) == config.n_critic
+    assert int(values([trainer.g_optimizer.iterations])[0]) == 1
+
+
+def test_discriminator_state_outside_the_weights_is_its_normalisation(stepped):
+    # Non-trainable state is batch-norm statistics (moving) or spectral-norm vectors (moving);
+    # layer norm has none.
+    config, trainer, before, _ = stepped
+    model = trainer.discriminator
+    old = dict(zip([v.path for v in model.variables], before["discriminator"]))
+    for variable, value in zip(model.non_trainable_variables, values(model.non_trainable_variables)):
+        assert not np.array_equal(old[variable.path], value), variable.path
+    kinds = {"batch": "moving", "spectral": "/u", "layer": None}[config.d_norm or "batch"]
+    assert all(kinds and kinds in v.path for v in model.non_trainable_variables)
+
+
+def test_each_variant_logs_its_extra_terms(stepped):
+    config, _, _, stats = stepped
+    extra = {"acgan": {"d_class_loss", "g_class_loss"}, "infogan": {"info_loss"}, "wgan_gp": {"gp"}}
+    assert set(stats) == {"d_loss", "g_loss", "d_real", "d_fake"} | extra.get(config.variant, set())
+    assert all(np.isfinite(v) for v in stats.values())
+
+
+@pytest.mark.parametrize("name, outputs", [
+    ("cgan", {"logits": (3, 1)}),
+    ("acgan", {"logits": (3, 1), "class_logits": (3, 10)}),
+    ("infogan", {"logits": (3, 1), "code": (3, 12)}),
+])
+def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
+    from kgan.trainer import call_by_input_names
+
+    config = family_config(name)
+    variant = get_variant(name)
+    generator, discriminator = variant.build_generator(config, SHAPE), variant.build_discriminator(config, SHAPE)
+    inputs = {name: ops.convert_to_tensor(value) for name, value in
+              {"z": np.zeros((3, 8), "float32"), "label": np.array([0, 4, 9], "int32"), "code": np.zeros((3, 12), "float32")}.items()}
+    images = call_by_input_names(generator, inputs, training=False)
+    assert tuple(images.shape) == (3, *SHAPE)
+    out = call_by_input_names(discriminator, {"sample": images, "label": inputs["label"]}, training=False)
+    out = out if isinstance(out, dict) else {"logits": out}
+    assert {k: tuple(v.shape) for k, v in out.items()} == outputs
+
+
+def test_cgan_generator_output_depends_on_the_label():
+    config = family_config("cgan")
+    generator = get_variant("cgan").build_generator(config, SHAPE)
+    z = np.zeros((2, 8), "float32")
+    images = ops.convert_to_numpy(generator([z, np.array([1, 7], "int32")], training=False))
+    assert not np.allclose(images[0], images[1])
+
+
+def test_projection_discriminator_builds_and_trains():
+    config = family_config("cgan", conditioning="projection")
+    trainer = build_trainer(config, SHAPE)
+    assert any(layer.name == "d_projection" for layer in trainer.discriminator.layers)
+    assert np.isfinite(run_steps(trainer, labelled_data(trainer, config), 1, config=config)[0]["d_loss"])
+
+
+def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_squared():
+    # f(x) = w . x has gradient w everywhere: GP = (||w|| - 1)^2 whatever the interpolates.
+    w = np.array([0.3, -1.2, 2.0, 0.5], np.float32)
+    rng = np.random.default_rng(0)
+    real, fake = rng.standard_normal((6, 4)).astype("float32"), rng.standard_normal((6, 4)).astype("float32")
+    critic = lambda x: ops.matmul(x, ops.convert_to_tensor(w[:, None]))  # noqa: E731
+    got = float(ops.convert_to_numpy(gradient_penalty(critic, ops.convert_to_tensor(real), ops.convert_to_tensor(fake),
+                                                      ops.convert_to_tensor(rng.random(6).astype("float32")))))
+    assert got == pytest.approx((np.linalg.norm(w) - 1) ** 2, rel=1e-5)
+
+
+def test_gradient_penalty_is_taken_at_the_interpolates():
+    # f(x) = sum(x^2) has gradient 2x: the norm at alpha*real + (1-alpha)*fake is known exactly.
+    rng = np.random.default_rng(1)
+    real, fake, alpha = (rng.standard_normal((5, 2, 3)).astype("float32"), rng.standard_normal((5, 2, 3)).astype("float32"),
+                         rng.random(5).astype("float32"))
+    x_hat = alpha[:, None, None] * real + (1 - alpha[:, None, None]) * fake
+    expected = np.mean((2 * np.linalg.norm(x_hat.reshape(5, -1), axis=1) - 1) ** 2)
+    critic = lambda x: ops.sum(ops.square(x), axis=(1, 2))  # noqa: E731
+    got = gradient_penalty(critic, *(ops.convert_to_tensor(a) for a in (real, fake, alpha)))
+    assert float(ops.convert_to_numpy(got)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_weight_clipping_keeps_every_critic_weight_within_c():
+    config = family_config("wgan", lr_d=0.05)  # a large step, so the clip has something to do
+    trainer = build_trainer(config, SHAPE)
+    run_steps(trainer, labelled_data(trainer, config), 2, n_critic=config.n_critic, config=config)
+    weights = np.concatenate([w.ravel() for w in values(trainer.discriminator.trainable_variables)])
+    assert np.abs(weights).max() <= 0.01 + 1e-7
+    assert np.isclose(np.abs(weights), 0.01).mean() > 0.1  # many sit on the bound: the clip acted
+
+
+@requires_mnist
+def test_infogan_information_loss_falls_on_real_digits(mnist256_npz, tmp_path):
+    from kgan import fit
+
+    config = tiny_config(variant="infogan", data=f"npz:{mnist256_npz}", image_size=14, steps=240, log_every=40,
+                         categorical_codes=[10], continuous_codes=2)
+    run = fit.train(config, tmp_path / "run", progress=False)
+    info = [record["info_loss"] for record in run.read_metrics()]
+    # The categorical part starts at log(10) = 2.3 (Q guesses); G and Q learn to agree on the codes.
+    assert info[0] > 1.5 and info[-1] < 0.5 * info[0], info
+
+
+def test_ema_weights_are_the_moving_average_of_the_generator():
+    config = tiny_config(ema=0.75)
+    trainer = build_trainer(config, SHAPE)
+    start = values(trainer.generator.trainable_variables)
+    assert all(np.array_equal(a, b) for a, b in zip(start, values(trainer.generator_ema.trainable_variables)))
+    run_steps(trainer, labelled_data(trainer, config), 1, config=config)
+    after = values(trainer.generator.trainable_variables)
+    for s, a, e in zip(start, after, values(trainer.generator_ema.trainable_variables)):
+        np.testing.assert_allclose(e, 0.75 * s + 0.25 * a, atol=1e-6)
+    assert trainer.sampling_generator is trainer.generator_ema
+
+
+def test_label_smoothing_sets_real_targets_only():
+    rng = np.random.default_rng(0)
+    real, fake = discriminator_targets(rng, (1000,), (0.9, 0.9), 0.0)
+    assert (real == np.float32(0.9)).all() and (fake == 0).all()
+    real, _ = discriminator_targets(rng, (1000,), (0.7, 1.2), 0.0)
+    assert 0.7 <= real.min() < 0.75 and 1.15 < real.max() <= 1.2
+
+
+def test_noisy_labels_swap_the_given_fraction_of_targets():
+    real, fake = discriminator_targets(np.random.default_rng(0), (100_000,), None, 0.2)
+    assert np.mean(real == 0) == pytest.approx(0.2, abs=0.01) and set(np.unique(real)) == {0.0, 1.0}
+    assert np.mean(fake == 1) == pytest.approx(0.2, abs=0.01) and set(np.unique(fake)) == {0.0, 1.0}
+
+
+def test_instance_noise_anneals_linearly_to_zero():
+    assert [instance_noise_std(0.2, step, 10) for step in (0, 5, 10, 15)] == pytest.approx([0.2, 0.1, 0.0, 0.0])
+
+
+def test_instance_noise_and_targets_reach_the_step():
+    from kgan.step_inputs import StepInputs
+
+    config = tiny_config(instance_noise=0.3, label_smoothing=[0.9, 0.9], n_critic=2)
+    trainer = build_trainer(config, SHAPE)
+    inputs = StepInputs(config, trainer, SHAPE, None, anneal_steps=4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
+    assert inputs["noise_std"] == pytest.approx(0.225)
+    assert inputs["d"]["noise_real"].shape == (2, BATCH, *SHAPE) and inputs["g"]["noise_fake"].shape == (BATCH, *SHAPE)
+    assert (inputs["d"]["real_targets"] == np.float32(0.9)).all()
+    # With the noise scaled to zero, the step is the step without noise: it is added, nothing else.
+    quiet = {**inputs, "noise_std": np.float32(0.0)}
+    plain = {"d": {k: v for k, v in inputs["d"].items() if not k.startswith("noise")},
+             "g": {k: v for k, v in inputs["g"].items() if not k.startswith("noise")}, "dropout": {}}
+    data = trainer.to_device(fake_images())
+    losses = []
+    for step_inputs in (quiet, plain, inputs):
+        trainer = build_trainer(config, SHAPE)
+        losses.append(float(trainer.train_step(data, step_inputs)["d_loss"]))
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6) and losses[2] != pytest.approx(losses[1], rel=1e-3)
+
+
+def test_g_dropout_adds_host_dropout_to_the_generator():
+    trainer = build_trainer(tiny_config(g_dropout=0.5), SHAPE)
+    shapes = trainer.host_noise_shapes(BATCH)
+    assert {name for name in shapes if name.startswith("g_dropout")} == {"g_dropout0", "g_dropout1", "g_dropout2"}
+    assert shapes["g_dropout0"][0] == 2  # G runs once for the D update, once for its own
+
+
+def test_rmsprop_is_selectable():
+    assert type(build_trainer(family_config("wgan"), SHAPE).d_optimizer).__name__ == "RMSprop"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(variant="wgan", label_smoothing=[0.9, 0.9]), "has none"),
+    (dict(variant="dcgan", gp_weight=10.0), "batch norm"),
+    (dict(variant="dcgan", class_weight=1.0), "class head"),
+    (dict(variant="dcgan", info_weight=1.0), "Q head"),
+    (dict(variant="dcgan", continuous_codes=2), "codes are for infogan"),
+    (dict(variant="infogan", categorical_codes=[], continuous_codes=0, info_weight=0.0), "needs latent codes"),
+    (dict(variant="cgan"), "needs class labels"),
+])
+def test_settings_a_network_cannot_honour_are_refused(overrides, message):
+    with pytest.raises(KganError, match=message):
+        build_trainer(tiny_config(**overrides), SHAPE)
