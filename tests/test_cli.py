@@ -94,10 +94,11 @@ def test_list_shows_variants_with_descriptions():
 
     result = _invoke("list")
     _assert_ok(result)
-    for name in ("gan", "dcgan"):
-        line = next((line for line in result.stdout.splitlines() if line.split()[:1] == [name]), None)
-        assert line is not None, result.stdout
-        assert get_variant(name).description in line
+    lines = result.stdout.splitlines()
+    for name in ("gan", "dcgan", "cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"):
+        at = next((i for i, line in enumerate(lines) if line.split()[:1] == [name]), None)
+        assert at is not None, result.stdout
+        assert get_variant(name).description in lines[at] and get_variant(name).reference in lines[at + 1]
 
 
 # ---------------------------------------------------------------- train
@@ -353,3 +354,99 @@ def test_cli_picks_an_installed_backend_when_none_is_configured(monkeypatch, tmp
     monkeypatch.setenv("KERAS_BACKEND", "torch")  # an explicit choice is kept
     cli._choose_backend()
     assert cli.os.environ["KERAS_BACKEND"] == "torch"
+
+
+# ---------------------------------------------------------------- the variant family
+
+
+@pytest.fixture(scope="module")
+def _cgan_run(tmp_path_factory, _mnist_npz) -> Path:
+    out = tmp_path_factory.mktemp("cgan") / "run"
+    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--steps", 2, "--ema", "0.9", variant="cgan"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def _infogan_run(tmp_path_factory, _mnist_npz) -> Path:
+    out = tmp_path_factory.mktemp("infogan") / "run"
+    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--steps", 2, "--categorical-codes", "4", "--continuous-codes", "1",
+                      variant="infogan"))
+    return out
+
+
+def test_conditional_run_records_its_classes(_cgan_run):
+    config = _json(_cgan_run / "config.json")["config"]
+    assert config["num_classes"] == 10 and config["ema"] == 0.9
+    assert "generator_ema/00000" in read_checkpoint(_cgan_run / "checkpoint.npz").arrays
+
+
+def test_sample_a_label(tmp_path, _cgan_run):
+    _assert_ok(_invoke("sample", _cgan_run, "--label", 3, "-n", 5, "-o", tmp_path / "threes.npy"))
+    threes = np.load(tmp_path / "threes.npy")
+    _assert_ok(_invoke("sample", _cgan_run, "--label", 8, "-n", 5, "-o", tmp_path / "eights.npy"))
+    assert threes.shape == (5, 28, 28, 1) and not np.allclose(threes, np.load(tmp_path / "eights.npy"))
+
+
+def test_conditional_grid_has_a_row_per_class(tmp_path, _cgan_run):
+    result = _invoke("sample", _cgan_run, "-n", 20, "-o", tmp_path / "grid.png")
+    _assert_ok(result)
+    assert "wrote 20 samples" in result.stdout
+    # 10 rows of 2 images, 28 pixels and 2 of padding each, drawn at twice the size
+    assert _png(tmp_path / "grid.png").size == (2 * (2 * 30 + 2), 2 * (10 * 30 + 2))
+
+
+def test_sample_infogan_codes(tmp_path, _infogan_run):
+    _assert_ok(_invoke("sample", _infogan_run, "--code", "2,*", "-n", 3, "-o", tmp_path / "c.npy"))
+    result = _invoke("sample", _infogan_run, "-n", 8, "-o", tmp_path / "rows.png")
+    _assert_ok(result)
+    assert "wrote 8 samples" in result.stdout  # 4 categories, a row of 2 each
+    assert _png(tmp_path / "rows.png").size == (2 * (2 * 30 + 2), 2 * (4 * 30 + 2))
+
+
+@pytest.mark.parametrize("run, args, expected", [
+    ("_image_run", ["--label", "3"], "--label is for conditional variants"),
+    ("_cgan_run", ["--label", "10"], "--label must be in 0..9"),
+    ("_cgan_run", ["--code", "1"], "--code is for InfoGAN"),
+    ("_infogan_run", ["--code", "1"], "--code needs 2 comma-separated values"),
+    ("_infogan_run", ["--code", "7,*"], "outside 0..3"),
+    ("_infogan_run", ["--code", "1,x"], "is not a number"),
+])
+def test_sample_bad_label_or_code(request, tmp_path, run, args, expected):
+    _assert_one_line_error(_invoke("sample", request.getfixturevalue(run), *args, "-o", tmp_path / "x.png"), expected)
+
+
+def test_training_tricks_are_named_settings(tmp_path, _mnist_npz):
+    result = _train(tmp_path / "run", f"npz:{_mnist_npz}", "--dry-run", "--label-smoothing", "0.7,1.0",
+                    "--label-flip", "0.05", "--instance-noise", "0.1", "--instance-noise-steps", "500",
+                    "--g-dropout", "0.2", "--ema", "0.999", "--lr-g", "1e-4", "--lr-d", "4e-4", "--n-critic", "2",
+                    "--z-dist", "uniform", "--optimizer", "rmsprop")
+    _assert_ok(result)
+    settings = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    assert settings["label_smoothing"] == [0.7, 1.0] and settings["label_flip"] == 0.05
+    assert settings["instance_noise"] == 0.1 and settings["instance_noise_steps"] == 500
+    assert (settings["g_dropout"], settings["ema"], settings["lr_g"], settings["lr_d"]) == (0.2, 0.999, 1e-4, 4e-4)
+    assert (settings["n_critic"], settings["z_dist"], settings["optimizer"]) == (2, "uniform", "rmsprop")
+
+
+def test_variant_defaults_come_from_the_paper(tmp_path, _mnist_npz):
+    result = _invoke("train", "wgan_gp", "--data", f"npz:{_mnist_npz}", "--batch-size", "16", "--dry-run")
+    _assert_ok(result)
+    settings = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    assert (settings["gp_weight"], settings["n_critic"], settings["lr_d"], settings["beta_1"], settings["beta_2"],
+            settings["d_norm"], settings["loss"]) == (10.0, 5, 1e-4, 0.0, 0.9, "layer", "wasserstein")
+
+
+@pytest.mark.parametrize("variant, args, expected", [
+    ("wgan", ["--label-smoothing", "0.9"], "the wasserstein loss has none"),
+    ("dcgan", ["--label-smoothing", "0.9,1,2"], "give one value or 2"),
+    ("dcgan", ["--gp-weight", "10"], "batch norm"),
+    ("dcgan", ["--ema", "1.5"], "ema must be in (0, 1)"),
+    ("dcgan", ["--label-flip", "1"], "label_flip must be in [0, 1)"),
+    ("cgan", ["--data", "ring8"], "cgan needs images"),
+    ("dcgan", ["--num-classes", "10"], "num_classes is for conditional variants"),
+])
+def test_train_refuses_settings_it_cannot_honour(tmp_path, _mnist_npz, variant, args, expected):
+    result = _train(tmp_path / "run", f"npz:{_mnist_npz}", *args, variant=variant)
+    _assert_one_line_error(result, expected)
+    assert not (tmp_path / "run").exists()
+
