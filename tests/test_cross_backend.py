@@ -63,3 +63,19 @@ def test_repro_passes_its_tolerances_across_all_three_backends(tmp_path, mnist25
 
     report = json.loads((tmp_path / "report.json").read_text())
     assert [e["status"] for e in report["backends"].values()] == ["ran"] * 3 and report["passed"]
+
+
+@pytest.mark.parametrize("variant, extra", [
+    ("wgan_gp", []),  # the gradient penalty's double backprop (layer norm included)
+    ("acgan", ["--ema", "0.9"]),  # labels (G's embedding), a class head, the EMA
+    ("cgan", ["--conditioning", "projection"]),  # D's label embedding
+    ("infogan", ["--instance-noise", "0.1", "--label-smoothing", "0.9"]),  # codes, a Q head, tricks
+    ("sngan", ["--g-dropout", "0.2"]),  # spectral norm's power iteration, G dropout
+])
+def test_the_variant_family_reproduces_across_backends(tmp_path, mnist256_npz, variant, extra):
+    import json
+
+    kgan("repro", variant, "--steps", 4, "--data", f"npz:{mnist256_npz}", "--width", "4", "--latent-dim", "8",
+         "--batch-size", "16", *extra, "--json", tmp_path / "report.json", backend="torch")
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [e["status"] for e in report["backends"].values()] == ["ran"] * 3 and report["passed"], report

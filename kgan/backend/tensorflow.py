@@ -8,8 +8,15 @@ import tensorflow as tf
 def minimize(optimizer, variables, loss_fn):
     with tf.GradientTape() as tape:
         loss, aux = loss_fn()
-    # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
-    optimizer.apply(tape.gradient(loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO), variables)
+    grads = [
+        # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
+        tf.zeros(v.shape, v.dtype) if g is None
+        # Dense embedding gradients: Keras' optimizers update IndexedSlices sparsely (rows not
+        # looked up keep stale Adam moments), which is not what JAX and torch do.
+        else tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+        for g, v in zip(tape.gradient(loss, variables), variables)
+    ]
+    optimizer.apply(grads, variables)
     return loss, aux
 
 
