@@ -226,3 +226,15 @@ def test_rmsprop_is_selectable():
 def test_settings_a_network_cannot_honour_are_refused(overrides, message):
     with pytest.raises(KganError, match=message):
         build_trainer(tiny_config(**overrides), SHAPE)
+
+
+def test_sampling_and_export_read_the_ema_weights(tmp_path, mnist_npz):
+    from kgan import fit
+    from kgan.checkpoint import read_checkpoint
+    from kgan.sampling import Sampler
+
+    run = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, ema=0.5), tmp_path / "run", progress=False)
+    checkpoint = read_checkpoint(run.checkpoint_path)
+    loaded = values(Sampler.load(run.path).generator.variables)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded, checkpoint.group("generator_ema")))
+    assert not all(np.array_equal(a, b) for a, b in zip(loaded, checkpoint.group("generator")))
