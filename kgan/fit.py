@@ -29,7 +29,7 @@ from kgan.regularizers import Objective
 from kgan.rundir import RunDir
 from kgan.sampling import generate
 from kgan.step_inputs import StepInputs
-from kgan.trainer import GANTrainer, input_names
+from kgan.trainer import DISCRIMINATOR_INPUTS, GENERATOR_INPUTS, GANTrainer, input_names
 from kgan.variants import get_variant
 from kgan.viz import save_samples
 
@@ -54,6 +54,10 @@ def _optimizer(config: TrainConfig, learning_rate: float):
 def _check_networks(config: TrainConfig, loss, generator, discriminator):
     """Settings that need something of the networks, refused with a reason before training starts."""
     heads = set(discriminator.output) if isinstance(discriminator.output, dict) else {"logits"}
+    for model, known in ((generator, GENERATOR_INPUTS), (discriminator, DISCRIMINATOR_INPUTS)):
+        if not input_names(model) <= set(known):
+            raise KganError(f"the {config.variant} {model.name} takes inputs {sorted(input_names(model))}; "
+                            f"kgan feeds {', '.join(known)}")
     if not loss.uses_targets and (config.label_smoothing or config.label_flip):
         raise KganError(f"label smoothing and noisy labels change D's targets; the {loss.name} loss has none")
     if config.gp_weight and any(isinstance(layer, keras.layers.BatchNormalization) for layer in discriminator.layers):

@@ -238,3 +238,19 @@ def test_sampling_and_export_read_the_ema_weights(tmp_path, mnist_npz):
     loaded = values(Sampler.load(run.path).generator.variables)
     assert all(np.array_equal(a, b) for a, b in zip(loaded, checkpoint.group("generator_ema")))
     assert not all(np.array_equal(a, b) for a, b in zip(loaded, checkpoint.group("generator")))
+
+
+def test_networks_with_inputs_kgan_cannot_feed_are_refused(monkeypatch):
+    import keras
+
+    from kgan import fit
+    from kgan.variants import Variant, dcgan
+
+    def generator_of_noise(config, shape):
+        noise = keras.Input((config.latent_dim,), name="noise")
+        return dcgan.generator_from(config, shape, noise, noise)
+
+    custom = Variant("custom", "", "", generator_of_noise, dcgan.build_discriminator)
+    monkeypatch.setattr(fit, "get_variant", lambda name: custom)
+    with pytest.raises(KganError, match=r"takes inputs \['noise'\]; kgan feeds z, label, code"):
+        build_trainer(tiny_config(), SHAPE)
