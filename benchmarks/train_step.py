@@ -44,7 +44,7 @@ def kgan_step_fn(batch, rng):
     config = TrainConfig(variant="dcgan", batch_size=batch)
     trainer = build_trainer(config, (28, 28, 1))
     data = trainer.to_device(rng.uniform(-1, 1, (DATA_SIZE, 28, 28, 1)).astype(np.float32))
-    inputs = StepInputs(config, trainer, (28, 28, 1), None, anneal_steps=1)
+    inputs = StepInputs(config, trainer, (28, 28, 1), anneal_steps=1)
 
     def step(sync=False):
         # The host draws (z, targets) are part of every kgan step, so they are timed too.

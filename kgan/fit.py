@@ -161,7 +161,7 @@ class Training:
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
-        self.step_inputs = StepInputs(config, trainer, dataset.sample_shape, config.num_classes,
+        self.step_inputs = StepInputs(config, trainer, dataset.sample_shape,
                                       anneal_steps=config.instance_noise_steps or self.total_steps)
 
     @classmethod

@@ -48,14 +48,12 @@ class StepInputs:
         config: the run's TrainConfig.
         trainer: the GANTrainer (for its networks' inputs and dropout layers).
         sample_shape: the shape of one training sample.
-        num_classes: classes in the data, for conditional generators.
         anneal_steps: steps over which instance noise falls to 0.
     """
 
     config: object
     trainer: object
     sample_shape: tuple
-    num_classes: int | None
     anneal_steps: int
 
     def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int) -> dict:
@@ -65,8 +63,8 @@ class StepInputs:
         d = {"indices": indices.astype(np.int32), "z": sample_z(rng, (k, batch, c.latent_dim), c.z_dist)}
         g = {"z": sample_z(rng, (batch, c.latent_dim), c.z_dist)}
         if trainer.takes_labels:
-            d["label"] = rng.integers(0, self.num_classes, (k, batch), dtype=np.int32)
-            g["label"] = rng.integers(0, self.num_classes, (batch,), dtype=np.int32)
+            d["label"] = rng.integers(0, c.num_classes, (k, batch), dtype=np.int32)
+            g["label"] = rng.integers(0, c.num_classes, (batch,), dtype=np.int32)
         if trainer.objective.code_spec:
             d["code"] = sample_codes(rng, (k, batch), trainer.objective.code_spec)
             g["code"] = sample_codes(rng, (batch,), trainer.objective.code_spec)

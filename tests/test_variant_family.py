@@ -187,7 +187,7 @@ def test_instance_noise_and_targets_reach_the_step():
 
     config = tiny_config(instance_noise=0.3, label_smoothing=[0.9, 0.9], n_critic=2)
     trainer = build_trainer(config, SHAPE)
-    inputs = StepInputs(config, trainer, SHAPE, None, anneal_steps=4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
+    inputs = StepInputs(config, trainer, SHAPE, anneal_steps=4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
     assert inputs["noise_std"] == pytest.approx(0.225)
     assert inputs["d"]["noise_real"].shape == (2, BATCH, *SHAPE) and inputs["g"]["noise_fake"].shape == (BATCH, *SHAPE)
     assert (inputs["d"]["real_targets"] == np.float32(0.9)).all()
