@@ -57,7 +57,7 @@ def main():
         run = Path(args.run) if args.run else make_run(Path(scratch))
         onnx_sampler = OnnxSampler(export_onnx(run, Path(scratch) / "g.onnx"))
         generator = Sampler.load(run).generator
-        z1, zbig = onnx_sampler.latent(1), onnx_sampler.latent(args.big_batch)
+        z1, zbig = (onnx_sampler.draw(n).inputs["z"] for n in (1, args.big_batch))
         rows = {
             "onnxruntime": (lambda: onnx_sampler.run(z1), lambda: onnx_sampler.run(zbig)),
             "Keras predict": (lambda: generator.predict(z1, verbose=0),
