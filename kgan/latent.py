@@ -40,9 +40,6 @@ class SamplingInputs:
     inputs: dict  # "z", and "label" / "code" where the generator takes them
     columns: int | None = None  # grid columns: one row per class (or category) when set
 
-    def __len__(self):
-        return len(self.inputs["z"])
-
 
 def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None = None,
                     code: str | None = None) -> SamplingInputs:
@@ -55,6 +52,8 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     """
     if label is not None and not spec.num_classes:
         raise KganError("--label is for conditional variants (cgan, acgan); this generator takes no label")
+    if label is not None and not 0 <= label < spec.num_classes:
+        raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
     if code is not None and not spec.code_spec:
         raise KganError("--code is for InfoGAN generators; this generator takes no codes")
     columns, inputs = None, {}
@@ -70,8 +69,6 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     # Labels and codes come from a second stream, so z for a seed is the same as unconditional z.
     rng = np.random.default_rng([seed, 1])
     if spec.num_classes:
-        if label is not None and not 0 <= label < spec.num_classes:
-            raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
         inputs["label"] = (np.full(n, label) if label is not None else np.repeat(np.arange(rows), columns)).astype(np.int32)
     if spec.code_spec:
         if code_values is None:

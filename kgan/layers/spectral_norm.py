@@ -28,40 +28,37 @@ def spectrally_normalized(layer, kernel, training):
     return kernel / sigma
 
 
-class _PowerIterationVector:
-    """Adds the non-trainable vector ``u`` (one entry per output unit) to a layer."""
+class _SpectrallyNormalized:
+    """Mixin over a layer with ``kernel`` (last axis: units) and optional bias and activation.
 
-    def _add_u(self, units):
+    Adds the non-trainable power-iteration vector ``u`` and runs the layer on ``W / sigma(W)``;
+    a subclass says how its kernel meets the inputs (``apply_kernel``).
+    """
+
+    def build(self, input_shape):
+        super().build(input_shape)
         # kgan.numpy_init finds each weight's initializer as `<name>_initializer`.
         self.u_initializer = initializers.RandomNormal(0.0, 1.0)
-        self.u = self.add_weight(shape=(units,), initializer=self.u_initializer, trainable=False, name="u")
-
-
-@keras.saving.register_keras_serializable(package="kgan")
-class SpectralDense(layers.Dense, _PowerIterationVector):
-    """``keras.layers.Dense`` with a spectrally normalised kernel."""
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self._add_u(self.units)
+        self.u = self.add_weight(shape=(self.kernel.shape[-1],), initializer=self.u_initializer, trainable=False, name="u")
 
     def call(self, inputs, training=False):
-        outputs = ops.matmul(inputs, spectrally_normalized(self, self.kernel, training))
-        if self.use_bias:
-            outputs = outputs + self.bias
-        return self.activation(outputs) if self.activation is not None else outputs
-
-
-@keras.saving.register_keras_serializable(package="kgan")
-class SpectralConv2D(layers.Conv2D, _PowerIterationVector):
-    """``keras.layers.Conv2D`` with a spectrally normalised kernel."""
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self._add_u(self.filters)
-
-    def call(self, inputs, training=False):
-        outputs = self.convolution_op(inputs, spectrally_normalized(self, self.kernel, training))
+        outputs = self.apply_kernel(inputs, spectrally_normalized(self, self.kernel, training))
         if self.use_bias:
             outputs = outputs + self.bias  # channels_last: the bias broadcasts over the last axis
         return self.activation(outputs) if self.activation is not None else outputs
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class SpectralDense(_SpectrallyNormalized, layers.Dense):
+    """``keras.layers.Dense`` with a spectrally normalised kernel."""
+
+    def apply_kernel(self, inputs, kernel):
+        return ops.matmul(inputs, kernel)
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class SpectralConv2D(_SpectrallyNormalized, layers.Conv2D):
+    """``keras.layers.Conv2D`` with a spectrally normalised kernel."""
+
+    def apply_kernel(self, inputs, kernel):
+        return self.convolution_op(inputs, kernel)
