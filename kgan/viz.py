@@ -1,4 +1,4 @@
-"""Pictures of samples: image grids and 2-D scatter plots, as PNG."""
+"""Pictures of samples and runs: image grids and 2-D scatter plots (PNG), loss curves (PNG), training GIFs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from kgan.atomic import atomic_path
+from kgan.errors import KganError
 from kgan.pixels import scale_to_uint8
 
 
@@ -62,3 +63,73 @@ def save_samples(samples: np.ndarray, path: str | Path, reference: np.ndarray | 
         save_png(image_grid(samples, columns), path, scale=2 if samples.shape[1] <= 32 else 1)
     else:
         save_png(scatter(samples, reference), path)
+
+
+# ---------------------------------------------------------------- training history
+
+_LOSS_PANELS = (  # (title, y label, [(metrics key, legend label, line style)])
+    ("Loss", "loss", [("d_loss", "D loss", "-"), ("g_loss", "G loss", "-"), ("gp", "gradient penalty", "--"),
+                      ("d_class_loss", "D class loss", "--"), ("g_class_loss", "G class loss", "--"),
+                      ("info_loss", "information loss", "--")]),
+    # Probabilities for the cross-entropy losses, raw critic scores for lsgan, wasserstein and
+    # hinge; the records do not say which, so the panel names neither.
+    ("D output: real vs fake", "mean D output", [("d_real", "D(x), real", "-"), ("d_fake", "D(G(z)), fake", "-")]),
+)
+LOSS_PLOT_INCHES, LOSS_PLOT_DPI = (8.0, 6.0), 100  # an 800 x 600 PNG
+
+
+def save_loss_plot(records: list[dict], path: str | Path) -> None:
+    """The run's ``metrics.jsonl`` records as a PNG: losses above, D's outputs on real and fake below.
+
+    Keys a record lacks (extra loss terms that were off, older runs) are left out; a panel none of
+    whose keys were logged is dropped.
+    """
+    # matplotlib is only needed here, and its Figure with an explicit Agg canvas leaves pyplot's
+    # global backend alone (safe inside a notebook or a GUI that uses another one).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not records:
+        raise KganError("no logged steps to plot: the run's metrics.jsonl is empty (a line is written every --log-every steps)")
+    panels = [(title, ylabel, [line for line in lines if any(line[0] in r for r in records)])
+              for title, ylabel, lines in _LOSS_PANELS]
+    panels = [panel for panel in panels if panel[2]]
+    if not panels:
+        keys = ", ".join(key for _, _, lines in _LOSS_PANELS for key, _, _ in lines)
+        raise KganError(f"the metrics records hold none of {keys}")
+    figure = Figure(figsize=LOSS_PLOT_INCHES, dpi=LOSS_PLOT_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    marker = "o" if len(records) < 30 else None  # a short run's few points stay visible
+    for ax, (title, ylabel, lines) in zip(axes, panels):
+        for key, label, style in lines:
+            logged = [(r.get("step", i + 1), r[key]) for i, r in enumerate(records) if key in r]
+            ax.plot(*zip(*logged), style, label=label, marker=marker, markersize=3,
+                    linewidth=1.5 if style == "-" else 1.0)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize="small")
+    axes[-1].set_xlabel("step")
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+
+
+def save_training_gif(samples_dir: str | Path, path: str | Path, duration_ms: int = 300) -> None:
+    """The run's fixed-noise grids (``samples/*.png``), one frame each, as a GIF that loops forever.
+
+    Frames go in file-name order, which is chronological: ``epoch_NNNN`` grids, then the
+    ``step_NNNNNNN`` grid of a run that ended inside an epoch. Pillow stores identical
+    consecutive grids as one frame shown for their summed durations, which plays the same.
+    """
+    if not isinstance(duration_ms, (int, np.integer)) or duration_ms < 1:
+        raise KganError(f"frame duration must be >= 1 ms, got {duration_ms}")
+    pngs = sorted(Path(samples_dir).glob("*.png"))
+    if not pngs:
+        raise KganError(f"no sample grids (*.png) in {samples_dir}; a run writes one after each epoch")
+    frames = []
+    for png in pngs:
+        with Image.open(png) as image:
+            frames.append(image.convert("L" if image.mode in ("L", "LA", "I", "I;16") else "RGB"))
+    with atomic_path(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
