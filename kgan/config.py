@@ -65,6 +65,12 @@ class TrainConfig:
     label_flip: float = 0.0  # probability of swapping a sample's real/fake target
     instance_noise: float = 0.0  # initial std of Gaussian noise added to D's inputs
     instance_noise_steps: int | None = None  # steps over which it falls to 0 (default: the whole run)
+    # Monitoring (kgan.monitor): these change what is logged, never the training itself
+    eval_every: int | None = None  # steps between quality evaluations; the best one is kept as best.npz
+    eval_metrics: list | None = None  # kgan.metrics.evaluate names; default fid (images) or modes (toy sets)
+    eval_samples: int | None = None  # samples per evaluation (default 2000 images, 2500 points)
+    eval_features: str | None = None  # pinned feature network; default: the data's name
+    tensorboard: bool = False  # also write TensorBoard event files to RUN/tensorboard
 
     def __post_init__(self):
         if self.epochs is not None and self.steps is not None:
@@ -72,7 +78,8 @@ class TrainConfig:
         if self.epochs is None and self.steps is None:
             self.epochs = 1
         for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "log_every",
-                     "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps"):
+                     "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps",
+                     "eval_every", "eval_samples"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")

@@ -25,6 +25,7 @@ from kgan.config import TrainConfig
 from kgan.errors import KganError, TrainingInterrupted
 from kgan.latent import sampling_inputs
 from kgan.losses import get_loss
+from kgan.monitor import Monitor
 from kgan.regularizers import Objective
 from kgan.rundir import RunDir
 from kgan.sampling import generate
@@ -150,8 +151,8 @@ class _DeferredInterrupt:
 class Training:
     """One run in progress. ``Training.start`` and ``Training.resume`` build it; ``run_loop()`` trains."""
 
-    def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, trainer: GANTrainer):
-        self.config, self.run, self.dataset, self.trainer = config, run, dataset, trainer
+    def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, trainer: GANTrainer, monitor: Monitor):
+        self.config, self.run, self.dataset, self.trainer, self.monitor = config, run, dataset, trainer, monitor
         self.position = Position()
         self.noise_rng = np.random.default_rng([config.seed, 0])
         self.shuffle_rng = np.random.default_rng([config.seed, 1])
@@ -191,7 +192,8 @@ class Training:
     @classmethod
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
         config, dataset, trainer = cls.prepare(config)
-        training = cls(config, RunDir.create(run_path), dataset, trainer)
+        monitor = Monitor(config, dataset)
+        training = cls(config, RunDir.create(run_path), dataset, trainer, monitor)
         run = training.run
         run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
         run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
@@ -202,7 +204,7 @@ class Training:
         """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total."""
         run, checkpoint, config = resume_config(run_path, epochs, steps)
         config, dataset, trainer = cls.prepare(config)
-        training = cls(config, run, dataset, trainer)
+        training = cls(config, run, dataset, trainer, Monitor(config, dataset))
         training._load(checkpoint)
         if training.total_steps < training.position.step:
             raise KganError(f"the run is already at step {training.position.step}, past the {training.total_steps} "
@@ -254,7 +256,9 @@ class Training:
         # Always called right after save(), which has synced the variables already.
         samples = generate(self.trainer.sampling_generator, self.fixed_inputs.inputs)
         reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
-        save_samples(samples, self.run.samples_dir / f"{name}.png", reference, columns=self.fixed_inputs.columns)
+        path = self.run.samples_dir / f"{name}.png"
+        save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
+        self.monitor.sample_grid(path, self.position.step)
 
     def _log(self, window: list[dict], window_start: float):
         # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
@@ -264,6 +268,7 @@ class Training:
         record.update(step=self.position.step, epoch=self.position.epoch,
                       images_per_sec=len(window) * self.config.batch_size / seconds)
         self.run.append_metrics(record)
+        self.monitor.log(record)
         return record
 
     def run_loop(self, progress: bool = True) -> RunDir:
@@ -274,6 +279,7 @@ class Training:
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
                    dynamic_ncols=True, file=sys.stderr)
         window, window_start = [], time.perf_counter()
+        self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
             while self.position.step < self.total_steps and not interrupt.requested:
                 window.append(self.trainer.train_step(data_tensor, self._next_inputs()))
@@ -290,14 +296,20 @@ class Training:
                     self.position.epoch += 1
                     self.position.batch = 0
                     self.permutation = None
-                # The checkpoint first: it is what a crash or Ctrl-C must not lose.
-                if end_of_epoch or (self.config.checkpoint_every and self.position.step % self.config.checkpoint_every == 0):
+                # The checkpoint first: it is what a crash or Ctrl-C must not lose. An evaluation
+                # needs one of its own step, which may become best.npz.
+                evaluate = self.monitor.due(self.position.step)
+                if end_of_epoch or evaluate or (self.config.checkpoint_every
+                                                and self.position.step % self.config.checkpoint_every == 0):
                     self.save()
+                if evaluate:
+                    self.monitor.evaluate(self.trainer.sampling_generator, self.position.step, self.position.epoch)
                 if end_of_epoch:
                     self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
             if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
                 self.save()
                 self.save_sample_grid(f"step_{self.position.step:07d}")
+        self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
         if state == "interrupted":

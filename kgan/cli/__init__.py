@@ -75,6 +75,8 @@ def main():
 
 
 from kgan.cli import (  # noqa: E402  (commands register on main)
-    export_command, list_command, repro_command, sample_command, train_command)
+    eval_command, export_command, list_command, metrics_command, repro_command, sample_command, train_command,
+    viz_command)
 
-__all__ = ["main", "export_command", "list_command", "repro_command", "sample_command", "train_command"]
+__all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "repro_command",
+           "sample_command", "train_command", "viz_command"]

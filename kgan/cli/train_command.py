@@ -73,6 +73,13 @@ CONFIG_OPTIONS = [
     click.option("--label-flip", type=float, help="Probability of swapping a sample's real/fake target (default 0)."),
     click.option("--instance-noise", type=float, help="Std of Gaussian noise added to D's inputs, annealed to 0."),
     click.option("--instance-noise-steps", type=int, help="Steps over which instance noise falls to 0 (default: all)."),
+    # Monitoring
+    click.option("--eval-every", type=int, help="Score quality every N steps (eval.jsonl) and keep the best as best.npz."),
+    click.option("--eval-metrics", callback=lambda ctx, param, value: value.split(",") if value else None,
+                 help="Metrics for --eval-every, e.g. fid,kid (default fid; modes for ring8/grid25)."),
+    click.option("--eval-samples", type=int, help="Samples per evaluation (default 2000; 2500 for toy sets)."),
+    click.option("--eval-features", help="Pinned feature network for --eval-every (default: the data's name)."),
+    click.option("--tensorboard", is_flag=True, default=None, help="Also write TensorBoard event files to RUN/tensorboard."),
 ]
 
 
@@ -121,7 +128,10 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
 def _dry_run(config, out):
     from kgan import fit
 
+    from kgan.monitor import Monitor
+
     config, dataset, trainer = fit.Training.prepare(config)
+    Monitor(config, dataset)  # checks the evaluation settings
     click.echo(json.dumps(config.to_dict(), indent=2, sort_keys=True))
     click.echo(f"data: {len(dataset.x)} samples of shape {dataset.sample_shape}")
     for model in (trainer.generator, trainer.discriminator):

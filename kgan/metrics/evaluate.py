@@ -1,0 +1,170 @@
+"""Scoring samples against real data: what ``kgan eval`` and ``kgan train --eval-every`` compute.
+
+Metric names (``--metrics``):
+    fid       Frechet distance of feature statistics (lower is better)
+    kid       kernel inception distance, mean and std over subsets (lower is better)
+    is        classifier score, the Inception Score formula on a pinned classifier (higher is better)
+    pr        precision and recall of k-NN feature manifolds (higher is better)
+    coverage  share of classes produced and KL of the class histogram to uniform
+    modes     toy sets (ring8, grid25): modes covered, high-quality share, KL of the mode histogram
+
+The reference is ``n`` real samples picked by a seeded permutation of the run's data, the same on
+every backend, so two runs scored with the same ``n`` and seed are compared on the same images.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgan.data import TOY_SETS, Dataset
+from kgan.errors import KganError
+from kgan.metrics.class_scores import class_coverage, classifier_score, softmax
+from kgan.metrics.feature_distances import fid, kid
+from kgan.metrics.modes import toy_mode_metrics
+from kgan.metrics.precision_recall import precision_recall
+
+IMAGE_METRICS = ("fid", "kid", "is", "pr", "coverage")
+POINT_METRICS = ("modes",)
+CLASSIFIER_METRICS = ("is", "coverage")  # need class logits, which the pinned networks have
+DEFAULT_SAMPLES = {"image": 5000, "points": 2500}  # 2,500: the sample count of the VEEGAN/PacGAN tables
+
+
+def parse_metrics(names, kind: str) -> list[str]:
+    """``"fid,kid"`` or a list -> validated names; None -> every metric for this kind of data."""
+    allowed = IMAGE_METRICS if kind == "image" else POINT_METRICS
+    if names is None:
+        return list(allowed)
+    names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+    for name in names:
+        if name not in IMAGE_METRICS + POINT_METRICS:
+            raise KganError(f"unknown metric {name!r}; use some of: {', '.join(IMAGE_METRICS + POINT_METRICS)}")
+        if name not in allowed:
+            raise KganError(f"{name} is not a metric for {'images' if kind == 'image' else '2-D points'}; "
+                            f"use some of: {', '.join(allowed)}")
+    return names
+
+
+def selection_key(result: dict) -> float:
+    """Lower is better: FID for images; for toy sets more modes covered, ties broken by high-quality share."""
+    if "fid" in result:
+        return result["fid"]
+    if "modes_covered" in result:
+        return -(result["modes_covered"] + result["high_quality"])
+    raise KganError("choosing a best checkpoint needs fid (images) or modes (toy sets) among the metrics")
+
+
+class Evaluator:
+    """Scores batches of samples against a fixed real reference drawn from ``dataset``.
+
+    Args:
+        dataset: the real data (a run's own training data).
+        data_name: its spec; picks the toy modes and, for named sets, the pinned feature network.
+        metrics: names (see module doc); default all for the data's kind.
+        n: reference size (default 5,000 images, 2,500 points, or the whole data set if smaller).
+        seed: picks the reference samples (and KID's subsets).
+        features: a pinned network name (``kgan metrics list``); default: the data's name.
+        inception_weights: score with Inception-v3 features from this file instead.
+    """
+
+    def __init__(self, dataset: Dataset, data_name: str, metrics=None, n: int | None = None, seed: int = 0,
+                 features: str | None = None, inception_weights: str | None = None):
+        self.kind, self.data_name, self.seed = dataset.kind, data_name, seed
+        self.metrics = parse_metrics(metrics, self.kind)
+        self.n = n or min(DEFAULT_SAMPLES[self.kind], len(dataset.x))
+        if self.n < 2 or self.n > len(dataset.x):
+            raise KganError(f"-n must be in 2..{len(dataset.x)} (the size of {data_name}), got {self.n}")
+        if self.kind == "points" and data_name not in TOY_SETS:
+            raise KganError(f"mode metrics are defined for the toy sets {', '.join(TOY_SETS)}, not {data_name}")
+        self.order = np.random.default_rng([seed, 7]).permutation(len(dataset.x))
+        self.dataset = dataset
+        self.net = self._feature_net(features, inception_weights) if self.kind == "image" else None
+        self._reference_features = None
+
+    def _feature_net(self, features, inception_weights):
+        if inception_weights:
+            from kgan.metrics.inception import InceptionFeatures
+
+            needing_classes = [m for m in self.metrics if m in CLASSIFIER_METRICS]
+            if needing_classes:
+                raise KganError(f"{', '.join(needing_classes)} need class predictions, which the Inception "
+                                f"features (no top) do not give; use --metrics fid,kid,pr")
+            return InceptionFeatures(inception_weights)
+        from kgan.metrics.feature_nets import load_feature_net, read_registry
+
+        name = features or self.data_name
+        if name not in read_registry():
+            raise KganError(f"no pinned feature network for {name}; pass --features "
+                            f"{' or '.join(sorted(read_registry()))}, or --inception-weights FILE")
+        return load_feature_net(name)
+
+    def reference(self) -> np.ndarray:
+        return self.dataset.x[self.order[:self.n]]
+
+    def held_out_real(self) -> np.ndarray:
+        """The next ``n`` real samples after the reference: what a perfect generator would score."""
+        if 2 * self.n > len(self.dataset.x):
+            raise KganError(f"scoring real data needs 2 x {self.n} samples; {self.data_name} has "
+                            f"{len(self.dataset.x)}; lower -n")
+        return self.dataset.x[self.order[self.n:2 * self.n]]
+
+    def reference_features(self) -> np.ndarray:
+        if self._reference_features is None:
+            self._reference_features = self.net.extract(self.reference())[0]
+        return self._reference_features
+
+    def describe(self) -> dict:
+        return {"metrics": self.metrics, "n": self.n, "seed": self.seed, "reference": self.data_name,
+                **(self.net.describe() if self.net else {})}
+
+    def __call__(self, samples: np.ndarray) -> dict:
+        """{metric value name: float} for ``samples`` (images in [-1, 1] or 2-D points)."""
+        result = {}
+        if "modes" in self.metrics:
+            result.update(toy_mode_metrics(samples, self.data_name))
+        if self.net is None:
+            return result
+        features, logits = self.net.extract(samples)
+        reference = self.reference_features()
+        if "fid" in self.metrics:
+            result["fid"] = fid(reference, features)
+        if "kid" in self.metrics:
+            result["kid"], result["kid_std"] = kid(reference, features, seed=self.seed)
+        if "is" in self.metrics:
+            result["is"], result["is_std"] = classifier_score(softmax(logits))
+        if "pr" in self.metrics:
+            result["precision"], result["recall"] = precision_recall(reference, features)
+        if "coverage" in self.metrics:
+            result.update(class_coverage(np.argmax(logits, axis=1), logits.shape[1]))
+        return result
+
+
+def evaluate_run(path, metrics=None, n: int | None = None, seed: int = 0, features: str | None = None,
+                 inception_weights: str | None = None) -> dict:
+    """Sample ``n`` from the run in ``path`` and score them against ``n`` real samples of its data.
+
+    Conditional runs are sampled with the classes balanced (one row per class).
+    """
+    from kgan import data
+    from kgan.sampling import Sampler
+
+    sampler = Sampler.load(path)
+    config = sampler.config
+    evaluator = Evaluator(data.load(config.data, config.image_size), config.data, metrics, n, seed, features,
+                          inception_weights)
+    samples = sampler.sample(evaluator.n, seed)
+    return {"source": str(path), "step": sampler.meta.get("position", {}).get("step"),
+            "samples": len(samples), **evaluator.describe(), "values": evaluator(samples)}
+
+
+def evaluate_real(data_spec: str, metrics=None, n: int | None = None, seed: int = 0, features: str | None = None,
+                  inception_weights: str | None = None, image_size: int | None = None) -> dict:
+    """The real data's own scores: ``n`` held-out real samples against the ``n`` reference ones."""
+    from kgan import data
+
+    spec = data.absolute_spec(data_spec)
+    dataset = data.load(spec, image_size)
+    n = n or min(DEFAULT_SAMPLES[dataset.kind], len(dataset.x) // 2)
+    evaluator = Evaluator(dataset, spec, metrics, n, seed, features, inception_weights)
+    samples = evaluator.held_out_real()
+    return {"source": f"real {spec}", "step": None, "samples": len(samples), **evaluator.describe(),
+            "values": evaluator(samples)}

@@ -1,0 +1,136 @@
+"""`kgan eval` and `kgan train --eval-every/--tensorboard` end to end, on real MNIST digits and ring8 points."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_cli import _TINY, _assert_ok, _assert_one_line_error, _invoke, _train
+
+from kgan.sampling import Sampler
+
+
+@pytest.fixture(scope="module")
+def _watched_run(tmp_path_factory, mnist256_npz):
+    """6 steps of a tiny DCGAN, scored every 3 steps on 64 samples, with TensorBoard logs."""
+    out = tmp_path_factory.mktemp("watched") / "run"
+    _assert_ok(_train(out, f"npz:{mnist256_npz}", "--steps", 6, "--log-every", 2, "--eval-every", 3,
+                      "--eval-samples", 64, "--eval-features", "mnist", "--tensorboard"))
+    return out
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_eval_every_logs_scores_and_keeps_the_best_checkpoint(_watched_run):
+    evaluations = _lines(_watched_run / "eval.jsonl")
+    assert [e["step"] for e in evaluations] == [3, 6]
+    assert all(e["fid"] > 0 for e in evaluations)
+    best = min(evaluations, key=lambda e: e["fid"])
+    assert json.loads((_watched_run / "best.json").read_text()) == best
+    assert Sampler.load(_watched_run / "best.npz").meta["position"]["step"] == best["step"]
+
+
+def test_a_finished_run_has_its_loss_plot_and_training_gif(_watched_run):
+    from PIL import Image
+
+    with Image.open(_watched_run / "losses.png") as plot:
+        assert plot.format == "PNG" and plot.width > 300
+    with Image.open(_watched_run / "training.gif") as gif:
+        assert gif.n_frames == len(list((_watched_run / "samples").glob("*.png")))
+
+
+def test_tensorboard_events_hold_losses_scores_and_grids(_watched_run, monkeypatch):
+    import sys
+    import types
+
+    # tensorboard's own switch to its TensorFlow-free reader (what jax and torch users have).
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+    from tensorboard.backend.event_processing import event_accumulator
+
+    events = event_accumulator.EventAccumulator(str(_watched_run / "tensorboard"),
+                                                size_guidance={event_accumulator.SCALARS: 0,
+                                                               event_accumulator.IMAGES: 0})
+    events.Reload()
+    logged = _lines(_watched_run / "metrics.jsonl")
+    d_loss = events.Scalars("train/d_loss")
+    assert [e.step for e in d_loss] == [r["step"] for r in logged]
+    np.testing.assert_allclose([e.value for e in d_loss], [r["d_loss"] for r in logged], rtol=1e-6)
+    assert [e.step for e in events.Scalars("eval/fid")] == [3, 6]
+    grids = events.Images("samples")
+    assert [g.step for g in grids] == [6] and grids[0].width > 28
+
+
+def test_eval_prints_a_table_and_writes_json(tmp_path, _watched_run):
+    result = _invoke("eval", _watched_run, "--features", "mnist", "-n", 64, "--json", tmp_path / "scores.json")
+    _assert_ok(result)
+    for name in ("fid", "kid", "is", "precision", "recall", "classes_covered", "class_kl"):
+        assert f"  {name} " in result.stdout
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["step"] == 6 and scores["samples"] == 64 and scores["features"] == "mnist"
+    assert len(scores["features_sha256"]) == 64
+    assert 1.0 <= scores["values"]["is"] <= 10.0 and 0 <= scores["values"]["precision"] <= 1
+
+
+def test_real_data_scores_better_than_an_untrained_generator(tmp_path, _watched_run, mnist256_npz):
+    common = ["--features", "mnist", "-n", 100, "--metrics", "fid,is"]
+    _assert_ok(_invoke("eval", "--real", f"npz:{mnist256_npz}", *common, "--json", tmp_path / "real.json"))
+    _assert_ok(_invoke("eval", _watched_run, *common, "--json", tmp_path / "fake.json"))
+    real, fake = (json.loads((tmp_path / f"{name}.json").read_text())["values"] for name in ("real", "fake"))
+    assert real["fid"] < fake["fid"] / 5
+    assert real["is"] > 5 > fake["is"]
+
+
+def test_toy_runs_are_scored_by_modes(tmp_path):
+    out = tmp_path / "ring"
+    _assert_ok(_train(out, "ring8", "--steps", 4, "--eval-every", 2, "--eval-samples", 200, variant="gan"))
+    assert [e["step"] for e in _lines(out / "eval.jsonl")] == [2, 4]
+    result = _invoke("eval", out, "-n", 300, "--json", tmp_path / "modes.json")
+    _assert_ok(result)
+    values = json.loads((tmp_path / "modes.json").read_text())["values"]
+    assert set(values) == {"modes_covered", "modes_total", "high_quality", "mode_kl"} and values["modes_total"] == 8
+
+
+def test_resumed_run_continues_its_evaluations(tmp_path):
+    out = tmp_path / "ring"
+    _assert_ok(_train(out, "ring8", "--steps", 3, "--eval-every", 2, "--eval-samples", 100, variant="gan"))
+    _assert_ok(_invoke("train", "--resume", out, "--steps", 6, "--no-progress"))
+    assert [e["step"] for e in _lines(out / "eval.jsonl")] == [2, 4, 6]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--features", "mnist", "--metrics", "modes"], "modes is not a metric for images"),
+    (["--features", "mnist", "--metrics", "fid,sharpness"], "unknown metric 'sharpness'"),
+    (["--features", "mnist", "-n", 100000], "-n must be in 2..256"),
+    (["--features", "cifar10"], "no pinned feature network for cifar10"),
+    ([], "no pinned feature network for npz:"),  # a path-like data spec names no network
+])
+def test_eval_bad_input(_watched_run, args, expected):
+    _assert_one_line_error(_invoke("eval", _watched_run, *args), expected)
+
+
+def test_eval_needs_one_source(_watched_run, mnist256_npz):
+    _assert_one_line_error(_invoke("eval"), "give a run directory or checkpoint, or --real DATA")
+    _assert_one_line_error(_invoke("eval", _watched_run, "--real", f"npz:{mnist256_npz}"), "(one of them)")
+    _assert_one_line_error(_invoke("eval", "no/such/run"), "no/such/run does not exist")
+
+
+def test_train_refuses_bad_evaluation_settings_before_writing(tmp_path, mnist256_npz):
+    out = tmp_path / "run"
+    result = _train(out, f"npz:{mnist256_npz}", "--steps", 2, "--eval-every", 1, "--eval-metrics", "kid",
+                    "--eval-features", "mnist")
+    _assert_one_line_error(result, "include it in --eval-metrics")
+    _assert_one_line_error(_train(out, "ring8", "--steps", 2, "--eval-every", 1, "--eval-metrics", "fid",
+                                  variant="gan"), "fid is not a metric for 2-D points")
+    _assert_one_line_error(_invoke("eval", "--real", "ring8", "--metrics", "is"), "is is not a metric for 2-D points")
+    assert not out.exists()
+
+
+def test_inception_features_cannot_give_class_scores(_watched_run, tmp_path):
+    _assert_one_line_error(_invoke("eval", _watched_run, "--inception-weights", tmp_path / "w.h5", "--metrics", "fid,is"),
+                           "is need class predictions")
+
+
+assert _TINY  # the tiny-net options these runs share with test_cli
