@@ -79,3 +79,17 @@ def test_the_variant_family_reproduces_across_backends(tmp_path, mnist256_npz, v
          "--batch-size", "16", *extra, "--json", tmp_path / "report.json", backend="torch")
     report = json.loads((tmp_path / "report.json").read_text())
     assert [e["status"] for e in report["backends"].values()] == ["ran"] * 3 and report["passed"], report
+
+
+def test_metrics_have_the_same_value_on_every_backend(tmp_path, mnist256_npz):
+    """One checkpoint scored under each backend: the pinned network and the numpy metrics agree."""
+    import json
+
+    run = fit.train(tiny_config(data=f"npz:{mnist256_npz}", steps=3), tmp_path / "run", progress=False)
+    scores = {}
+    for backend in BACKENDS:
+        kgan("eval", run.path, "--features", "mnist", "-n", 128, "--json", tmp_path / f"{backend}.json", backend=backend)
+        scores[backend] = json.loads((tmp_path / f"{backend}.json").read_text())["values"]
+    for backend in BACKENDS[1:]:
+        for name, value in scores[BACKENDS[0]].items():
+            assert scores[backend][name] == pytest.approx(value, rel=1e-4, abs=1e-6), (backend, name)
