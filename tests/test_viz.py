@@ -8,41 +8,18 @@ grids, which such nets draw all but flat grey, are checked as floats (see ``_gri
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from kgan.cli import main
 from kgan.errors import KganError
+from test_cli import _TINY, _assert_ok, _assert_one_line_error, _invoke
 from kgan.viz import LOSS_PLOT_DPI, LOSS_PLOT_INCHES, save_training_gif
 
 
 SIDE, PAD, SCALE = 16, 2, 2  # image side, image_grid's padding, save_samples' upscaling of small images
-_TINY = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
-
-
-def _invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def _assert_ok(result):
-    detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
-    assert result.exit_code == 0, f"{result.output}\n{result.stderr}\n{detail}"
-
-
-def _assert_one_line_error(result, expected: str):
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code != 0
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert expected in lines[0], lines[0]
-    assert "Traceback" not in result.output + result.stderr
-
-
 def _open(path: Path, format: str) -> Image.Image:
     with Image.open(path) as image:
         image.load()
