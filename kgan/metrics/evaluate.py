@@ -86,8 +86,8 @@ class Evaluator:
 
             needing_classes = [m for m in self.metrics if m in CLASSIFIER_METRICS]
             if needing_classes:
-                raise KganError(f"{', '.join(needing_classes)} need class predictions, which the Inception "
-                                f"features (no top) do not give; use --metrics fid,kid,pr")
+                raise KganError(f"Inception features (no top) give no class predictions, which "
+                                f"{', '.join(needing_classes)} need; use --metrics fid,kid,pr")
             return InceptionFeatures(inception_weights)
         from kgan.metrics.feature_nets import load_feature_net, read_registry
 
