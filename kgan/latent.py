@@ -50,10 +50,7 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     without ``code`` gives one row per value of its first categorical code, the other codes drawn
     at random; ``code`` ("3,*,0.5") fixes some codes (``*``: random).
     """
-    if label is not None and not spec.num_classes:
-        raise KganError("--label is for conditional variants (cgan, acgan); this generator takes no label")
-    if label is not None and not 0 <= label < spec.num_classes:
-        raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
+    check_label(spec, label)
     if code is not None and not spec.code_spec:
         raise KganError("--code is for InfoGAN generators; this generator takes no codes")
     columns, inputs = None, {}
@@ -77,6 +74,14 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
                 code_values[categorical[0]] = np.repeat(np.arange(rows), columns)
         inputs["code"] = fixed_codes(rng, n, spec.code_spec, code_values)
     return SamplingInputs(inputs, columns)
+
+
+def check_label(spec: LatentSpec, label: int | None) -> None:
+    """A given ``label`` needs a conditional generator, and one of its classes."""
+    if label is not None and not spec.num_classes:
+        raise KganError("--label is for conditional variants (cgan, acgan); this generator takes no label")
+    if label is not None and not 0 <= label < spec.num_classes:
+        raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
 
 
 def input_signature(spec: LatentSpec) -> dict:

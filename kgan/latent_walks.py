@@ -14,7 +14,7 @@ import numpy as np
 
 from kgan.codes import code_slices, describe, fixed_codes
 from kgan.errors import KganError
-from kgan.latent import LatentSpec, SamplingInputs
+from kgan.latent import LatentSpec, SamplingInputs, check_label
 from kgan.noise import latent_for_sampling
 
 MODES = ("linear", "slerp")
@@ -148,12 +148,9 @@ def code_traversal_inputs(spec: LatentSpec, code_index: int, steps: int = 10, ro
 
 def _row_conditions(spec: LatentSpec, rows: int, columns: int, seed: int, label: int | None) -> dict:
     """The label and/or codes of each sample: one per row, repeated along the row's ``columns``."""
+    check_label(spec, label)
     conditions = {}
-    if label is not None and not spec.num_classes:
-        raise KganError("--label is for conditional variants (cgan, acgan); this generator takes no label")
     if spec.num_classes:
-        if label is not None and not 0 <= label < spec.num_classes:
-            raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
         per_row = np.full(rows, label) if label is not None else np.arange(rows) % spec.num_classes
         conditions["label"] = np.repeat(per_row, columns).astype(np.int32)
     if spec.code_spec:

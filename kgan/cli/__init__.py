@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -43,6 +44,16 @@ def _choose_backend():
 _choose_backend()
 
 EXIT_INTERRUPTED = 130
+
+
+def output_file(output, *suffixes: str):
+    """``output`` as a Path, refused unless it ends in one of ``suffixes`` and its directory exists."""
+    output = Path(output)
+    if output.suffix.lower() not in suffixes:
+        raise KganError(f"output must end in {' or '.join(suffixes)}, got {output}")
+    if not output.parent.is_dir():
+        raise KganError(f"directory {output.parent} does not exist")
+    return output
 
 
 class KganGroup(click.Group):

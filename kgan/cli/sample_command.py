@@ -1,11 +1,10 @@
 """kgan sample: draw samples from a trained run, or from an exported ONNX file, to PNG or NPY."""
 
-from pathlib import Path
 
 import click
 import numpy as np
 
-from kgan.cli import main
+from kgan.cli import main, output_file
 from kgan.errors import KganError
 
 
@@ -28,11 +27,7 @@ def sample(source, onnx_file, provider, count, seed, label, code, output):
     from kgan.atomic import atomic_path
     from kgan.viz import save_samples
 
-    output = Path(output)
-    if output.suffix.lower() not in (".png", ".npy"):
-        raise KganError(f"output must end in .png or .npy, got {output}")
-    if not output.parent.is_dir():
-        raise KganError(f"directory {output.parent} does not exist")
+    output = output_file(output, ".png", ".npy")
     if bool(source) == bool(onnx_file):
         raise KganError("give a run directory or checkpoint, or --onnx FILE (one of them)")
     if onnx_file:

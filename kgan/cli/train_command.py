@@ -127,7 +127,6 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
 
 def _dry_run(config, out):
     from kgan import fit
-
     from kgan.monitor import Monitor
 
     config, dataset, trainer = fit.Training.prepare(config)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from kgan.cli import main
+from kgan.cli import main, output_file
 from kgan.errors import KganError
 from kgan.latent_walks import ARITHMETIC_NOISE_STD, MODES
 
@@ -12,15 +12,6 @@ from kgan.latent_walks import ARITHMETIC_NOISE_STD, MODES
 @main.group("viz")
 def viz():
     """Pictures of a run: loss curves, a training GIF, interpolations, vector arithmetic, code traversals."""
-
-
-def _output(output: str, suffix: str) -> Path:
-    output = Path(output)
-    if output.suffix.lower() != suffix:
-        raise KganError(f"output must end in {suffix}, got {output}")
-    if not output.parent.is_dir():
-        raise KganError(f"directory {output.parent} does not exist")
-    return output
 
 
 def _run_dir(path: str):
@@ -73,7 +64,7 @@ def losses(run, output):
     """
     from kgan.viz import save_loss_plot
 
-    output = _output(output, ".png")
+    output = output_file(output, ".png")
     run_dir = _run_dir(run)
     try:
         records = run_dir.read_metrics()
@@ -94,7 +85,7 @@ def gif(run, output, duration_ms):
     """
     from kgan.viz import save_training_gif
 
-    output = _output(output, ".gif")
+    output = output_file(output, ".gif")
     run_dir = _run_dir(run)
     save_training_gif(run_dir.samples_dir, output, duration_ms)
     click.echo(f"wrote {_count(len(list(run_dir.samples_dir.glob('*.png'))), 'grid')} to {output}")
@@ -117,7 +108,7 @@ def interpolate(run, output, mode, rows, steps, seed, label):
     """
     from kgan.latent_walks import interpolation_inputs
 
-    output = _output(output, ".png")
+    output = output_file(output, ".png")
     sampler = _image_sampler(run, "interpolate")
     inputs = interpolation_inputs(sampler.latent_spec, rows, steps, seed, mode, label)
     _write_grid(sampler, inputs, output, f"{mode} interpolations")
@@ -151,7 +142,7 @@ def arithmetic(run, output, group_a, group_b, group_c, count, num_samples, seed,
     from kgan.latent import SamplingInputs
     from kgan.latent_walks import arithmetic_strip
 
-    output = _output(output, ".png")
+    output = output_file(output, ".png")
     sampler = _image_sampler(run, "arithmetic")
     drawn = sampler.draw(num_samples, seed, label, code).inputs
     available = len(drawn["z"])
@@ -194,7 +185,7 @@ def traversal(run, output, code_index, steps, rows, value_range, seed):
     """
     from kgan.latent_walks import code_traversal_inputs
 
-    output = _output(output, ".png")
+    output = output_file(output, ".png")
     bounds = _bounds(value_range)
     sampler = _image_sampler(run, "traversal")
     inputs = code_traversal_inputs(sampler.latent_spec, code_index, steps, rows, seed, bounds)

@@ -91,10 +91,10 @@ class Evaluator:
             return InceptionFeatures(inception_weights)
         from kgan.metrics.feature_nets import load_feature_net, read_registry
 
-        name = features or self.data_name
-        if name not in read_registry():
+        name, pinned = features or self.data_name, read_registry()
+        if name not in pinned:
             raise KganError(f"no pinned feature network for {name}; pass --features "
-                            f"{' or '.join(sorted(read_registry()))}, or --inception-weights FILE")
+                            f"{' or '.join(sorted(pinned))}, or --inception-weights FILE")
         return load_feature_net(name)
 
     def reference(self) -> np.ndarray:
