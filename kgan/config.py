@@ -11,6 +11,8 @@ from kgan.latent import LatentSpec
 from kgan.noise import Z_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
+# Precision of weights, optimizer state and every step computation, as Keras' floatx.
+PRECISIONS = {"fp32": "float32", "fp64": "float64"}
 D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
 CONDITIONINGS = ("concat", "projection")
 
@@ -45,6 +47,7 @@ class TrainConfig:
     grid_size: int = 64
     portable: bool = False
     xla: bool = False
+    precision: str = "fp32"  # fp32 | fp64 (PRECISIONS): Keras' floatx for the whole run
     # Optimizer and update rule
     optimizer: str = "adam"
     clip_value: float | None = None  # WGAN weight clipping of every D weight to [-c, c]
@@ -92,7 +95,7 @@ class TrainConfig:
             if not 0 <= getattr(self, name) < 1:
                 raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         for name, choices in (("z_dist", Z_DISTRIBUTIONS), ("optimizer", OPTIMIZERS), ("conditioning", CONDITIONINGS),
-                              ("d_norm", D_NORMS + (None,))):
+                              ("d_norm", D_NORMS + (None,)), ("precision", tuple(PRECISIONS))):
             if getattr(self, name) not in choices:
                 raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, got {getattr(self, name)!r}")
         for name in ("gp_weight", "class_weight", "info_weight", "instance_noise"):

@@ -21,7 +21,7 @@ import numpy as np
 import kgan
 from kgan import backend, data, numpy_init
 from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
-from kgan.config import TrainConfig
+from kgan.config import PRECISIONS, TrainConfig
 from kgan.errors import KganError, TrainingInterrupted
 from kgan.latent import sampling_inputs
 from kgan.losses import get_loss
@@ -173,6 +173,7 @@ class Training:
         """
         if config.portable:
             backend.current().set_portable()
+        backend.set_precision(PRECISIONS[config.precision])
         dataset = data.load(config.data, config.image_size)
         if len(dataset.x) < config.batch_size * config.n_critic:
             raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -197,13 +198,15 @@ class GANTrainer:
             dict of scalar backend tensors: d_loss, g_loss, d_real and d_fake (mean D output on
             real and fake samples), plus the extra terms that are on (gp, d_class_loss, ...).
         """
+        floatx = keras.config.floatx()
+
         def tensors(values):
-            return {name: ops.convert_to_tensor(value, "int32" if np.issubdtype(value.dtype, np.integer) else "float32")
+            return {name: ops.convert_to_tensor(value, "int32" if np.issubdtype(value.dtype, np.integer) else floatx)
                     for name, value in values.items()}
 
         converted = {"d": tensors(inputs["d"]), "g": tensors(inputs["g"]), "dropout": tensors(inputs.get("dropout", {}))}
         if "noise_std" in inputs:
-            converted["noise_std"] = ops.convert_to_tensor(inputs["noise_std"], "float32")
+            converted["noise_std"] = ops.convert_to_tensor(inputs["noise_std"], floatx)
         return self._step(data, converted)
 
     def host_noise_shapes(self, batch_size: int) -> dict[str, tuple]:
@@ -221,7 +224,7 @@ class GANTrainer:
     @staticmethod
     def to_device(x: np.ndarray, labels: np.ndarray | None = None) -> dict:
         """The training set as tensors on the accelerator, so batches never cross the host."""
-        data = {"x": ops.convert_to_tensor(x, "float32")}
+        data = {"x": ops.convert_to_tensor(x, keras.config.floatx())}
         if labels is not None:
             data["labels"] = ops.convert_to_tensor(labels, "int32")
         return data

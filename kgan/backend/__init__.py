@@ -14,6 +14,8 @@ Everything else is written once in ``keras.ops``. Each backend module provides:
   ``sync_from_variables()`` reads the variables again after someone assigned them.
 - ``set_portable()``: deterministic ops and full-precision matmuls (no TF32), so runs are
   repeatable and comparable across backends.
+- ``allow_floatx(dtype)``: whatever the backend needs before Keras computes in ``dtype``
+  (JAX truncates float64 to float32 unless x64 is on).
 """
 
 from __future__ import annotations
@@ -21,8 +23,20 @@ from __future__ import annotations
 import importlib
 
 import keras
+from keras.src.backend.common import dtypes as keras_dtypes
+
+# Keras' type promotion maps float64 results to float32 on jax and torch (JAX's x64-off default).
+_KERAS_FLOAT64_RESULT = keras_dtypes.BIT64_TO_BIT32_DTYPE["float64"]
 
 
 def current():
     """The module for the backend Keras is running on."""
     return importlib.import_module(f"kgan.backend.{keras.backend.backend()}")
+
+
+def set_precision(floatx: str) -> None:
+    """Weights, optimizer state and step computations in ``floatx`` from here on (networks built after)."""
+    current().allow_floatx(floatx)
+    # Without this a float64 Dense on torch (and several ops on jax) would compute in float32.
+    keras_dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64" if floatx == "float64" else _KERAS_FLOAT64_RESULT
+    keras.config.set_floatx(floatx)

@@ -76,3 +76,9 @@ def set_portable():
     if "--xla_gpu_deterministic_ops" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
     jax.config.update("jax_default_matmul_precision", "highest")
+
+
+def allow_floatx(dtype):
+    # Without x64, JAX silently computes float64 requests in float32; off again for float32 runs,
+    # so a float32 run is the same whatever ran before it in the process.
+    jax.config.update("jax_enable_x64", dtype == "float64")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import tensorflow as tf
+from keras.src.backend.tensorflow import core as keras_tf_core
+from keras.src.backend.tensorflow import nn as keras_tf_nn
+
+_KERAS_LEAKY_RELU, _KERAS_CAST = keras_tf_nn.leaky_relu, keras_tf_core.cast
 
 
 def minimize(optimizer, variables, loss_fn):
@@ -45,3 +49,24 @@ class CompiledStep:
 def set_portable():
     tf.config.experimental.enable_op_determinism()
     tf.config.experimental.enable_tensor_float_32_execution(False)
+
+
+def _leaky_relu_at_input_precision(x, negative_slope=0.2):
+    x = tf.convert_to_tensor(x)
+    return tf.where(x >= 0, x, x * tf.constant(negative_slope, x.dtype))
+
+
+def _cast_python_floats_exactly(x, dtype):
+    if isinstance(x, float):
+        return tf.constant(x, dtype)
+    return _KERAS_CAST(x, dtype)
+
+
+def allow_floatx(dtype):
+    # Two float32 constants that a float64 run would otherwise carry on TensorFlow alone, where jax
+    # and torch compute in float64: tf.nn.leaky_relu takes its slope as a float32 attribute
+    # (0.2 becomes 0.20000000298), and tf.cast reads a Python float as float32 first (Adam's
+    # cast(0.999, "float64") is 0.99900001287). Keras reaches both through these module names.
+    exact = dtype == "float64"
+    keras_tf_nn.leaky_relu = _leaky_relu_at_input_precision if exact else _KERAS_LEAKY_RELU
+    keras_tf_core.cast = _cast_python_floats_exactly if exact else _KERAS_CAST

@@ -42,3 +42,7 @@ def set_portable():
     torch.use_deterministic_algorithms(True)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
+
+
+def allow_floatx(dtype):
+    pass  # float64 runs natively.

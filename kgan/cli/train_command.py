@@ -5,7 +5,7 @@ import json
 import click
 
 from kgan.cli import main
-from kgan.config import CONDITIONINGS, D_NORMS, OPTIMIZERS, Z_DISTRIBUTIONS
+from kgan.config import CONDITIONINGS, D_NORMS, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
 from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
 
@@ -53,6 +53,8 @@ CONFIG_OPTIONS = [
     click.option("--portable", is_flag=True, default=None,
                  help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
     click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
+    click.option("--precision", type=click.Choice(tuple(PRECISIONS)),
+                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks)."),
     # Optimizer and update rule
     click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimizer of both players (default adam)."),
     click.option("--clip-value", type=float, help="Clip every D weight to [-c, c] after each update (WGAN)."),
