@@ -40,3 +40,4 @@ def set_precision(floatx: str) -> None:
     # Without this a float64 Dense on torch (and several ops on jax) would compute in float32.
     keras_dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64" if floatx == "float64" else _KERAS_FLOAT64_RESULT
     keras.config.set_floatx(floatx)
+    keras.config.set_dtype_policy(floatx)  # layers take this, which Keras fixes at its first use

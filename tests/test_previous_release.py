@@ -1,0 +1,40 @@
+"""Run directories written by the previous release (kgan 0.1.0) still sample, export and resume."""
+
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from kgan import fit
+from kgan.checkpoint import read_checkpoint
+from kgan.sampling import Sampler
+
+FIXTURES = Path(__file__).parent / "fixtures" / "release-0.1.0"
+
+
+def test_a_0_1_0_run_samples_and_resumes_where_the_old_release_would_have_gone(tmp_path):
+    run = shutil.copytree(FIXTURES / "gan-ring8-3-steps", tmp_path / "run")
+    samples = Sampler.load(run).sample(5, seed=0)
+    assert samples.shape == (5, 2) and np.isfinite(samples).all()
+    resumed = fit.resume(run, steps=6, progress=False)
+    assert read_checkpoint(resumed.checkpoint_path).meta["config"]["precision"] == "fp32"
+    new = read_checkpoint(resumed.checkpoint_path).arrays
+    old = np.load(FIXTURES / "gan-ring8-6-steps-checkpoint.npz")
+    weights = [k for k in old.files if k.startswith(("generator", "discriminator"))]
+    assert new.keys() == set(old.files) - {"meta"}
+    # Trained under torch: resumed under torch it is the old release's own straight run, bit for bit;
+    # under jax and tensorflow it agrees to float32 rounding (docs/reproducibility.md).
+    tolerance = 0.0 if keras.backend.backend() == "torch" else 1e-5
+    assert max(float(np.abs(new[k] - old[k]).max()) for k in weights) <= tolerance
+
+
+def test_a_0_1_0_run_exports_to_onnx(tmp_path):
+    from kgan.export.onnx_export import export_onnx
+    from kgan.export.onnx_sampler import OnnxSampler
+
+    run = shutil.copytree(FIXTURES / "dcgan-mnist-2-steps", tmp_path / "run")
+    path = export_onnx(run)
+    inputs = Sampler.load(run).draw(4, seed=2).inputs
+    images = Sampler.load(run).generate_from(inputs)
+    assert images.shape == (4, 28, 28, 1) and np.abs(OnnxSampler(path).run(inputs["z"]) - images).max() <= 1e-5
