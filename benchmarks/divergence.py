@@ -1,8 +1,8 @@
-"""How fast runs on different backends drift apart: tables from `kgan repro --json` reports.
+"""How fast float32 runs on different backends drift apart: tables from `kgan repro --json` reports.
 
     for n in 20 100 300 1000; do
-      kgan repro dcgan --steps $n --data idx:../shared/data/mnist --width 8 --latent-dim 16 \
-          --batch-size 32 --json dcgan_$n.json
+      kgan repro dcgan --steps $n --data fashion_mnist --width 8 --latent-dim 16 \
+          --batch-size 32 --precision fp32 --json dcgan_$n.json
     done
     python benchmarks/divergence.py dcgan_*.json
 """
