@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kgan.atomic import atomic_path
-from kgan.errors import KganError
+from kgan.errors import KganError, TrainingDiverged
 
 FORMAT = 1
 REQUIRED_META = {"config", "data", "position", "paths"}  # what sampling and resuming read
@@ -30,6 +30,11 @@ class Checkpoint:
         keys = sorted(k for k in self.arrays if k.startswith(name + "/"))
         return [self.arrays[k] for k in keys]
 
+    def non_finite(self, group: str) -> list[str]:
+        """Paths of the variables of ``group`` holding NaN or infinity (checkpoints of kgan 0.1.0 could)."""
+        return [path for path, value in zip(self.meta["paths"].get(group, []), self.group(group))
+                if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all()]
+
 
 def save_checkpoint(path: str | Path, groups: dict[str, list], meta: dict, extra_arrays: dict | None = None) -> None:
     """Write ``groups`` (name -> list of Keras variables) and ``meta`` to ``path`` atomically."""
@@ -37,6 +42,12 @@ def save_checkpoint(path: str | Path, groups: dict[str, list], meta: dict, extra
 
     arrays = {f"{name}/{i:05d}": ops.convert_to_numpy(v) for name, variables in groups.items()
               for i, v in enumerate(variables)}
+    for name, variables in groups.items():
+        for i, variable in enumerate(variables):
+            value = arrays[f"{name}/{i:05d}"]
+            if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+                # The file on disk stays the last good state.
+                raise TrainingDiverged(f"{name} variable {variable.path} not finite")
     arrays.update(extra_arrays or {})
     meta = {**meta, "format": FORMAT, "paths": {name: [v.path for v in vs] for name, vs in groups.items()}}
     arrays["meta"] = np.array(json.dumps(meta))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from kgan.codes import code_spec
@@ -76,6 +77,10 @@ class TrainConfig:
     tensorboard: bool = False  # also write TensorBoard event files to RUN/tensorboard
 
     def __post_init__(self):
+        for name, value in dataclasses.asdict(self).items():
+            numbers = value if isinstance(value, list) else [value]
+            if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
+                raise KganError(f"{name} must be a finite number, got {value!r}")
         if self.epochs is not None and self.steps is not None:
             raise KganError("give --epochs or --steps, not both")
         if self.epochs is None and self.steps is None:

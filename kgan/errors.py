@@ -1,4 +1,4 @@
-"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+"""The exception types the CLI turns into a one-line message and a non-zero exit."""
 
 
 class KganError(Exception):
@@ -7,3 +7,7 @@ class KganError(Exception):
 
 class TrainingInterrupted(KganError):
     """Ctrl-C: the run stopped after a whole step and saved a checkpoint."""
+
+
+class TrainingDiverged(KganError):
+    """A loss or a weight became NaN or infinite: the run stopped before writing it anywhere."""

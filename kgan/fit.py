@@ -22,7 +22,7 @@ import kgan
 from kgan import backend, data, numpy_init
 from kgan.checkpoint import read_checkpoint, restore, save_checkpoint
 from kgan.config import PRECISIONS, TrainConfig
-from kgan.errors import KganError, TrainingInterrupted
+from kgan.errors import KganError, TrainingDiverged, TrainingInterrupted
 from kgan.latent import sampling_inputs
 from kgan.losses import get_loss
 from kgan.monitor import Monitor
@@ -159,6 +159,7 @@ class Training:
         plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
         self.fixed_inputs = sampling_inputs(config.latent_spec(), plot_count, seed=config.seed)
         self.permutation = None
+        self.saved_step = None  # step of the checkpoint on disk, once this process has written one
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
@@ -229,10 +230,18 @@ class Training:
             "backend": keras.backend.backend(), "kgan": kgan.__version__,
         }
         extra = {} if self.permutation is None else {"permutation": self.permutation}
-        save_checkpoint(self.run.checkpoint_path, self.trainer.state_groups(), meta, extra)
+        try:
+            save_checkpoint(self.run.checkpoint_path, self.trainer.state_groups(), meta, extra)
+        except TrainingDiverged as e:  # the losses were finite, a weight is not
+            raise TrainingDiverged(f"by step {self.position.step}: {e}") from None
+        self.saved_step = self.position.step
         self.run.write_status("running", step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
 
     def _load(self, checkpoint):
+        broken = [path for group in self.trainer.state_groups() for path in checkpoint.non_finite(group)]
+        if broken:
+            raise KganError(f"the checkpoint holds non-finite weights ({', '.join(broken[:3])}): the run had "
+                            f"diverged before kgan checked for it; start a new run")
         saved = checkpoint.meta["data"]
         if [saved["size"], list(saved["sample_shape"])] != [len(self.dataset.x), list(self.dataset.sample_shape)]:
             raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
@@ -261,9 +270,19 @@ class Training:
         save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
         self.monitor.sample_grid(path, self.position.step)
 
+    def _check_finite(self, window: list[dict]):
+        """Raise ``TrainingDiverged`` naming the first step of ``window`` (the steps just done) with a
+        non-finite value, before anything of it is logged or saved."""
+        first = self.position.step - len(window) + 1
+        for step, stats in enumerate(window, first):
+            bad = [name for name, value in stats.items() if not np.isfinite(float(value))]
+            if bad:
+                raise TrainingDiverged(f"step {step}: {', '.join(bad)} not finite")
+
     def _log(self, window: list[dict], window_start: float):
         # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
         # clock is read after them.
+        self._check_finite(window)
         record = {name: float(np.mean([float(stats[name]) for stats in window])) for name in window[0]}
         seconds = time.perf_counter() - window_start
         record.update(step=self.position.step, epoch=self.position.epoch,
@@ -279,37 +298,17 @@ class Training:
         data_tensor = self.trainer.to_device(self.dataset.x, self.dataset.labels if self.config.num_classes else None)
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
                    dynamic_ncols=True, file=sys.stderr)
-        window, window_start = [], time.perf_counter()
         self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
-            while self.position.step < self.total_steps and not interrupt.requested:
-                window.append(self.trainer.train_step(data_tensor, self._next_inputs()))
-                self.position.step += 1
-                self.position.batch += 1
-                bar.update(1)
-                end_of_epoch = self.position.batch == self.steps_per_epoch
-                if self.position.step % self.config.log_every == 0 or self.position.step == self.total_steps:
-                    record = self._log(window, window_start)
-                    bar.set_postfix(d_loss=f"{record['d_loss']:.3f}", g_loss=f"{record['g_loss']:.3f}",
-                                    img_s=f"{record['images_per_sec']:.0f}")
-                    window, window_start = [], time.perf_counter()
-                if end_of_epoch:
-                    self.position.epoch += 1
-                    self.position.batch = 0
-                    self.permutation = None
-                # The checkpoint first: it is what a crash or Ctrl-C must not lose. An evaluation
-                # needs one of its own step, which may become best.npz.
-                evaluate = self.monitor.due(self.position.step)
-                if end_of_epoch or evaluate or (self.config.checkpoint_every
-                                                and self.position.step % self.config.checkpoint_every == 0):
-                    self.save()
-                if evaluate:
-                    self.monitor.evaluate(self.trainer.sampling_generator, self.position.step, self.position.epoch)
-                if end_of_epoch:
-                    self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
-            if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
-                self.save()
-                self.save_sample_grid(f"step_{self.position.step:07d}")
+            try:
+                self._loop(data_tensor, bar, interrupt)
+            except TrainingDiverged as e:
+                self.monitor.close()
+                self.run.write_status("diverged", step=self.position.step, epoch=self.position.epoch,
+                                      total_steps=self.total_steps, checkpoint_step=self.saved_step, reason=str(e))
+                kept = (f"the checkpoint of step {self.saved_step} is kept" if self.saved_step is not None
+                        else "no checkpoint was written")
+                raise TrainingDiverged(f"training diverged: {e}; {kept}; try lower learning rates") from None
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
@@ -317,6 +316,39 @@ class Training:
             raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
                                       f"continue with: kgan train --resume {self.run.path}")
         return self.run
+
+    def _loop(self, data_tensor, bar, interrupt):
+        window, window_start = [], time.perf_counter()
+        while self.position.step < self.total_steps and not interrupt.requested:
+            window.append(self.trainer.train_step(data_tensor, self._next_inputs()))
+            self.position.step += 1
+            self.position.batch += 1
+            bar.update(1)
+            end_of_epoch = self.position.batch == self.steps_per_epoch
+            if self.position.step % self.config.log_every == 0 or self.position.step == self.total_steps:
+                record = self._log(window, window_start)
+                bar.set_postfix(d_loss=f"{record['d_loss']:.3f}", g_loss=f"{record['g_loss']:.3f}",
+                                img_s=f"{record['images_per_sec']:.0f}")
+                window, window_start = [], time.perf_counter()
+            if end_of_epoch:
+                self.position.epoch += 1
+                self.position.batch = 0
+                self.permutation = None
+            # The checkpoint first: it is what a crash or Ctrl-C must not lose. An evaluation
+            # needs one of its own step, which may become best.npz.
+            evaluate = self.monitor.due(self.position.step)
+            if end_of_epoch or evaluate or (self.config.checkpoint_every
+                                            and self.position.step % self.config.checkpoint_every == 0):
+                self._check_finite(window)  # the steps since the last log line, which checked its own
+                self.save()
+            if evaluate:
+                self.monitor.evaluate(self.trainer.sampling_generator, self.position.step, self.position.epoch)
+            if end_of_epoch:
+                self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
+        if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
+            self._check_finite(window)
+            self.save()
+            self.save_sample_grid(f"step_{self.position.step:07d}")
 
 
 def resume_config(run_path, epochs: int | None = None, steps: int | None = None):

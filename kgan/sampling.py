@@ -8,6 +8,7 @@ import numpy as np
 
 from kgan.checkpoint import read_checkpoint, restore
 from kgan.config import TrainConfig
+from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
 from kgan.rundir import checkpoint_file
 
@@ -35,8 +36,11 @@ class Sampler:
         checkpoint = read_checkpoint(checkpoint_file(path))
         config = TrainConfig.from_dict(checkpoint.meta["config"])
         sample_shape = tuple(checkpoint.meta["data"]["sample_shape"])
+        group = "generator_ema" if config.ema else "generator"
+        if checkpoint.non_finite(group):
+            raise KganError(f"{path}: the generator's weights are not finite (NaN or infinity): the run diverged")
         generator = get_variant(config.variant).build_generator(config, sample_shape)
-        restore({"generator_ema" if config.ema else "generator": generator.variables}, checkpoint)
+        restore({group: generator.variables}, checkpoint)
         return cls(generator, config, sample_shape, checkpoint.meta)
 
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> SamplingInputs:
