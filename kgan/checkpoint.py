@@ -64,11 +64,35 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         meta = json.loads(str(arrays.pop("meta")))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-        raise KganError(f"unreadable checkpoint {path}: {type(e).__name__}: {e}".splitlines()[0]) from None
+    except OSError as e:
+        raise KganError(f"unreadable checkpoint {path}: {e.strerror or e}") from None
+    except (ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        # numpy's own message here would advise loading with allow_pickle, which kgan never does.
+        raise KganError(f"unreadable checkpoint {path}: not a kgan checkpoint (an .npz archive of arrays)") from None
     if not (isinstance(meta, dict) and meta.get("format") == FORMAT and REQUIRED_META <= meta.keys()):
         raise KganError(f"{path} is not a kgan checkpoint of format {FORMAT}")
+    problem = _meta_problem(meta)
+    if problem:
+        raise KganError(f"{path} has damaged metadata: {problem}")
     return Checkpoint(meta, arrays)
+
+
+def _meta_problem(meta: dict) -> str | None:
+    """What is wrong with the parts of ``meta`` that sampling and resuming read, or None."""
+    def integers(values):
+        return isinstance(values, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+
+    position, data = meta.get("position"), meta.get("data")
+    if not isinstance(meta.get("config"), dict):
+        return "config is not an object"
+    if not (isinstance(position, dict) and position.keys() == {"step", "epoch", "batch"}
+            and integers(list(position.values()))):
+        return "position is not {step, epoch, batch} as non-negative integers"
+    if not (isinstance(data, dict) and integers([data.get("size")]) and integers(data.get("sample_shape"))):
+        return "data lacks a size and a sample_shape of non-negative integers"
+    if not (isinstance(meta["paths"], dict) and all(isinstance(v, list) for v in meta["paths"].values())):
+        return "paths is not an object of lists"
+    return None
 
 
 def restore(groups: dict[str, list], checkpoint: Checkpoint) -> None:

@@ -136,7 +136,10 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise KganError(f"unknown config keys: {', '.join(unknown)}")
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError as e:  # a value of the wrong type, e.g. a string where a number belongs
+            raise KganError(f"config values of the wrong type: {e}") from None
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

@@ -159,7 +159,7 @@ class Training:
         plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
         self.fixed_inputs = sampling_inputs(config.latent_spec(), plot_count, seed=config.seed)
         self.permutation = None
-        self.saved_step = None  # step of the checkpoint on disk, once this process has written one
+        self.saved_step = None  # step of the checkpoint on disk, if there is one
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
@@ -195,25 +195,36 @@ class Training:
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
         config, dataset, trainer = cls.prepare(config)
         monitor = Monitor(config, dataset)
-        training = cls(config, RunDir.create(run_path), dataset, trainer, monitor)
-        run = training.run
+        run = RunDir.create(run_path)
+        run.lock()
+        training = cls(config, run, dataset, trainer, monitor)
         run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
         run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
         return training
 
     @classmethod
     def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None) -> "Training":
-        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total."""
+        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total.
+
+        A run that stopped before its first checkpoint starts again from step 0 with its own settings.
+        """
         run, checkpoint, config = resume_config(run_path, epochs, steps)
+        run.lock()
         config, dataset, trainer = cls.prepare(config)
         training = cls(config, run, dataset, trainer, Monitor(config, dataset))
-        training._load(checkpoint)
+        if checkpoint is None:
+            print(f"note: {run.path} stopped before its first checkpoint; starting it again from step 0", file=sys.stderr)
+        else:
+            training._load(checkpoint)
         if training.total_steps < training.position.step:
             raise KganError(f"the run is already at step {training.position.step}, past the {training.total_steps} "
                             f"steps asked for")
-        run.truncate_metrics(after_step=training.position.step)
+        for note in run.truncate_metrics(after_step=training.position.step):
+            print(f"note: {note}", file=sys.stderr)
         record = run.read_config()
         run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
+        run.write_status("running", step=training.position.step, epoch=training.position.epoch,
+                         total_steps=training.total_steps)
         return training
 
     def data_info(self) -> dict:
@@ -249,6 +260,7 @@ class Training:
         restore(self.trainer.state_groups(), checkpoint)
         self.trainer.sync_from_variables()
         self.position = Position(**checkpoint.meta["position"])
+        self.saved_step = self.position.step
         self.noise_rng.bit_generator.state = checkpoint.meta["noise_rng"]
         self.shuffle_rng.bit_generator.state = checkpoint.meta["shuffle_rng"]
         self.permutation = checkpoint.arrays.get("permutation")
@@ -303,19 +315,30 @@ class Training:
             try:
                 self._loop(data_tensor, bar, interrupt)
             except TrainingDiverged as e:
-                self.monitor.close()
-                self.run.write_status("diverged", step=self.position.step, epoch=self.position.epoch,
-                                      total_steps=self.total_steps, checkpoint_step=self.saved_step, reason=str(e))
-                kept = (f"the checkpoint of step {self.saved_step} is kept" if self.saved_step is not None
-                        else "no checkpoint was written")
-                raise TrainingDiverged(f"training diverged: {e}; {kept}; try lower learning rates") from None
+                self._stopped("diverged", reason=str(e))
+                raise TrainingDiverged(f"training diverged: {e}; {self._kept()}; try lower learning rates") from None
+            except KeyboardInterrupt:  # a second Ctrl-C: the step in flight is lost, the checkpoint is not
+                self._stopped("interrupted")
+                raise TrainingInterrupted(f"stopped at once at step {self.position.step} by a second Ctrl-C; "
+                                          f"{self._kept()}; continue with: kgan train --resume {self.run.path}") from None
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
+        self.run.unlock()
         if state == "interrupted":
             raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
                                       f"continue with: kgan train --resume {self.run.path}")
         return self.run
+
+    def _stopped(self, state: str, **fields):
+        self.monitor.close()
+        self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps,
+                              checkpoint_step=self.saved_step, **fields)
+        self.run.unlock()
+
+    def _kept(self) -> str:
+        return (f"the checkpoint of step {self.saved_step} is kept" if self.saved_step is not None
+                else "no checkpoint was written")
 
     def _loop(self, data_tensor, bar, interrupt):
         window, window_start = [], time.perf_counter()
@@ -352,10 +375,21 @@ class Training:
 
 
 def resume_config(run_path, epochs: int | None = None, steps: int | None = None):
-    """(run, checkpoint, config) of a run to resume, with a new total length if given."""
+    """(run, checkpoint or None where the run stopped before its first, config) of a run to resume,
+    with a new total length if given."""
     run = RunDir.open(run_path)
-    checkpoint = read_checkpoint(run.checkpoint_path)
-    config = TrainConfig.from_dict(checkpoint.meta["config"])
+    recorded = run.read_config().get("config")
+    if not isinstance(recorded, dict):
+        raise KganError(f"{run.config_path} holds no run settings (a 'config' object)")
+    checkpoint = read_checkpoint(run.checkpoint_path) if run.checkpoint_path.exists() else None
+    config = TrainConfig.from_dict(recorded if checkpoint is None else checkpoint.meta["config"])
+    if checkpoint is not None:
+        length = ("epochs", "steps")  # a resume may have changed these before its first checkpoint
+        differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in length
+                           and recorded.get(k, getattr(config, k, None)) != getattr(config, k, None))
+        if differing:
+            raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
+                            f"{run.config_path}")
     if epochs is not None or steps is not None:
         config = config.replace(epochs=epochs, steps=steps)
     return run, checkpoint, config

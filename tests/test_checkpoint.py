@@ -8,7 +8,7 @@ from kgan import checkpoint as ckpt
 from kgan.errors import KganError
 from kgan.fit import build_trainer
 
-META = {"config": {}, "data": {}, "position": {}}
+META = {"config": {}, "data": {"size": 4, "sample_shape": [2]}, "position": {"step": 0, "epoch": 0, "batch": 0}}
 
 
 @pytest.fixture(scope="module")

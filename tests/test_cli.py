@@ -330,6 +330,7 @@ def test_resume_refuses_different_data(tmp_path, _image_run, _mnist_npz):
     np.savez(other, x=np.load(_mnist_npz)["x"][:100])
     config = _json(run / "config.json")
     config["config"]["data"] = f"npz:{other}"
+    (run / "config.json").write_text(json.dumps(config))
     checkpoint = read_checkpoint(run / "checkpoint.npz")
     checkpoint.meta["config"]["data"] = f"npz:{other}"
     np.savez(run / "checkpoint.npz", meta=np.array(json.dumps(checkpoint.meta)), **checkpoint.arrays)

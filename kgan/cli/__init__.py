@@ -65,8 +65,9 @@ class KganGroup(click.Group):
             self._fail(e.format_message(), e.exit_code)
         except click.Abort:
             self._fail("aborted", 1)
-        except TrainingInterrupted as e:
-            self._fail(str(e), EXIT_INTERRUPTED)
+        except TrainingInterrupted as e:  # what the user asked for: no "Error:"
+            click.echo(" ".join(str(e).split()), err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except KganError as e:
             self._fail(str(e), 1)
         except OSError as e:  # unwritable directory, full disk, ...: the OS's own message
@@ -86,8 +87,8 @@ def main():
 
 
 from kgan.cli import (  # noqa: E402  (commands register on main)
-    eval_command, export_command, list_command, metrics_command, repro_command, sample_command, train_command,
-    viz_command)
+    eval_command, export_command, list_command, metrics_command, repro_command, sample_command, status_command,
+    train_command, viz_command)
 
 __all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "repro_command",
-           "sample_command", "train_command", "viz_command"]
+           "sample_command", "status_command", "train_command", "viz_command"]
