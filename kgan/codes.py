@@ -66,6 +66,8 @@ def parse_code_values(text: str, spec: list[dict]) -> list:
             value = int(item) if code["kind"] == "categorical" else float(item)
         except ValueError:
             raise KganError(f"--code value {item!r} is not a {'category index' if code['kind'] == 'categorical' else 'number'}") from None
+        if not np.isfinite(value):
+            raise KganError(f"--code value {item!r} is not a finite number")
         if code["kind"] == "categorical" and not 0 <= value < code["size"]:
             raise KganError(f"--code category {value} is outside 0..{code['size'] - 1}")
         values.append(value)

@@ -16,6 +16,10 @@ OPTIMIZERS = ("adam", "rmsprop")
 PRECISIONS = {"fp32": "float32", "fp64": "float64"}
 D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
 CONDITIONINGS = ("concat", "projection")
+# Upper bounds, far above any real run, so that a typo (an extra zero or two) fails at once instead
+# of after minutes of allocating or, for the grid, after the whole training.
+MAXIMA = {"batch_size": 65536, "latent_dim": 16384, "width": 4096, "grid_size": 1024, "image_size": 2048,
+          "num_classes": 100_000, "n_critic": 1000, "eval_samples": 1_000_000}
 
 
 @dataclass
@@ -91,6 +95,9 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")
+        for name, maximum in MAXIMA.items():
+            if getattr(self, name) is not None and getattr(self, name) > maximum:
+                raise KganError(f"{name} must be at most {maximum:,}, got {getattr(self, name):,}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise KganError(f"seed must be a non-negative integer, got {self.seed!r}")
         for name in ("lr_g", "lr_d"):

@@ -442,6 +442,9 @@ def _load_npz(spec: str, path: Path, size: int | None) -> Dataset:
     return _image_dataset(spec, x, labels, size)
 
 
+MAX_POINT_SCALE = 1e6  # beyond this, float32 training overflows or learns nothing
+
+
 def _npz_samples(spec: str, key: str, x: np.ndarray) -> np.ndarray:
     """Validate array `key` and return float32 points (N, D) or NHWC images in [-1, 1]."""
     if x.dtype.kind not in "uif":
@@ -454,6 +457,9 @@ def _npz_samples(spec: str, key: str, x: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         raise DataError(f"{spec}: array {key!r} contains NaN or infinity; clean the data first")
     if x.ndim == 2:
+        if np.abs(x).max() > MAX_POINT_SCALE:
+            raise DataError(f"{spec}: points {key!r} reach {np.abs(x).max():.3g}; kgan trains on points of moderate "
+                            f"scale (|x| <= {MAX_POINT_SCALE:g}): standardise them first")
         return x.astype(np.float32)
     if x.ndim == 3:
         x = x[..., None]
@@ -498,6 +504,9 @@ def _npz_labels(spec: str, key: str, labels: np.ndarray, n: int) -> np.ndarray:
 # ---------------------------------------------------------------- image folders
 
 
+SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I")  # Pillow's modes for 16-bit grayscale PNGs
+
+
 def _unreadable(path: Path, exc: Exception) -> DataError:
     return DataError(f"{path}: unreadable image ({type(exc).__name__}: {exc}); delete or replace it")
 
@@ -509,10 +518,17 @@ def _open_image(path: Path) -> Image.Image:
         raise _unreadable(path, exc) from exc
 
 
+def _to_8_bit(img: Image.Image) -> Image.Image:
+    """16-bit grayscale scaled to 8 bits; Pillow's own convert clips it (every value above 255 white)."""
+    if img.mode not in SIXTEEN_BIT_MODES:
+        return img
+    return Image.fromarray(np.round(np.asarray(img, np.float64) * (255 / 65535)).astype(np.uint8), "L")
+
+
 def _read_image(path: Path, mode: str, size: int) -> np.ndarray:
     with _open_image(path) as img:
         try:
-            return np.asarray(_fit_square(img.convert(mode), size))
+            return np.asarray(_fit_square(_to_8_bit(img).convert(mode), size))
         except Exception as exc:  # truncated or corrupt pixel data only shows up when decoding
             raise _unreadable(path, exc) from exc
 
@@ -529,7 +545,7 @@ def _load_folder(spec: str, directory: Path, size: int) -> Dataset:
     for path in files:
         with _open_image(path) as img:
             modes.add(img.mode)
-    mode = "L" if modes <= {"1", "L"} else "RGB"
+    mode = "L" if modes <= {"1", "L", *SIXTEEN_BIT_MODES} else "RGB"
     pixels = np.stack([_read_image(p, mode, size) for p in files])
     if mode == "L":
         pixels = pixels[..., None]

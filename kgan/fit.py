@@ -183,6 +183,11 @@ class Training:
             if dataset.labels is None:
                 raise KganError(f"{config.variant} needs class labels; {config.data} has none")
             if config.num_classes is None:
+                present = len(np.unique(dataset.labels))
+                if dataset.num_classes > 2 * present:  # e.g. digits 0..9 and one stray 200
+                    raise KganError(f"the labels of {config.data} run to {dataset.num_classes - 1} but only {present} "
+                                    f"distinct values occur; fix the labels, or give --num-classes "
+                                    f"{dataset.num_classes} if that many classes are meant")
                 config = config.replace(num_classes=dataset.num_classes)
             elif config.num_classes < dataset.num_classes:
                 raise KganError(f"num_classes {config.num_classes} is fewer than the {dataset.num_classes} "

@@ -7,6 +7,9 @@ import numpy as np
 from kgan.cli import main, output_file
 from kgan.errors import KganError
 
+# A grid past 10,000 images is no longer a picture; a .npy of a million 28x28 images is 3 GB.
+MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
+
 
 @main.command("sample")
 @click.argument("source", type=click.Path(), required=False)
@@ -28,6 +31,9 @@ def sample(source, onnx_file, provider, count, seed, label, code, output):
     from kgan.viz import save_samples
 
     output = output_file(output, ".png", ".npy")
+    limit = MAX_SAMPLES[output.suffix.lower()]
+    if count > limit:
+        raise KganError(f"-n {count:,} is more than the {limit:,} samples a {output.suffix.lower()} file takes here")
     if bool(source) == bool(onnx_file):
         raise KganError("give a run directory or checkpoint, or --onnx FILE (one of them)")
     if onnx_file:

@@ -20,6 +20,7 @@ from kgan.latent import LatentSpec, SamplingInputs, input_signature, sampling_in
 from kgan.pixels import scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
+BATCH = 1024
 
 
 def default_providers(available: list[str]) -> list[str]:
@@ -53,12 +54,21 @@ class OnnxSampler:
         missing = [key for key in KEYS if key not in self.metadata]
         if missing:
             raise KganError(f"{path} is not a kgan generator (missing metadata {', '.join(missing)})")
-        self.latent_spec = LatentSpec(int(self.metadata["latent_dim"]), self.metadata["z_dist"],
-                                      int(self.metadata["num_classes"]), json.loads(self.metadata["code_spec"]))
+        try:
+            self.latent_spec = LatentSpec(int(self.metadata["latent_dim"]), self.metadata["z_dist"],
+                                          int(self.metadata["num_classes"]), json.loads(self.metadata["code_spec"]))
+            self.image_shape = tuple(int(d) for d in self.metadata["image_shape"].split(","))
+            input_signature(self.latent_spec)  # reads every code entry
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise KganError(f"{path} has damaged kgan metadata ({type(e).__name__}: {e})".splitlines()[0]) from None
         names = ([i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()])
         if names != (list(input_signature(self.latent_spec)), [OUTPUT_IMAGE]):
             raise KganError(f"{path} is not a kgan generator (inputs/outputs {names})")
-        self.image_shape = tuple(int(d) for d in self.metadata["image_shape"].split(","))
+        graph_shape = self.session.get_outputs()[0].shape[1:]
+        if len(self.image_shape) != 3 or len(graph_shape) != 3 or any(
+                isinstance(g, int) and g != m for g, m in zip(graph_shape, self.image_shape)):
+            raise KganError(f"{path}: its metadata says images of shape {self.image_shape}, its graph outputs "
+                            f"{graph_shape}; kgan samples image generators whose two agree")
 
     @property
     def providers(self) -> list[str]:
@@ -80,7 +90,9 @@ class OnnxSampler:
             if value.shape != expected:
                 raise KganError(f"{name} must have shape {expected}, got {value.shape}")
             feed[name] = value
-        return self.session.run([OUTPUT_IMAGE], feed)[0]
+        # In batches, so a large n needs memory for its output only.
+        return np.concatenate([self.session.run([OUTPUT_IMAGE], {k: v[i:i + BATCH] for k, v in feed.items()})[0]
+                               for i in range(0, len(feed["z"]), BATCH)])
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         """uint8 (n, H, W, C) images in [0, 255] for the given inputs."""
