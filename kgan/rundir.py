@@ -169,9 +169,13 @@ class RunDir:
 
     def append_metrics(self, record: dict, path: Path | None = None) -> None:
         """One line of ``path``: metrics.jsonl (the default) or eval.jsonl; never through a link."""
-        fd = os.open(path or self.metrics_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        path = path or self.metrics_path
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        except OSError as e:  # a full disk, say: name the file (a write error has no name of its own)
+            raise OSError(e.errno, e.strerror, str(path)) from None
 
     def truncate_metrics(self, after_step: int) -> list[str]:
         """Drop log and evaluation lines past ``after_step``, which a resumed run recomputes, and a

@@ -203,3 +203,56 @@ def test_one_lock_per_run_until_unlocked(run):
         RunDir(run.path).lock()
     lock.unlock()
     RunDir(run.path).lock()
+
+
+def test_a_full_disk_during_a_log_append_names_the_log(run, monkeypatch):
+    import errno
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fd, mode):
+            self.file = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, text):
+            self.file.write(text[:7])  # half a line reaches the disk
+            self.file.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", FullDisk)
+    with pytest.raises(OSError) as failure:
+        run.append_metrics({"step": 3, "d_loss": 0.5})
+    assert failure.value.filename == str(run.metrics_path)
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert [r["step"] for r in run.read_metrics()] == [1, 2]  # the torn line is not a record
+
+
+def test_kill_9_mid_run_then_resume_gives_the_unkilled_run_exactly(tmp_path):
+    import time
+
+    options = ["--data", "ring8", "--width", "8", "--latent-dim", "4", "--batch-size", "64", "--steps", "40",
+               "--log-every", "1", "--checkpoint-every", "1", "--no-progress"]
+    killed = subprocess.Popen([sys.executable, "-m", "kgan", "train", "gan", "--out", str(tmp_path / "killed"), *options],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    status = tmp_path / "killed" / "status.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and killed.poll() is None:
+        step = json.loads(status.read_text())["step"] if status.exists() else 0
+        if step >= 5:
+            break
+        time.sleep(0.05)
+    killed.kill()
+    killed.wait()
+    assert "stopped" in invoke("status", tmp_path / "killed").output
+    assert invoke("train", "--resume", tmp_path / "killed", "--no-progress").exit_code == 0
+    assert invoke("train", "gan", "--out", tmp_path / "straight", *options).exit_code == 0
+    with np.load(tmp_path / "killed" / "checkpoint.npz") as a, np.load(tmp_path / "straight" / "checkpoint.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files if k != "meta")
+    steps = [r["step"] for r in RunDir(tmp_path / "killed").read_metrics()]
+    assert steps == list(range(1, 41))
