@@ -11,6 +11,22 @@ MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 requires_mnist = pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"real MNIST not found at {MNIST_DIR}")
 
 
+def invoke(*args):
+    """The ``kgan`` command in this process, its arguments as strings."""
+    from click.testing import CliRunner
+
+    from kgan.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(result, expected: str):
+    """One ``Error: ...`` line naming ``expected`` on stderr and exit code 1."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    assert expected in lines[0], lines[0]
+
+
 def tiny_config(**overrides):
     """A variant (default dcgan) small enough for JAX on CPU: a few channels, a short z, tiny batches.
 

@@ -4,24 +4,12 @@ traceback, and never a silently wrong run."""
 import numpy as np
 import onnx
 import pytest
-from click.testing import CliRunner
-from helpers import tiny_config
+from helpers import invoke, one_line_error, tiny_config
 from PIL import Image
 
 from kgan import data, fit
-from kgan.cli import main
 from kgan.codes import code_spec, parse_code_values
 from kgan.errors import KganError
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line_error(result, expected):
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert expected in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("option, value, expected", [

@@ -9,24 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from helpers import tiny_config
+from helpers import invoke, one_line_error, tiny_config
 
 from kgan import fit
 from kgan.atomic import write_json
-from kgan.cli import main
 from kgan.errors import KganError, TrainingInterrupted
 from kgan.rundir import RunDir
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line_error(result, expected):
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert expected in lines[0], lines[0]
 
 
 @pytest.fixture
