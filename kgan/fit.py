@@ -201,10 +201,10 @@ class Training:
         config, dataset, trainer = cls.prepare(config)
         monitor = Monitor(config, dataset)
         run = RunDir.create(run_path)
-        run.lock()
-        training = cls(config, run, dataset, trainer, monitor)
-        run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
-        run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
+        with run.locked_until_error():
+            training = cls(config, run, dataset, trainer, monitor)
+            run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info()})
+            run.write_status("running", step=0, epoch=0, total_steps=training.total_steps)
         return training
 
     @classmethod
@@ -214,22 +214,23 @@ class Training:
         A run that stopped before its first checkpoint starts again from step 0 with its own settings.
         """
         run, checkpoint, config = resume_config(run_path, epochs, steps)
-        run.lock()
-        config, dataset, trainer = cls.prepare(config)
-        training = cls(config, run, dataset, trainer, Monitor(config, dataset))
-        if checkpoint is None:
-            print(f"note: {run.path} stopped before its first checkpoint; starting it again from step 0", file=sys.stderr)
-        else:
-            training._load(checkpoint)
-        if training.total_steps < training.position.step:
-            raise KganError(f"the run is already at step {training.position.step}, past the {training.total_steps} "
-                            f"steps asked for")
-        for note in run.truncate_metrics(after_step=training.position.step):
-            print(f"note: {note}", file=sys.stderr)
-        record = run.read_config()
-        run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
-        run.write_status("running", step=training.position.step, epoch=training.position.epoch,
-                         total_steps=training.total_steps)
+        with run.locked_until_error():
+            config, dataset, trainer = cls.prepare(config)
+            training = cls(config, run, dataset, trainer, Monitor(config, dataset))
+            if checkpoint is None:
+                print(f"note: {run.path} stopped before its first checkpoint; starting it again from step 0",
+                      file=sys.stderr)
+            else:
+                training._load(checkpoint)
+            if training.total_steps < training.position.step:
+                raise KganError(f"the run is already at step {training.position.step}, past the "
+                                f"{training.total_steps} steps asked for")
+            for note in run.truncate_metrics(after_step=training.position.step):
+                print(f"note: {note}", file=sys.stderr)
+            record = run.read_config()
+            run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
+            run.write_status("running", step=training.position.step, epoch=training.position.epoch,
+                             total_steps=training.total_steps)
         return training
 
     def data_info(self) -> dict:
@@ -309,7 +310,16 @@ class Training:
         return record
 
     def run_loop(self, progress: bool = True) -> RunDir:
-        """Train to ``total_steps``. Ctrl-C stops after the current step with a checkpoint saved."""
+        """Train to ``total_steps``. Ctrl-C stops after the current step with a checkpoint saved.
+
+        The run's lock (taken by ``start``/``resume``) is released when this returns or raises.
+        """
+        try:
+            return self._run_loop(progress)
+        finally:
+            self.run.unlock()
+
+    def _run_loop(self, progress: bool) -> RunDir:
         from tqdm import tqdm
 
         data_tensor = self.trainer.to_device(self.dataset.x, self.dataset.labels if self.config.num_classes else None)
@@ -329,7 +339,6 @@ class Training:
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
-        self.run.unlock()
         if state == "interrupted":
             raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
                                       f"continue with: kgan train --resume {self.run.path}")
@@ -339,7 +348,6 @@ class Training:
         self.monitor.close()
         self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps,
                               checkpoint_step=self.saved_step, **fields)
-        self.run.unlock()
 
     def _kept(self) -> str:
         return (f"the checkpoint of step {self.saved_step} is kept" if self.saved_step is not None

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -96,6 +97,16 @@ class RunDir:
         self._lock_fd = fd
         for leftover in [*self.path.glob(f".*{TEMP_SUFFIX}"), *self.samples_dir.glob(f".*{TEMP_SUFFIX}")]:
             leftover.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def locked_until_error(self):
+        """``lock()``, kept when the block succeeds (the caller unlocks later), released when it raises."""
+        self.lock()
+        try:
+            yield
+        except BaseException:
+            self.unlock()
+            raise
 
     def unlock(self) -> None:
         if self._lock_fd is not None:

@@ -296,6 +296,16 @@ def test_resume_non_run(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_resume_accepts_the_old_command_repeated(tmp_path, _image_run, _mnist_npz):
+    run = tmp_path / "run"
+    shutil.copytree(_image_run, run)
+    result = _invoke("train", "dcgan", "--data", f"npz:{_mnist_npz}", "--out", run, *_TINY, "--log-every", 2,
+                     "--resume", run, "--steps", 8)
+    _assert_ok(result)
+    assert f"run: {run} (backend {keras.backend.backend()})" in result.stdout
+    _assert_one_line_error(_invoke("train", "gan", "--resume", run, "--steps", 9), "VARIANT (gan; the run is dcgan)")
+
+
 def test_resume_refuses_changed_settings(_image_run):
     before = {p.name: p.read_bytes() for p in _image_run.iterdir() if p.is_file()}
     _assert_one_line_error(_invoke("train", "--resume", _image_run, "--width", 8), "width")

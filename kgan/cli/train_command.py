@@ -105,10 +105,7 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
     from kgan import fit
 
     if resume:
-        given = sorted(k for k, v in options.items() if v is not None)
-        if given or out or variant:
-            raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps may change "
-                            f"(got {', '.join(given + (['--out'] if out else []) + ([variant] if variant else []))})")
+        _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
             _dry_run(fit.resume_config(resume, epochs, steps)[2], resume)
             return
@@ -122,9 +119,35 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
             return
         run = fit.train(config, out or fit.default_run_path(config), progress=not no_progress)
     last = run.read_metrics()[-1:]
-    click.echo(f"run: {run.path}")
+    click.echo(f"run: {run.path} (backend {keras_backend()})")
     if last:
         click.echo("last: " + ", ".join(f"{k}={v:.4g}" for k, v in last[0].items()))
+
+
+def _refuse_changed_settings(resume, variant, out, options):
+    """The old command plus --resume is fine; a setting that differs from the run's is refused, by name."""
+    from pathlib import Path
+
+    from kgan import data, fit
+
+    config = fit.resume_config(resume)[2]
+    given = {k: v for k, v in options.items() if v is not None}
+    if "data" in given:
+        given["data"] = data.absolute_spec(given["data"])
+    differing = sorted(k for k, v in given.items() if getattr(config, k) != v)
+    if variant and variant != config.variant:
+        differing.append(f"VARIANT ({variant}; the run is {config.variant})")
+    if out and Path(out).resolve() != Path(resume).resolve():
+        differing.append("--out")
+    if differing:
+        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps may change "
+                        f"(these differ: {', '.join(differing)})")
+
+
+def keras_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 def _dry_run(config, out):
@@ -137,4 +160,4 @@ def _dry_run(config, out):
     click.echo(f"data: {len(dataset.x)} samples of shape {dataset.sample_shape}")
     for model in (trainer.generator, trainer.discriminator):
         click.echo(f"{model.name}: {model.count_params():,} parameters")
-    click.echo(f"would write: {out or fit.default_run_path(config)}")
+    click.echo(f"would write: {out or fit.default_run_path(config)} (backend {keras_backend()})")

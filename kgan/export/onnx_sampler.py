@@ -37,7 +37,10 @@ class OnnxSampler:
     """
 
     def __init__(self, path: str | Path, providers: list[str] | None = None):
-        import onnxruntime as ort
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise KganError("onnxruntime is not installed; pip install kgan[onnx] (or kgan[gpu] for onnxruntime-gpu)") from None
 
         path = Path(path)
         if not path.is_file():
