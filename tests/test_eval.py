@@ -105,10 +105,20 @@ def test_resumed_run_continues_its_evaluations(tmp_path):
     (["--features", "mnist", "--metrics", "fid,sharpness"], "unknown metric 'sharpness'"),
     (["--features", "mnist", "-n", 100000], "-n must be in 2..256"),
     (["--features", "cifar10"], "no pinned feature network for cifar10"),
-    ([], "no pinned feature network for npz:"),  # a path-like data spec names no network
 ])
 def test_eval_bad_input(_watched_run, args, expected):
     _assert_one_line_error(_invoke("eval", _watched_run, *args), expected)
+
+
+def test_a_copy_of_a_pinned_set_is_recognised_by_its_labels(_watched_run, tmp_path, mnist256_npz):
+    result = _invoke("eval", _watched_run, "-n", 64, "--metrics", "fid")  # npz: MNIST digits, no --features
+    _assert_ok(result)
+    assert "note: picked the pinned mnist features: they label" in result.stdout
+    with np.load(mnist256_npz) as npz:
+        np.savez(tmp_path / "shuffled.npz", x=npz["x"], y=np.random.default_rng(0).permutation(npz["y"]))
+    # Labels no pinned classifier agrees with: nothing is picked.
+    _assert_one_line_error(_invoke("eval", "--real", f"npz:{tmp_path / 'shuffled.npz'}", "-n", 64),
+                           "no pinned feature network for npz:")
 
 
 def test_eval_needs_one_source(_watched_run, mnist256_npz):

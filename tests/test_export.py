@@ -55,6 +55,10 @@ def test_file_has_kgan_names_metadata_and_a_dynamic_batch(run, exported):
     assert metadata["variant"] == config.variant and metadata["latent_dim"] == str(config.latent_dim)
     assert metadata["image_shape"] == "28,28,1" and metadata["value_range"] == "-1,1"
     assert metadata["exported_with"] == keras.backend.backend() and metadata["training_steps"] == "3"
+    # The same values beside the file, for runtimes with no metadata API (onnxruntime-node, -web).
+    import json
+
+    assert json.loads(exported.with_name(exported.name + ".json").read_text()) == metadata
 
 
 def test_uint8_export_converts_inside_the_graph(run, tmp_path):

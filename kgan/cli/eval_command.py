@@ -41,6 +41,8 @@ def eval_command(run, real_data, metrics, count, seed, features, inception_weigh
     at_step = f" at step {result['step']}" if result["step"] is not None else ""
     click.echo(f"{result['source']}{at_step}: {result['samples']} samples vs {result['n']} real from "
                f"{result['reference']}, {result.get('features', 'no')} features")
+    if result.get("features_picked"):
+        click.echo(f"  note: {result['features_picked']}")
     if result.get("standard_weights") is False:
         click.echo("  warning: not the standard Inception weights file; FIDs are comparable only with these weights")
     click.echo("\n".join(format_values(result["values"])))

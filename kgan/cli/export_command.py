@@ -20,4 +20,4 @@ def export(source, as_onnx, output, opset, uint8):
     if not as_onnx:
         raise KganError("choose a format: --onnx")
     path = export_onnx(source, output, opset=opset, uint8=uint8)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path} (and its metadata as {path.name}.json)")

@@ -18,7 +18,7 @@ import keras
 from keras import layers, ops
 
 import kgan
-from kgan.atomic import atomic_path
+from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
 from kgan.latent import LatentSpec, input_signature
@@ -102,12 +102,20 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         proto = onnx.load(str(raw))
     _rename_io(proto, list(input_signature(sampler.latent_spec)))
     del proto.metadata_props[:]
-    for key, value in metadata(sampler, uint8).items():
+    values = metadata(sampler, uint8)
+    for key, value in values.items():
         proto.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(proto)
     with atomic_path(output) as tmp:
         onnx.save(proto, str(tmp))
+    # The same metadata beside the file, for runtimes without a metadata API (onnxruntime-node, -web).
+    write_json(sidecar(output), values)
     return output
+
+
+def sidecar(output: Path) -> Path:
+    """``generator.onnx`` -> ``generator.onnx.json``."""
+    return output.with_name(output.name + ".json")
 
 
 def _rename_io(proto, input_names: list[str]) -> None:

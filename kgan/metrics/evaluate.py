@@ -26,7 +26,8 @@ from kgan.metrics.precision_recall import precision_recall
 IMAGE_METRICS = ("fid", "kid", "is", "pr", "coverage")
 POINT_METRICS = ("modes",)
 CLASSIFIER_METRICS = ("is", "coverage")  # need class logits, which the pinned networks have
-DEFAULT_SAMPLES = {"image": 5000, "points": 2500}  # 2,500: the sample count of the VEEGAN/PacGAN tables
+DEFAULT_SAMPLES = {"image": 5000, "points": 2500}
+PICK_SAMPLES, RECOGNISED = 1000, 0.8  # recognising a copy of a pinned set by how well its classifier labels it  # 2,500: the sample count of the VEEGAN/PacGAN tables
 
 
 def parse_metrics(names, kind: str) -> list[str]:
@@ -77,6 +78,7 @@ class Evaluator:
             raise KganError(f"mode metrics are defined for the toy sets {', '.join(TOY_SETS)}, not {data_name}")
         self.order = np.random.default_rng([seed, 7]).permutation(len(dataset.x))
         self.dataset = dataset
+        self.picked = None  # why a pinned network was chosen for data that does not name one
         self.net = self._feature_net(features, inception_weights) if self.kind == "image" else None
         self._reference_features = None
 
@@ -92,10 +94,36 @@ class Evaluator:
         from kgan.metrics.feature_nets import load_feature_net, read_registry
 
         name, pinned = features or self.data_name, read_registry()
-        if name not in pinned:
-            raise KganError(f"no pinned feature network for {name}; pass --features "
-                            f"{' or '.join(sorted(pinned))}, or --inception-weights FILE")
-        return load_feature_net(name)
+        if name in pinned:
+            return load_feature_net(name)
+        if features is None:  # an idx:/npz: copy of a pinned set, say: recognise it by its labels
+            picked = self._recognise(pinned)
+            if picked:
+                return picked
+        raise KganError(f"no pinned feature network for {name}; pass --features "
+                        f"{' or '.join(sorted(pinned))}, or --inception-weights FILE")
+
+    def _recognise(self, pinned: dict):
+        """The pinned network whose images' shape and classes the data has and whose classifier
+        labels the data's own samples best (at least 80% right), or None."""
+        from kgan.metrics.feature_nets import load_feature_net
+
+        dataset = self.dataset
+        if dataset.labels is None:
+            return None
+        rows = self.order[:PICK_SAMPLES]
+        best, best_accuracy = None, RECOGNISED
+        for name, record in sorted(pinned.items()):
+            if list(record["sample_shape"]) != list(dataset.sample_shape) or record["num_classes"] != dataset.num_classes:
+                continue
+            net = load_feature_net(name)
+            accuracy = float(np.mean(np.argmax(net.extract(dataset.x[rows])[1], axis=1) == dataset.labels[rows]))
+            if accuracy >= best_accuracy:
+                best, best_accuracy = net, accuracy
+        if best is not None:
+            self.picked = (f"picked the pinned {best.name} features: they label {best_accuracy:.1%} of "
+                           f"{len(rows)} samples of {self.data_name} right")
+        return best
 
     def reference(self) -> np.ndarray:
         return self.dataset.x[self.order[:self.n]]
@@ -114,7 +142,7 @@ class Evaluator:
 
     def describe(self) -> dict:
         return {"metrics": self.metrics, "n": self.n, "seed": self.seed, "reference": self.data_name,
-                **(self.net.describe() if self.net else {})}
+                **(self.net.describe() if self.net else {}), **({"features_picked": self.picked} if self.picked else {})}
 
     def __call__(self, samples: np.ndarray) -> dict:
         """{metric value name: float} for ``samples`` (images in [-1, 1] or 2-D points)."""
