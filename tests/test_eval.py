@@ -141,3 +141,19 @@ def test_train_refuses_bad_evaluation_settings_before_writing(tmp_path, mnist256
 def test_inception_features_cannot_give_class_scores(_watched_run, tmp_path):
     _assert_one_line_error(_invoke("eval", _watched_run, "--inception-weights", tmp_path / "w.h5", "--metrics", "fid,is"),
                            "give no class predictions, which is need")
+
+
+def test_train_classifier_pins_into_the_users_directory_not_the_package(tmp_path, monkeypatch, mnist256_npz):
+    from kgan.metrics.feature_nets import PINNED_DIR
+
+    shipped = (PINNED_DIR / "pinned.json").read_bytes()
+    monkeypatch.setenv("KGAN_HOME", str(tmp_path / "home"))
+    _assert_ok(_invoke("metrics", "train-classifier", "--data", f"npz:{mnist256_npz}", "--name", "digits256",
+                       "--epochs", 1))
+    assert (tmp_path / "home" / "feature_nets" / "digits256.npz").is_file()
+    assert (PINNED_DIR / "pinned.json").read_bytes() == shipped
+    listed = _invoke("metrics", "list")
+    assert "digits256" in listed.stdout and "mnist " in listed.stdout
+    _assert_ok(_invoke("eval", "--real", f"npz:{mnist256_npz}", "--features", "digits256", "-n", 64, "--metrics", "fid"))
+    _assert_one_line_error(_invoke("metrics", "train-classifier", "--data", "mnist"),
+                           "mnist is one of kgan's own pinned networks")

@@ -16,15 +16,15 @@ def metrics():
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "directory", type=click.Path(file_okay=False),
-              help="Directory for the weights and pinned.json (default: inside the installed package).")
+              help="Directory for the weights and pinned.json (default: $KGAN_HOME/feature_nets, "
+                   "or ~/.local/share/kgan/feature_nets).")
 def train_classifier_command(data, name, epochs, seed, directory):
     """Train a feature network on real labelled images and pin it (weights, sha256, held-out accuracy)."""
     from pathlib import Path
 
-    from kgan.metrics.feature_nets import PINNED_DIR
     from kgan.metrics.train_classifier import default_name, train_classifier
 
-    train_classifier(data, name or default_name(data), epochs, seed, Path(directory) if directory else PINNED_DIR,
+    train_classifier(data, name or default_name(data), epochs, seed, Path(directory) if directory else None,
                      log=click.echo)
 
 

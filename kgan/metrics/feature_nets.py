@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +62,21 @@ def sha256_of(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def read_registry(directory: Path = PINNED_DIR) -> dict:
-    path = directory / REGISTRY
-    return json.loads(path.read_text()) if path.exists() else {}
+def user_dir() -> Path:
+    """Where ``kgan metrics train-classifier`` pins the user's networks: $KGAN_HOME/feature_nets
+    (default ~/.local/share/kgan/feature_nets), never inside the installed package."""
+    home = os.environ.get("KGAN_HOME") or Path.home() / ".local" / "share" / "kgan"
+    return Path(home).expanduser() / "feature_nets"
+
+
+def read_registry(directory: Path | None = None) -> dict:
+    """The pinned networks of ``directory``; by default kgan's own and the user's, each record with
+    the ``directory`` it lives in. A user's network never shadows one of kgan's."""
+    if directory is not None:
+        path = directory / REGISTRY
+        return json.loads(path.read_text()) if path.exists() else {}
+    return {name: {**record, "directory": str(where)} for where in (user_dir(), PINNED_DIR)
+            for name, record in read_registry(where).items()}
 
 
 @dataclass
@@ -100,7 +113,7 @@ class FeatureNet:
         return np.concatenate(features).astype(np.float64), np.concatenate(logits).astype(np.float64)
 
 
-def load_feature_net(name: str, directory: Path = PINNED_DIR) -> FeatureNet:
+def load_feature_net(name: str, directory: Path | None = None) -> FeatureNet:
     """The pinned network ``name`` (e.g. "mnist"), after checking its file against the recorded sha256."""
     registry = read_registry(directory)
     if name not in registry:
@@ -108,7 +121,7 @@ def load_feature_net(name: str, directory: Path = PINNED_DIR) -> FeatureNet:
         raise KganError(f"no pinned feature network {name!r} (pinned: {known}); "
                         f"make one with: kgan metrics train-classifier --data {name}")
     record = registry[name]
-    path = directory / record["file"]
+    path = Path(record.get("directory", directory)) / record["file"]
     if not path.is_file():
         raise KganError(f"the pinned {name} network {path} is missing; reinstall kgan")
     digest = sha256_of(path)

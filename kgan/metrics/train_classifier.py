@@ -21,7 +21,7 @@ import numpy as np
 
 from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
-from kgan.metrics.feature_nets import (PINNED_DIR, REGISTRY, build_classifier, read_registry, sha256_of,
+from kgan.metrics.feature_nets import (PINNED_DIR, REGISTRY, build_classifier, read_registry, sha256_of, user_dir,
                                        weights_to_arrays)
 
 TEST_SPLIT = 10_000
@@ -32,11 +32,16 @@ def held_out_count(size: int) -> int:
 
 
 def train_classifier(data_spec: str, name: str, epochs: int = 5, seed: int = 0,
-                     directory: Path = PINNED_DIR, log=print) -> dict:
-    """Train on ``data_spec``, score the held-out part, write ``name``.npz and its registry record."""
+                     directory: Path | None = None, log=print) -> dict:
+    """Train on ``data_spec``, score the held-out part, write ``name``.npz and its registry record
+    in ``directory`` (default: the user's, ``feature_nets.user_dir()``)."""
     import keras
 
     from kgan.data import load
+
+    directory = directory or user_dir()
+    if directory != PINNED_DIR and name in read_registry(PINNED_DIR):
+        raise KganError(f"{name} is one of kgan's own pinned networks; pin yours under another --name")
 
     dataset = load(data_spec)
     if dataset.labels is None or dataset.kind != "image":
