@@ -348,3 +348,28 @@ def test_bad_specs():
 def test_scale_to_uint8():
     out = scale_to_uint8(np.array([-1.0, 0.0, 1.0, 2.0, np.nan], np.float32))
     assert out.dtype == np.uint8 and out.tolist() == [0, 128, 255, 255, 0]
+
+
+def test_mnist_falls_back_to_the_shipped_test_split_with_a_notice(monkeypatch, capsys):
+    from kgan import data
+
+    def offline(name):
+        raise OSError("no network")
+
+    monkeypatch.setattr(data, "_search_paths", lambda name: [])
+    monkeypatch.setattr(data, "_download", offline)
+    dataset = data.load("mnist")
+    assert dataset.x.shape == (10000, 28, 28, 1) and dataset.num_classes == 10
+    assert np.bincount(dataset.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert "using the 10,000-digit test split shipped with kgan" in capsys.readouterr().err
+    with pytest.raises(data.DataError, match="fashion_mnist: no local copy found"):
+        data.load("fashion_mnist")  # only MNIST ships
+
+
+def test_the_package_declares_its_license_and_ships_the_mnist_license_note():
+    from importlib import metadata
+
+    from kgan.embedded import MNIST_TEST
+
+    assert metadata.metadata("kgan")["License-Expression"] == "Apache-2.0"
+    assert "Creative Commons Attribution-Share Alike 3.0" in (MNIST_TEST / "README.md").read_text().replace("\n", " ")
