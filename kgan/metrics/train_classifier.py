@@ -40,7 +40,7 @@ def train_classifier(data_spec: str, name: str, epochs: int = 5, seed: int = 0,
     from kgan.data import load
 
     directory = directory or user_dir()
-    if directory != PINNED_DIR and name in read_registry(PINNED_DIR):
+    if directory.resolve() != PINNED_DIR.resolve() and name in read_registry(PINNED_DIR):
         raise KganError(f"{name} is one of kgan's own pinned networks; pin yours under another --name")
 
     dataset = load(data_spec)
