@@ -461,3 +461,16 @@ def test_train_refuses_settings_it_cannot_honour(tmp_path, _mnist_npz, variant, 
     _assert_one_line_error(result, expected)
     assert not (tmp_path / "run").exists()
 
+
+
+def test_tensorflow_start_up_notices_are_not_shown():
+    import os
+    import subprocess
+    import sys
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("TensorFlow prints its start-up notices only where it is the backend")
+    result = subprocess.run([sys.executable, "-m", "kgan", "list"], capture_output=True, text=True,
+                            env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert result.returncode == 0 and "dcgan" in result.stdout
+    assert "oneDNN" not in result.stderr and "absl::InitializeLog" not in result.stderr, result.stderr

@@ -209,3 +209,12 @@ def test_example_application_samples_a_grid(exported, tmp_path):
                    check=True, capture_output=True)
     with Image.open(tmp_path / "app.png") as image:
         assert image.size == (56, 56)  # 2 x 2 images of 28 x 28
+
+
+def test_export_shows_no_tracer_warnings(run, tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export_onnx(run, tmp_path / "quiet.onnx")
+    assert not [w for w in caught if "Converting a tensor to a Python" in str(w.message)]

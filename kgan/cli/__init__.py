@@ -43,6 +43,34 @@ def _choose_backend():
 
 _choose_backend()
 
+# What TensorFlow's C++ start-up writes straight to file descriptor 2, past TF_CPP_MIN_LOG_LEVEL:
+# notices for its developers, not for a kgan user.
+_TENSORFLOW_STARTUP_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
+                             "cuInit", "Unable to register cu", "This TensorFlow binary is optimized",
+                             "To enable the following instructions", "rebuild TensorFlow with the appropriate")
+
+
+def _import_keras_quietly():
+    """Import Keras (and with it TensorFlow, under that backend) with the start-up notices filtered
+    out of stderr; every other line is passed on."""
+    if os.environ.get("KERAS_BACKEND") != "tensorflow" or "keras" in sys.modules:
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if not any(noise in line for noise in _TENSORFLOW_STARTUP_NOISE):
+                    print(line, file=sys.stderr)
+
 EXIT_INTERRUPTED = 130
 
 
@@ -59,6 +87,7 @@ def output_file(output, *suffixes: str):
 class KganGroup(click.Group):
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
+        _import_keras_quietly()
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.ClickException as e:
