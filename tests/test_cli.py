@@ -474,3 +474,36 @@ def test_tensorflow_start_up_notices_are_not_shown():
                             env={**os.environ, "KERAS_BACKEND": "tensorflow"})
     assert result.returncode == 0 and "dcgan" in result.stdout
     assert "oneDNN" not in result.stderr and "absl::InitializeLog" not in result.stderr, result.stderr
+
+
+def test_a_runs_config_json_repeats_the_run(tmp_path, _image_run):
+    again = tmp_path / "again"
+    _assert_ok(_invoke("train", "--config", _image_run / "config.json", "--out", again, "--no-progress"))
+    first, second = (read_checkpoint(run / "checkpoint.npz") for run in (_image_run, again))
+    assert first.meta["config"] == second.meta["config"]
+    assert all(np.array_equal(first.arrays[k], second.arrays[k]) for k in first.arrays)
+
+
+def test_a_toml_config_with_options_given_on_top(tmp_path, _mnist_npz):
+    (tmp_path / "small.toml").write_text(f'variant = "dcgan"\ndata = "npz:{_mnist_npz}"\nwidth = 4\nlatent_dim = 8\n'
+                                         f'batch_size = 16\nsteps = 2\nlabel_smoothing = [0.9, 0.9]\n')
+    result = _invoke("train", "--config", tmp_path / "small.toml", "--steps", 3, "--seed", 5, "--dry-run")
+    _assert_ok(result)
+    config = json.loads(result.stdout[:result.stdout.index("\ndata:")])
+    assert (config["steps"], config["seed"], config["width"], config["label_smoothing"]) == (3, 5, 4, [0.9, 0.9])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"variant": "dcgan", "widht": 4}', "unknown settings: widht"),
+    ('{"variant": "dcgan",', "is not valid JSON"),
+    ('[1, 2]', "must hold a table of settings"),
+])
+def test_bad_config_files_get_one_line(tmp_path, text, expected):
+    (tmp_path / "c.json").write_text(text)
+    _assert_one_line_error(_invoke("train", "--config", tmp_path / "c.json"), expected)
+
+
+def test_help_shows_each_variants_own_defaults():
+    result = _invoke("train", "--help")
+    assert "Variant defaults" in result.stdout
+    assert re.search(r"wgan\s+--loss wasserstein --clip-value 0.01 --optimizer rmsprop", result.stdout)

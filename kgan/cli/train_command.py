@@ -91,7 +91,59 @@ def config_options(command):
     return command
 
 
-@main.command("train")
+def option_name(field: str) -> str:
+    """The ``kgan train`` option of a TrainConfig field."""
+    return {"beta_1": "--beta1", "beta_2": "--beta2"}.get(field, "--" + field.replace("_", "-"))
+
+
+class TrainCommand(click.Command):
+    """``kgan train``, whose --help ends with each variant's own defaults (built only when shown)."""
+
+    def format_epilog(self, ctx, formatter):
+        from kgan.variants import list_variants
+
+        def shown(value):
+            return ",".join(map(str, value)) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else value
+
+        with formatter.section("Variant defaults (they replace the generic defaults above)"):
+            formatter.write_dl([(v.name, " ".join(f"{option_name(k)} {shown(value)}" for k, value in v.defaults.items())
+                                 or "the generic defaults") for v in list_variants()])
+
+
+def read_config_file(path) -> dict:
+    """TrainConfig settings from FILE.json or FILE.toml: a flat table, or a run's own config.json."""
+    import dataclasses
+    from pathlib import Path
+
+    from kgan.config import TrainConfig
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise KganError(f"cannot read --config {path}: {e.strerror}") from None
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            settings = tomllib.loads(text)
+        else:
+            settings = json.loads(text)
+    except ImportError:
+        raise KganError("--config FILE.toml needs Python 3.11 or newer (tomllib); use JSON") from None
+    except ValueError as e:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
+        raise KganError(f"--config {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {e}") from None
+    if isinstance(settings, dict) and isinstance(settings.get("config"), dict):
+        settings = settings["config"]  # a run's config.json
+    if not isinstance(settings, dict):
+        raise KganError(f"--config {path} must hold a table of settings")
+    unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if unknown:
+        raise KganError(f"--config {path} has unknown settings: {', '.join(unknown)}")
+    return settings
+
+
+@main.command("train", cls=TrainCommand)
 @click.argument("variant", required=False)
 @click.option("--epochs", type=int, help="Passes over the data (default 1).")
 @click.option("--steps", type=int, help="Generator updates, instead of --epochs.")
@@ -99,11 +151,26 @@ def config_options(command):
 @click.option("--resume", type=click.Path(), help="Continue the run in this directory from its checkpoint.")
 @click.option("--dry-run", is_flag=True, help="Resolve settings, load data, build nets; write nothing.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--config", "config_file", type=click.Path(),
+              help="Settings from FILE.json or FILE.toml (a run's own config.json works); options given here win.")
 @config_options
-def train(variant, epochs, steps, out, resume, dry_run, no_progress, **options):
+def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file, **options):
     """Train VARIANT (see `kgan list`), e.g. `KERAS_BACKEND=jax kgan train dcgan --data fashion_mnist`."""
     from kgan import fit
 
+    if config_file:
+        if resume:
+            raise KganError("--config starts a new run; --resume continues one with its own settings")
+        settings = read_config_file(config_file)
+        if variant and settings.get("variant", variant) != variant:
+            raise KganError(f"VARIANT {variant} differs from the variant {settings['variant']} in --config {config_file}")
+        variant = variant or settings.get("variant")
+        if epochs is not None or steps is not None:  # a length given here replaces the file's, whichever it was
+            settings.pop("epochs", None), settings.pop("steps", None)
+        options = {**{k: v for k, v in settings.items() if k != "variant"},
+                   **{k: v for k, v in options.items() if v is not None}}
+        epochs, steps = (epochs, steps) if epochs is not None or steps is not None else \
+            (options.pop("epochs", None), options.pop("steps", None))
     if resume:
         _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
