@@ -66,6 +66,7 @@ class TrainConfig:
     g_dropout: float = 0.0
     conditioning: str = "concat"  # how cgan's D sees the label: concat (input planes) | projection
     num_classes: int | None = None  # of a conditional variant; taken from the data when not given
+    networks: str | None = None  # variant "custom": the folder holding generator.keras and discriminator.keras
     categorical_codes: list = field(default_factory=list)  # InfoGAN: sizes of categorical codes
     continuous_codes: int = 0  # InfoGAN: number of U(-1, 1) codes
     # Training tricks

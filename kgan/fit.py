@@ -160,6 +160,7 @@ class Training:
         self.fixed_inputs = sampling_inputs(config.latent_spec(), plot_count, seed=config.seed)
         self.permutation = None
         self.saved_step = None  # step of the checkpoint on disk, if there is one
+        self.last_logs = {}  # the last step's losses, for callbacks
         self.per_step = config.batch_size * config.n_critic
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
@@ -309,17 +310,21 @@ class Training:
         self.monitor.log(record)
         return record
 
-    def run_loop(self, progress: bool = True) -> RunDir:
+    def run_loop(self, progress: bool = True, callbacks=None) -> RunDir:
         """Train to ``total_steps``. Ctrl-C stops after the current step with a checkpoint saved.
 
+        ``callbacks``: ``keras.callbacks.Callback`` objects, called per step (``batch`` is the step
+        number, ``logs`` its losses) and per epoch, with the generator as their ``model``; one that
+        sets ``model.stop_training`` ends the run after that step, checkpoint saved, resumable.
         The run's lock (taken by ``start``/``resume``) is released when this returns or raises.
         """
+        hooks = keras.callbacks.CallbackList(callbacks or [], model=self.trainer.generator) if callbacks else None
         try:
-            return self._run_loop(progress)
+            return self._run_loop(progress, hooks)
         finally:
             self.run.unlock()
 
-    def _run_loop(self, progress: bool) -> RunDir:
+    def _run_loop(self, progress: bool, hooks) -> RunDir:
         from tqdm import tqdm
 
         data_tensor = self.trainer.to_device(self.dataset.x, self.dataset.labels if self.config.num_classes else None)
@@ -328,7 +333,7 @@ class Training:
         self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
             try:
-                self._loop(data_tensor, bar, interrupt)
+                self._loop(data_tensor, bar, interrupt, hooks)
             except TrainingDiverged as e:
                 self._stopped("diverged", reason=str(e))
                 raise TrainingDiverged(f"training diverged: {e}; {self._kept()}; try lower learning rates") from None
@@ -338,8 +343,12 @@ class Training:
                                           f"{self._kept()}; continue with: kgan train --resume {self.run.path}") from None
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
-        self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
-        if state == "interrupted":
+        by_callback = {"stopped_by": "callback"} if self._stop_requested(hooks) else {}
+        self.run.write_status(state, step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps,
+                              **by_callback)
+        if hooks:
+            hooks.on_train_end(self.last_logs)
+        if state == "interrupted" and not by_callback:
             raise TrainingInterrupted(f"interrupted at step {self.position.step}; checkpoint saved; "
                                       f"continue with: kgan train --resume {self.run.path}")
         return self.run
@@ -353,13 +362,27 @@ class Training:
         return (f"the checkpoint of step {self.saved_step} is kept" if self.saved_step is not None
                 else "no checkpoint was written")
 
-    def _loop(self, data_tensor, bar, interrupt):
+    def _stop_requested(self, hooks) -> bool:
+        return bool(hooks) and bool(getattr(self.trainer.generator, "stop_training", False))
+
+    def _loop(self, data_tensor, bar, interrupt, hooks=None):
         window, window_start = [], time.perf_counter()
-        while self.position.step < self.total_steps and not interrupt.requested:
+        if hooks:
+            self.trainer.generator.stop_training = False
+            hooks.on_train_begin()
+        while self.position.step < self.total_steps and not interrupt.requested and not self._stop_requested(hooks):
+            if hooks and self.position.batch == 0:
+                hooks.on_epoch_begin(self.position.epoch)
+            if hooks:
+                hooks.on_train_batch_begin(self.position.step)
             window.append(self.trainer.train_step(data_tensor, self._next_inputs()))
             self.position.step += 1
             self.position.batch += 1
             bar.update(1)
+            if hooks:
+                self._check_finite(window[-1:])
+                self.last_logs = {k: float(v) for k, v in window[-1].items()}
+                hooks.on_train_batch_end(self.position.step, self.last_logs)
             end_of_epoch = self.position.batch == self.steps_per_epoch
             if self.position.step % self.config.log_every == 0 or self.position.step == self.total_steps:
                 record = self._log(window, window_start)
@@ -381,7 +404,10 @@ class Training:
                 self.monitor.evaluate(self.trainer.sampling_generator, self.position.step, self.position.epoch)
             if end_of_epoch:
                 self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
-        if self.position.batch and (self.position.step == self.total_steps or interrupt.requested):
+                if hooks:
+                    hooks.on_epoch_end(self.position.epoch - 1, self.last_logs)
+        if self.position.batch and (self.position.step == self.total_steps or interrupt.requested
+                                    or self._stop_requested(hooks)):
             self._check_finite(window)
             self.save()
             self.save_sample_grid(f"step_{self.position.step:07d}")

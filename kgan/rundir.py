@@ -4,6 +4,8 @@
     RUN/status.json       running | interrupted | diverged | finished, with step, epoch, the writer's
                           PID and a heartbeat time (see ``status``)
     RUN/.lock             held (flock) by the one process training the run
+    RUN/data.npz          from Python (kgan.train on arrays): the arrays trained on
+    RUN/networks/         from Python (your own models): generator.keras, discriminator.keras
     RUN/metrics.jsonl     one JSON line per logged step
     RUN/samples/*.png     the fixed-noise grid after each epoch
     RUN/checkpoint.npz    the latest full training state (see kgan.checkpoint)
@@ -27,6 +29,10 @@ from pathlib import Path
 
 from kgan.atomic import TEMP_SUFFIX, atomic_path, write_json
 from kgan.errors import KganError
+
+
+# What kgan.train puts into a new run directory before the run starts: the caller's arrays, its networks.
+PREPARED = ("data.npz", "networks")
 
 
 def read_jsonl(path: Path) -> tuple[list[dict], bool]:
@@ -134,7 +140,7 @@ class RunDir:
         run = cls(path)
         if run.path.exists() and not run.path.is_dir():
             raise KganError(f"{run.path} exists and is not a directory")
-        if run.path.exists() and any(run.path.iterdir()):
+        if run.path.exists() and any(p.name not in PREPARED for p in run.path.iterdir()):
             raise KganError(f"{run.path} already exists and is not empty; use --resume {run.path} or another --out")
         run.samples_dir.mkdir(parents=True, exist_ok=True)
         return run

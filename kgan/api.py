@@ -1,0 +1,145 @@
+"""The Python API: ``kgan.train`` and ``kgan.load``, returning a ``Run``.
+
+Everything here is also what ``kgan train`` and ``kgan sample`` do; a run trained from Python is an
+ordinary run directory, which the CLI samples, resumes and exports, and the other way round.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kgan.atomic import atomic_path
+from kgan.errors import KganError
+
+
+class Run:
+    """A trained (or training) run directory, from ``kgan.train`` or ``kgan.load``.
+
+    Args:
+        path: the run directory.
+
+    Example:
+        run = kgan.load("runs/dcgan-fashion_mnist-...")
+        images = run.sample(16, seed=0)           # (16, 28, 28, 1) in [-1, 1]
+        run.generator.save("generator.keras")     # the Keras model, for your own code
+        run.export_onnx("generator.onnx")
+        losses = [line["g_loss"] for line in run.history]
+    """
+
+    def __init__(self, path: str | Path):
+        from kgan.rundir import RunDir
+
+        self.path = RunDir.open(path).path
+        self._sampler = None
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r})"
+
+    @property
+    def sampler(self):
+        from kgan.sampling import Sampler
+
+        if self._sampler is None:
+            self._sampler = Sampler.load(self.path)
+        return self._sampler
+
+    @property
+    def config(self):
+        """The run's resolved settings (a ``kgan.config.TrainConfig``)."""
+        return self.sampler.config
+
+    @property
+    def generator(self):
+        """The generator as a ``keras.Model`` (the EMA weights for runs trained with ``ema``)."""
+        return self.sampler.generator
+
+    @property
+    def history(self) -> list[dict]:
+        """The lines of metrics.jsonl: per logged step, d_loss, g_loss, d_real, d_fake and the extra terms."""
+        from kgan.rundir import RunDir
+
+        return RunDir(self.path).read_metrics()
+
+    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
+        """``n`` samples in [-1, 1], as ``kgan sample`` draws them."""
+        return self.sampler.sample(n, seed, label, code)
+
+    def export_onnx(self, path: str | Path | None = None, uint8: bool = False) -> Path:
+        """The generator as an ONNX file (default RUN/generator.onnx), as ``kgan export --onnx``."""
+        from kgan.export.onnx_export import export_onnx
+
+        return export_onnx(self.path, path, uint8=uint8)
+
+
+def load(path: str | Path) -> Run:
+    """The run in ``path`` (a run directory), to sample, inspect or export."""
+    return Run(path)
+
+
+def train(variant: str | None = None, data="mnist", *, labels=None, generator=None, discriminator=None,
+          out: str | Path | None = None, callbacks=None, progress: bool = True, **settings) -> Run:
+    """Train a GAN and return its ``Run``.
+
+    Args:
+        variant: a registered variant (``kgan list``), or None with ``generator`` and
+            ``discriminator`` for your own networks.
+        data: a data spec (``"fashion_mnist"``, ``"npz:FILE"``, ...) or a numpy array: images
+            (N, H, W[, C]) as uint8 or floats in [0, 1] or [-1, 1], or points (N, D). Arrays are
+            saved in the run as data.npz, so the run resumes like any other.
+        labels: class labels (N,) for an array ``data`` (conditional variants).
+        generator, discriminator: your own ``keras.Model``s: the generator takes an input named
+            ``z`` and returns samples of the data's shape; the discriminator takes ``sample`` and
+            returns logits. They are saved in the run (``networks/``), and every weight is drawn
+            again from the initializer its layer declares.
+        out: the run directory (default ``runs/VARIANT-DATA-TIME``).
+        callbacks: ``keras.callbacks.Callback`` objects: per step and per epoch, with the generator
+            as their ``model``; setting ``model.stop_training`` ends the run after that step.
+        progress: show a progress bar.
+        **settings: any ``kgan train`` setting by its TrainConfig name (``epochs``, ``steps``,
+            ``batch_size``, ``lr_g``, ``loss``, ``ema``, ...).
+
+    Returns:
+        the ``Run``.
+
+    Example:
+        import kgan
+        run = kgan.train("dcgan", data="fashion_mnist", epochs=5, out="runs/fmnist")
+        run = kgan.train("dcgan", data=x_uint8, steps=200, callbacks=[keras.callbacks.EarlyStopping(...)])
+    """
+    from kgan import fit
+
+    if (generator is None) != (discriminator is None):
+        raise KganError("give both generator and discriminator, or neither")
+    if generator is not None and variant not in (None, "custom"):
+        raise KganError(f"your own networks train as the custom variant, not {variant}; leave variant out")
+    variant = "custom" if generator is not None else variant or "dcgan"
+    # Arrays get their file once the run directory exists.
+    config = fit.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
+    out = Path(out or fit.default_run_path(config))
+    if out.exists() and any(out.iterdir()):
+        raise KganError(f"{out} already exists and is not empty; use kgan.train(..., out=another) or resume it")
+    out.mkdir(parents=True, exist_ok=True)
+    if not isinstance(data, str):
+        config = config.replace(data=f"npz:{_save_arrays(out / 'data.npz', data, labels)}")
+    elif labels is not None:
+        raise KganError("labels go with array data; a data spec brings its own")
+    if generator is not None:
+        networks = out / "networks"
+        networks.mkdir(exist_ok=True)
+        generator.save(networks / "generator.keras")
+        discriminator.save(networks / "discriminator.keras")
+        config = config.replace(networks=str(networks.resolve()))
+    training = fit.Training.start(config, out)
+    training.run_loop(progress, callbacks)
+    return Run(out)
+
+
+def _save_arrays(path: Path, x, labels) -> Path:
+    x = np.asarray(x)
+    arrays = {"x": x} if labels is None else {"x": x, "y": np.asarray(labels)}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+    return path.resolve()
