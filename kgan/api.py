@@ -6,6 +6,7 @@ ordinary run directory, which the CLI samples, resumes and exports, and the othe
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +115,8 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError("give both generator and discriminator, or neither")
     if generator is not None and variant not in (None, "custom"):
         raise KganError(f"your own networks train as the custom variant, not {variant}; leave variant out")
+    if isinstance(data, str) and labels is not None:
+        raise KganError("labels go with array data; a data spec brings its own")
     variant = "custom" if generator is not None else variant or "dcgan"
     # Arrays get their file once the run directory exists.
     config = fit.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
@@ -121,17 +124,19 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
     if out.exists() and any(out.iterdir()):
         raise KganError(f"{out} already exists and is not empty; use kgan.train(..., out=another) or resume it")
     out.mkdir(parents=True, exist_ok=True)
-    if not isinstance(data, str):
-        config = config.replace(data=f"npz:{_save_arrays(out / 'data.npz', data, labels)}")
-    elif labels is not None:
-        raise KganError("labels go with array data; a data spec brings its own")
-    if generator is not None:
-        networks = out / "networks"
-        networks.mkdir(exist_ok=True)
-        generator.save(networks / "generator.keras")
-        discriminator.save(networks / "discriminator.keras")
-        config = config.replace(networks=str(networks.resolve()))
-    training = fit.Training.start(config, out)
+    try:
+        if not isinstance(data, str):
+            config = config.replace(data=f"npz:{_save_arrays(out / 'data.npz', data, labels)}")
+        if generator is not None:
+            networks = out / "networks"
+            networks.mkdir()
+            generator.save(networks / "generator.keras")
+            discriminator.save(networks / "discriminator.keras")
+            config = config.replace(networks=str(networks.resolve()))
+        training = fit.Training.start(config, out)
+    except BaseException:  # bad data or networks: leave no half-made run behind
+        shutil.rmtree(out)
+        raise
     training.run_loop(progress, callbacks)
     return Run(out)
 

@@ -89,6 +89,12 @@ def test_misuse_is_refused_with_a_reason(tmp_path, monkeypatch, digits, call, me
         call(digits)
 
 
+def test_bad_arrays_leave_no_half_made_run(tmp_path):
+    with pytest.raises(KganError, match="NaN or infinity"):
+        kgan.train("dcgan", data=np.full((64, 28, 28, 1), np.nan), out=tmp_path / "run", **TINY)
+    assert not (tmp_path / "run").exists()
+
+
 def test_the_python_api_example_runs(tmp_path):
     example = Path(__file__).resolve().parents[1] / "examples" / "python_api.py"
     result = subprocess.run([sys.executable, str(example), str(tmp_path / "runs")], capture_output=True, text=True,

@@ -217,4 +217,11 @@ def test_export_shows_no_tracer_warnings(run, tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         export_onnx(run, tmp_path / "quiet.onnx")
-    assert not [w for w in caught if "Converting a tensor to a Python" in str(w.message)]
+        export_onnx(run, tmp_path / "quiet-uint8.onnx", uint8=True)
+    assert not [w for w in caught if type(w.message).__name__ == "TracerWarning"]
+
+
+def test_sampling_without_onnxruntime_says_how_to_install_it(exported, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what an environment without it raises: ImportError
+    with pytest.raises(KganError, match=r"onnxruntime is not installed; pip install kgan\[onnx\]"):
+        OnnxSampler(exported)

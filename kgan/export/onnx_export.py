@@ -98,7 +98,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
             with warnings.catch_warnings():
                 # torch's tracer warns about each Python int/bool Keras computes from shapes, which
                 # are static here; the export is checked (ONNX vs Keras) by the tests instead.
-                warnings.filterwarnings("ignore", message="Converting a tensor to a Python")
+                warnings.filterwarnings("ignore", message="(Converting a tensor to a Python"
+                                        "|torch.as_tensor results are registered as constants)")
                 model.export(str(raw), format="onnx", verbose=False, opset_version=opset)
         except ImportError as e:
             package = EXPORT_PACKAGES[keras.backend.backend()]
