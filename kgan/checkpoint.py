@@ -32,8 +32,7 @@ class Checkpoint:
 
     def non_finite(self, group: str) -> list[str]:
         """Paths of the variables of ``group`` holding NaN or infinity (checkpoints of kgan 0.1.0 could)."""
-        return [path for path, value in zip(self.meta["paths"].get(group, []), self.group(group))
-                if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all()]
+        return [path for path, value in zip(self.meta["paths"].get(group, []), self.group(group)) if not _finite(value)]
 
 
 def save_checkpoint(path: str | Path, groups: dict[str, list], meta: dict, extra_arrays: dict | None = None) -> None:
@@ -44,8 +43,7 @@ def save_checkpoint(path: str | Path, groups: dict[str, list], meta: dict, extra
               for i, v in enumerate(variables)}
     for name, variables in groups.items():
         for i, variable in enumerate(variables):
-            value = arrays[f"{name}/{i:05d}"]
-            if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+            if not _finite(arrays[f"{name}/{i:05d}"]):
                 # The file on disk stays the last good state.
                 raise TrainingDiverged(f"{name} variable {variable.path} not finite")
     arrays.update(extra_arrays or {})
@@ -75,6 +73,10 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     if problem:
         raise KganError(f"{path} has damaged metadata: {problem}")
     return Checkpoint(meta, arrays)
+
+
+def _finite(value: np.ndarray) -> bool:
+    return not np.issubdtype(value.dtype, np.floating) or bool(np.isfinite(value).all())
 
 
 def _meta_problem(meta: dict) -> str | None:
