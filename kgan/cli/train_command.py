@@ -165,12 +165,10 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
         if variant and settings.get("variant", variant) != variant:
             raise KganError(f"VARIANT {variant} differs from the variant {settings['variant']} in --config {config_file}")
         variant = variant or settings.get("variant")
-        if epochs is not None or steps is not None:  # a length given here replaces the file's, whichever it was
-            settings.pop("epochs", None), settings.pop("steps", None)
-        options = {**{k: v for k, v in settings.items() if k != "variant"},
+        if epochs is None and steps is None:  # a length given here replaces the file's, whichever it was
+            epochs, steps = settings.get("epochs"), settings.get("steps")
+        options = {**{k: v for k, v in settings.items() if k not in ("variant", "epochs", "steps")},
                    **{k: v for k, v in options.items() if v is not None}}
-        epochs, steps = (epochs, steps) if epochs is not None or steps is not None else \
-            (options.pop("epochs", None), options.pop("steps", None))
     if resume:
         _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
