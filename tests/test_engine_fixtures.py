@@ -1,0 +1,83 @@
+"""Five-step runs match, bit for bit, the ones recorded before the roles/phases/terms engine.
+
+The fixtures in tests/fixtures/engine-0.1.0 were written by kgan 0.1.0's GANTrainer (commit 2e3a94e)
+under each backend on CPU: the final weights of G, D and G's EMA, and every step's logged
+losses (optimizer state is left out to keep the files small; it shows in the weights it moves). The rewritten engine must reproduce them exactly: same host draws, same op order.
+
+Record them again (only when the engine's numbers are meant to change) with
+``KERAS_BACKEND=<backend> python tests/test_engine_fixtures.py`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "engine-0.1.0"
+TINY = ["--width", "4", "--latent-dim", "8", "--batch-size", "16", "--steps", "5", "--log-every", "1",
+        "--grid-size", "4", "--ema", "0.9"]
+# Each variant with EMA and a trick or two on.
+WEIGHT_GROUPS = ("generator", "discriminator", "generator_ema")
+RUNS = {
+    "dcgan": ["--label-smoothing", "0.9", "--instance-noise", "0.1", "--g-dropout", "0.2"],
+    "wgan_gp": ["--n-critic", "2", "--instance-noise", "0.05"],
+    "acgan": ["--label-flip", "0.1", "--label-smoothing", "0.8,1.0"],
+    "infogan": ["--g-dropout", "0.2", "--label-smoothing", "0.9"],
+    "sngan": ["--instance-noise", "0.1", "--n-critic", "2"],
+}
+
+
+def train(variant: str, data: Path, out: Path) -> tuple[dict, list]:
+    """(checkpoint arrays without meta, logged losses per step) of the fixture run of ``variant``."""
+    from helpers import invoke
+
+    result = invoke("train", variant, "--data", f"npz:{data}", "--out", out, "--no-progress", *TINY, *RUNS[variant])
+    assert result.exit_code == 0, result.output
+    with np.load(out / "checkpoint.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files if k.split("/")[0] in WEIGHT_GROUPS}
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    losses = [{k: v for k, v in r.items() if k not in ("images_per_sec",)} for r in records]
+    return arrays, losses
+
+
+def fixture_path(variant: str) -> Path:
+    return FIXTURES / f"{variant}-{keras.backend.backend()}.npz"
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    from helpers import write_mnist_npz
+
+    return write_mnist_npz(tmp_path_factory.mktemp("data") / "digits.npz", 256)
+
+
+@pytest.mark.parametrize("variant", list(RUNS))
+def test_a_five_step_run_matches_the_recorded_one_bit_for_bit(variant, digits, tmp_path):
+    arrays, losses = train(variant, digits, tmp_path / "run")
+    with np.load(fixture_path(variant)) as recorded:
+        expected = {k: recorded[k] for k in recorded.files if k != "losses"}
+        expected_losses = json.loads(str(recorded["losses"]))
+    assert losses == expected_losses
+    assert arrays.keys() == expected.keys()
+    different = [k for k in expected if not np.array_equal(arrays[k], expected[k])]
+    assert not different, f"{len(different)} arrays differ, first {different[:3]}"
+
+
+if __name__ == "__main__":  # record
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers import write_mnist_npz
+
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        data = write_mnist_npz(Path(scratch) / "digits.npz", 256)
+        for name in RUNS:
+            arrays, losses = train(name, data, Path(scratch) / name)
+            np.savez_compressed(fixture_path(name), losses=np.array(json.dumps(losses)), **arrays)
+            print(fixture_path(name), len(arrays), "arrays", losses[-1])
