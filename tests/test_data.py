@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from kgan import data
-from kgan.data import DataError, load
+from kgan.data import DataError, load, named
 from kgan.pixels import scale_to_uint8
 
 REAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -52,12 +52,12 @@ def offline(tmp_path, monkeypatch):
     kgan_data.mkdir()
     monkeypatch.setenv("KGAN_DATA", str(kgan_data))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian")
+    monkeypatch.setattr(named, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian")
 
     def no_network(name):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(data, "_download", no_network)
+    monkeypatch.setattr(named, "_download", no_network)
     return kgan_data
 
 
@@ -150,7 +150,7 @@ def test_download_fallback_used_when_nothing_local(offline, monkeypatch):
     # channels_first keras configs return NCHW; the loader must hand back NHWC either way.
     nchw = np.zeros((2, 3, 32, 32), np.uint8)
     nchw[:, 0] = 255
-    monkeypatch.setattr(data, "_download", lambda name: (nchw, np.array([[1], [4]])))
+    monkeypatch.setattr(named, "_download", lambda name: (nchw, np.array([[1], [4]])))
     ds = load("cifar10")
     assert ds.x.shape == (2, 32, 32, 3) and ds.x[0, 0, 0].tolist() == [1.0, -1.0, -1.0]
     assert ds.labels.tolist() == [1, 4] and ds.num_classes == 5
@@ -356,8 +356,8 @@ def test_mnist_falls_back_to_the_shipped_test_split_with_a_notice(monkeypatch, c
     def offline(name):
         raise OSError("no network")
 
-    monkeypatch.setattr(data, "_search_paths", lambda name: [])
-    monkeypatch.setattr(data, "_download", offline)
+    monkeypatch.setattr(named, "_search_paths", lambda name: [])
+    monkeypatch.setattr(named, "_download", offline)
     dataset = data.load("mnist")
     assert dataset.x.shape == (10000, 28, 28, 1) and dataset.num_classes == 10
     assert np.bincount(dataset.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

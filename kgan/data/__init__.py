@@ -1,0 +1,114 @@
+"""Training data for kgan: named image sets, user files and toy 2-D point sets.
+
+`load(spec)` turns a data spec string into a `Dataset` whose images are float32
+NHWC in [-1, 1] (the range a tanh generator produces) or whose points are
+float32 (N, D). Every problem with the user's data raises `DataError` with a
+one-line message that names the offending value and says how to fix it.
+
+A spec is either the name of a set or `prefix:PATH` (see `DATA_SOURCES`):
+
+- `mnist`, `fashion_mnist`, `cifar10`: named image sets (`named.py`), read
+  from a local copy or downloaded;
+- `ring8`, `grid25`: toy 2-D point sets (`toy.py`);
+- `idx:DIR`: a directory of IDX files (`idx.py`);
+- `npz:FILE`: a numpy .npz archive of images or points (`npz.py`);
+- `folder:DIR`: a directory of .png/.jpg/.jpeg images (`folder.py`).
+
+Surrounding whitespace is ignored, and `~` in a PATH is expanded.
+
+This package imports only numpy, Pillow and the standard library so that the
+CLI can validate data before paying for a deep-learning backend; keras is
+imported lazily, and only as a last-resort downloader for the named sets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kgan.data import folder, idx, named, npz, toy
+from kgan.data.dataset import DataError, Dataset, check_image_size
+from kgan.data.folder import DEFAULT_FOLDER_SIZE, SIXTEEN_BIT_MODES
+from kgan.data.named import DEBIAN_FASHION_MNIST, NAMED_SETS
+from kgan.data.npz import MAX_POINT_SCALE
+from kgan.data.toy import TOY_POINTS, TOY_SETS, toy_modes
+
+__all__ = [
+    "DATA_SOURCES",
+    "DEBIAN_FASHION_MNIST",
+    "DEFAULT_FOLDER_SIZE",
+    "MAX_POINT_SCALE",
+    "NAMED_SETS",
+    "SIXTEEN_BIT_MODES",
+    "TOY_POINTS",
+    "TOY_SETS",
+    "DataError",
+    "Dataset",
+    "absolute_spec",
+    "load",
+    "toy_modes",
+]
+
+DATA_SOURCES: dict[str, str] = {
+    "mnist": "MNIST handwritten digits, 70k 28x28 grayscale, 10 classes",
+    "fashion_mnist": "Fashion-MNIST clothing, 70k 28x28 grayscale, 10 classes",
+    "cifar10": "CIFAR-10 photos, 60k 32x32 RGB, 10 classes",
+    "idx:DIR": "directory of IDX files (*-images-idx3-ubyte[.gz], optional *-labels-idx1-ubyte[.gz])",
+    "npz:FILE": "numpy .npz: images (N,H,W[,C]) or points (N,D) under 'x', labels under 'y'",
+    "folder:DIR": "directory of .png/.jpg/.jpeg images, center-cropped and resized (default 64x64)",
+    "ring8": "toy 2-D points: 8 Gaussians on a unit circle (std 0.01), 64k points",
+    "grid25": "toy 2-D points: 5x5 grid of Gaussians at {-4,-2,0,2,4} (std 0.05), 64k points",
+}
+
+# The module that reads each kind of spec: a whole-spec name is read by `module.load(name, size)`,
+# a `prefix:PATH` spec by `module.load(spec, path, size)`.
+_READERS_BY_NAME = {**dict.fromkeys(NAMED_SETS, named), **dict.fromkeys(TOY_SETS, toy)}
+_READERS_BY_PREFIX = {"idx": idx, "npz": npz, "folder": folder}
+
+_VALID_SPECS = ", ".join(DATA_SOURCES)
+
+
+def load(spec: str, image_size: int | None = None) -> Dataset:
+    """Load the data named by a data spec.
+
+    Args:
+        spec: a data spec, one of the forms listed in `DATA_SOURCES`, e.g.
+            `"mnist"`, `"ring8"` or `"npz:~/faces.npz"`.
+        image_size: resize images to image_size x image_size (center-cropping
+            non-square ones); `None` keeps their size, except `folder:` images,
+            which default to `DEFAULT_FOLDER_SIZE`. Ignored for points.
+
+    Returns:
+        A `Dataset`: float32 NHWC images in [-1, 1] or float32 (N, D) points,
+        with int64 labels when the source has them.
+
+    Raises:
+        DataError: the spec or image_size is invalid, or the data it names is
+            missing or unusable.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise DataError(f"data spec {spec!r} is empty; use one of: {_VALID_SPECS}")
+    spec = spec.strip()
+    size = check_image_size(image_size)
+    if spec in _READERS_BY_NAME:
+        return _READERS_BY_NAME[spec].load(spec, size)
+    kind, colon, arg = spec.partition(":")
+    if colon and kind in _READERS_BY_PREFIX:
+        if not arg.strip():
+            raise DataError(f"data spec {spec!r} has no path; write it as {kind}:PATH")
+        return _READERS_BY_PREFIX[kind].load(spec, Path(arg.strip()).expanduser(), size)
+    raise DataError(f"unknown data spec {spec!r}; valid specs: {_VALID_SPECS}")
+
+
+def absolute_spec(spec: str) -> str:
+    """`spec` with its path made absolute, so a run resumes from any working directory.
+
+    Args:
+        spec: a data spec; specs without a path (`"mnist"`) come back unchanged.
+
+    Returns:
+        The spec, its PATH (if any) expanded and made absolute.
+    """
+    kind, colon, arg = spec.partition(":")
+    if colon and kind in _READERS_BY_PREFIX and arg.strip():
+        return f"{kind}:{Path(arg.strip()).expanduser().absolute()}"
+    return spec

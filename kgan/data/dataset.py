@@ -1,0 +1,103 @@
+"""The `Dataset` every reader returns, `DataError`, and the checks and pixel conversions they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from kgan.errors import KganError
+
+
+class DataError(KganError):
+    """The data spec, or the data it points at, cannot be used.
+
+    Args:
+        message: what is wrong and how to fix it. Line breaks are folded into
+            spaces, since the CLI prints the message as a single line.
+    """
+
+    def __init__(self, message: str) -> None:
+        # The CLI prints this as one line, so embedded OS/library messages must not break it.
+        super().__init__(" ".join(str(message).splitlines()))
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: comparing numpy arrays with == is ambiguous
+class Dataset:
+    """Training data: images (N, H, W, C) in [-1, 1] or points (N, D), both float32.
+
+    Args:
+        name: the data spec the data was loaded from, e.g. `"mnist"` or `"npz:/data/x.npz"`.
+        x: the samples, float32: NHWC images in [-1, 1] or 2-D points.
+        labels: int64 class labels of shape (N,), or `None` for unlabelled data.
+        num_classes: `labels.max() + 1`, or `None` for unlabelled data.
+    """
+
+    name: str
+    x: np.ndarray
+    labels: np.ndarray | None
+    num_classes: int | None
+
+    @property
+    def kind(self) -> str:
+        """`"image"` for NHWC images, `"points"` for (N, D) points."""
+        return "image" if self.x.ndim == 4 else "points"
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """The shape of one sample: (H, W, C) or (D,)."""
+        return tuple(self.x.shape[1:])
+
+
+def check_image_size(image_size: int | None) -> int | None:
+    """`image_size` as an int, `None` left as is; anything but a positive integer raises `DataError`."""
+    if image_size is None:
+        return None
+    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 1:
+        raise DataError(f"image size {image_size!r} is invalid; give a positive integer such as 32 or 64")
+    return int(image_size)
+
+
+def uint8_to_float(x: np.ndarray) -> np.ndarray:
+    """0..255 pixel values as float32 in [-1, 1]."""
+    # In place on one float32 copy: the named sets hold tens of thousands of images.
+    out = x.astype(np.float32)
+    out /= 127.5
+    out -= 1.0
+    return out
+
+
+def num_classes(labels: np.ndarray | None) -> int | None:
+    """The class count implied by `labels` (largest label + 1), or `None` without labels."""
+    return None if labels is None else int(labels.max()) + 1
+
+
+def image_dataset(name: str, x: np.ndarray, labels: np.ndarray | None, size: int | None) -> Dataset:
+    """A `Dataset` of float NHWC images `x`, resized to size x size when `size` is given and differs."""
+    if len(x) == 0:
+        raise DataError(f"{name}: the data holds no images; check the files it points at")
+    if size is not None and x.shape[1:3] != (size, size):
+        x = _resize_float_images(x, size)
+    return Dataset(name=name, x=x, labels=labels, num_classes=num_classes(labels))
+
+
+def fit_square(img: Image.Image, size: int) -> Image.Image:
+    """Center-crop to a square, then resize; cropping first keeps aspect ratios undistorted."""
+    w, h = img.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    if (w, h) != (side, side):
+        img = img.crop((left, top, left + side, top + side))
+    if side != size:
+        img = img.resize((size, size), Image.Resampling.BILINEAR)
+    return img
+
+
+def _resize_float_images(x: np.ndarray, size: int) -> np.ndarray:
+    # Per-channel float ("F") images keep full precision instead of round-tripping through uint8.
+    out = np.empty((x.shape[0], size, size, x.shape[3]), dtype=np.float32)
+    for i in range(x.shape[0]):
+        for c in range(x.shape[3]):
+            out[i, :, :, c] = np.asarray(fit_square(Image.fromarray(x[i, :, :, c]), size))
+    return np.clip(out, -1.0, 1.0, out=out)
