@@ -32,12 +32,12 @@ def median_seconds(fn, repeats):
 
 
 def make_run(scratch: Path) -> Path:
-    from kgan import fit
+    from kgan.training import assembly, run_loop
 
     data = scratch / "random.npz"
     np.savez(data, x=np.random.default_rng(0).integers(0, 256, (256, 28, 28, 1), dtype=np.uint8))
-    config = fit.resolve_config("dcgan", data=f"npz:{data}", steps=1, log_every=1)
-    return fit.train(config, scratch / "run", progress=False).path
+    config = assembly.resolve_config("dcgan", data=f"npz:{data}", steps=1, log_every=1)
+    return run_loop.train(config, scratch / "run", progress=False).path
 
 
 def main():

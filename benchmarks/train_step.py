@@ -38,13 +38,13 @@ def kgan_step_fn(batch, rng):
     import keras
 
     from kgan.config import TrainConfig
-    from kgan.fit import build_trainer
-    from kgan.step_inputs import StepInputs
+    from kgan.training.assembly import build_step
+    from kgan.training.step_inputs import StepInputs
 
     config = TrainConfig(variant="dcgan", batch_size=batch)
-    trainer = build_trainer(config, (28, 28, 1))
+    trainer = build_step(config, (28, 28, 1))
     data = trainer.to_device(rng.uniform(-1, 1, (DATA_SIZE, 28, 28, 1)).astype(np.float32))
-    inputs = StepInputs(config, trainer, (28, 28, 1), anneal_steps=1)
+    inputs = StepInputs(config, trainer, 1)
 
     def step(sync=False):
         # The host draws (z, targets) are part of every kgan step, so they are timed too.

@@ -109,7 +109,7 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         run = kgan.train("dcgan", data="fashion_mnist", epochs=5, out="runs/fmnist")
         run = kgan.train("dcgan", data=x_uint8, steps=200, callbacks=[keras.callbacks.EarlyStopping(...)])
     """
-    from kgan import fit
+    from kgan.training import assembly, run_loop
 
     if (generator is None) != (discriminator is None):
         raise KganError("give both generator and discriminator, or neither")
@@ -119,8 +119,8 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError("labels go with array data; a data spec brings its own")
     variant = "custom" if generator is not None else variant or "dcgan"
     # Arrays get their file once the run directory exists.
-    config = fit.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
-    out = Path(out or fit.default_run_path(config))
+    config = assembly.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
+    out = Path(out or assembly.default_run_path(config))
     if out.exists() and any(out.iterdir()):
         raise KganError(f"{out} already exists and is not empty; use kgan.train(..., out=another) or resume it")
     out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,7 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
             generator.save(networks / "generator.keras")
             discriminator.save(networks / "discriminator.keras")
             config = config.replace(networks=str(networks.resolve()))
-        training = fit.Training.start(config, out)
+        training = run_loop.Training.start(config, out)
     except BaseException:  # bad data or networks: leave no half-made run behind
         shutil.rmtree(out)
         raise

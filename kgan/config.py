@@ -6,10 +6,10 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-from kgan.codes import code_spec
+from kgan.latent.codes import code_spec
 from kgan.errors import KganError
 from kgan.latent import LatentSpec
-from kgan.noise import Z_DISTRIBUTIONS
+from kgan.latent.noise import Z_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
 # Precision of weights, optimizer state and every step computation, as Keras' floatx.

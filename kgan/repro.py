@@ -70,7 +70,7 @@ def by_path(checkpoint, group: str) -> dict[str, np.ndarray]:
 
 
 def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
-    from kgan.checkpoint import read_checkpoint
+    from kgan.training.checkpoint import read_checkpoint
 
     if importlib.util.find_spec(backend) is None:
         return BackendRun(backend, "skipped", f"{backend} is not installed")
@@ -83,7 +83,7 @@ def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
     generator = read_checkpoint(out / "run" / "checkpoint.npz").group("generator")
     step1 = read_checkpoint(out / "step1.npz")
     return BackendRun(backend, "ran", losses=losses, generator=generator, samples=np.load(out / "samples.npy"),
-                      step1={**by_path(step1, "generator"), **by_path(step1, "g_optimizer")})
+                      step1={**by_path(step1, "generator"), **by_path(step1, "generator_optimizer")})
 
 
 def first_diverging(reference: BackendRun, other: BackendRun, lr: float, count: int = 3) -> list[dict]:
@@ -172,15 +172,15 @@ def worker(config_json: str, out: str) -> None:
 
     Resuming is exact, so the result equals a straight run.
     """
-    from kgan import fit
+    from kgan.training import run_loop
     from kgan.sampling import Sampler
 
     out = Path(out)
     config = TrainConfig.from_dict(json.loads(config_json))
-    run = fit.train(config.replace(steps=1, epochs=None), out / "run", progress=False)
+    run = run_loop.train(config.replace(steps=1, epochs=None), out / "run", progress=False)
     shutil.copyfile(run.checkpoint_path, out / "step1.npz")
     if config.epochs is not None or config.steps > 1:
-        run = fit.resume(run.path, epochs=config.epochs, steps=config.steps, progress=False)
+        run = run_loop.resume(run.path, epochs=config.epochs, steps=config.steps, progress=False)
     np.save(out / "samples.npy", Sampler.load(run.path).sample(SAMPLES, seed=0))
 
 

@@ -84,12 +84,12 @@ def compare_quality(config: TrainConfig, backends, seeds: int) -> dict:
 
 
 def worker(config_json: str, out: str) -> None:
-    from kgan import fit
+    from kgan.training import run_loop
     from kgan.atomic import write_json
     from kgan.metrics.evaluate import evaluate_run
 
     config = TrainConfig.from_dict(json.loads(config_json))
-    run = fit.train(config, Path(out) / "run", progress=False)
+    run = run_loop.train(config, Path(out) / "run", progress=False)
     result = evaluate_run(run.path, ["fid"], config.eval_samples, seed=0, features=config.eval_features)
     write_json(Path(out) / "score.json", {"fid": result["values"]["fid"], "features": result["features"],
                                           "samples": result["samples"]})

@@ -1,4 +1,4 @@
-"""Sampling from a trained run: rebuild the generator from a checkpoint and draw samples."""
+"""Sampling from a trained run: rebuild a generator from a checkpoint and draw samples (or translate images)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ from pathlib import Path
 
 import numpy as np
 
-from kgan.checkpoint import read_checkpoint, restore
+from kgan.training.checkpoint import read_checkpoint, restore
 from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
+from kgan.networks import call_by_name, image_inputs, input_names
 from kgan.rundir import checkpoint_file
 
 
 class Sampler:
     """A generator loaded from a run directory or a checkpoint file, in inference mode.
 
-    Runs trained with ``--ema`` sample from the averaged weights.
+    Runs trained with ``--ema`` sample from the averaged weights. A variant with several generators
+    (image-to-image) samples from the one it names first unless ``role`` picks another; a generator
+    that takes images (``kgan.networks.image_inputs``) needs them passed by input name.
 
     Example:
         sampler = Sampler.load("runs/dcgan-fashion_mnist-...")
@@ -26,20 +29,26 @@ class Sampler:
 
     def __init__(self, generator, config: TrainConfig, sample_shape: tuple, meta: dict | None = None):
         self.generator, self.config, self.sample_shape = generator, config, sample_shape
+        self.image_inputs = image_inputs(generator)
         self.meta = meta or {}  # the checkpoint's: data info, loop position, training backend
         self.latent_spec = config.latent_spec()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Sampler":
+    def load(cls, path: str | Path, role: str | None = None) -> "Sampler":
+        """The generator of the run directory or checkpoint ``path`` (``role``: which one, by default the variant's first)."""
         from kgan.variants import get_variant
 
         checkpoint = read_checkpoint(checkpoint_file(path))
         config = TrainConfig.from_dict(checkpoint.meta["config"])
         sample_shape = tuple(checkpoint.meta["data"]["sample_shape"])
-        group = "generator_ema" if config.ema else "generator"
+        variant = get_variant(config.variant)
+        role = variant.role(role or variant.sampled_role)
+        if not role.generates:
+            raise KganError(f"{role.name} is not a generator of {config.variant}")
+        group = f"{role.name}_ema" if config.ema else role.name
         if checkpoint.non_finite(group):
             raise KganError(f"{path}: the generator's weights are not finite (NaN or infinity): the run diverged")
-        generator = get_variant(config.variant).build_generator(config, sample_shape)
+        generator = variant.build(role.name, config, sample_shape)
         restore({group: generator.variables}, checkpoint)
         return cls(generator, config, sample_shape, checkpoint.meta)
 
@@ -50,19 +59,23 @@ class Sampler:
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         return generate(self.generator, inputs)
 
-    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
-        return self.generate_from(self.draw(n, seed, label, code).inputs)
+    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
+               **images: np.ndarray) -> np.ndarray:
+        """``n`` samples for ``seed``; a generator that takes images gets them by input name, ``n`` of each."""
+        missing = [name for name in self.image_inputs if name not in images]
+        if missing:
+            raise KganError(f"this generator translates images: pass {', '.join(missing)} (arrays of {n} images)")
+        return self.generate_from({**self.draw(n, seed, label, code).inputs, **images})
 
 
 def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.ndarray:
     """``generator(inputs)`` in inference mode, in batches, as numpy; ``inputs`` is z or a dict by input name."""
     from keras import ops
 
-    from kgan.trainer import call_by_input_names
-
     inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
-    n = len(inputs["z"])
-    chunks = [ops.convert_to_numpy(call_by_input_names(
+    inputs = {name: inputs[name] for name in input_names(generator)}
+    n = len(next(iter(inputs.values())))
+    chunks = [ops.convert_to_numpy(call_by_name(
         generator, {name: ops.convert_to_tensor(value[i:i + batch_size]) for name, value in inputs.items()}, training=False))
         for i in range(0, n, batch_size)]
     return np.concatenate(chunks, axis=0)

@@ -69,11 +69,11 @@ def fake_images(size=64):
 
 def run_steps(trainer, data, steps, n_critic=1, config=None):
     """``steps`` adversarial steps on random rows of ``data``, their inputs drawn as kgan.fit draws them."""
-    from kgan.step_inputs import StepInputs
+    from kgan.training.step_inputs import StepInputs
 
     config = config or tiny_config(n_critic=n_critic)
     rng = np.random.default_rng(5)
-    inputs = StepInputs(config, trainer, tuple(data["x"].shape[1:]), anneal_steps=steps)
+    inputs = StepInputs(config, trainer, steps)
     size = data["x"].shape[0]
     stats = [trainer.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i)) for i in range(steps)]
     trainer.sync_to_variables()

@@ -10,7 +10,7 @@ import pytest
 from helpers import invoke
 
 import kgan
-from kgan.checkpoint import read_checkpoint
+from kgan.training.checkpoint import read_checkpoint
 from kgan.errors import KganError
 
 TINY = dict(steps=6, width=4, latent_dim=8, batch_size=16, log_every=1, progress=False)

@@ -7,8 +7,9 @@ import pytest
 from helpers import invoke, one_line_error, tiny_config
 from PIL import Image
 
-from kgan import data, fit
-from kgan.codes import code_spec, parse_code_values
+from kgan import data
+from kgan.training import assembly, run_loop
+from kgan.latent.codes import code_spec, parse_code_values
 from kgan.errors import KganError
 
 
@@ -30,7 +31,7 @@ def test_a_stray_label_does_not_make_a_class_of_its_own(tmp_path, mnist_npz):
     np.savez(tmp_path / "stray.npz", x=x, y=y)
     spec = f"npz:{tmp_path / 'stray.npz'}"
     one_line_error(invoke("train", "cgan", "--data", spec, "--dry-run"), "run to 200 but only 11 distinct values")
-    config = fit.Training.prepare(tiny_config(variant="cgan", data=spec, num_classes=201))[0]
+    config = assembly.prepare(tiny_config(variant="cgan", data=spec, num_classes=201))[0]
     assert config.num_classes == 201  # asked for, so given
 
 
@@ -60,7 +61,7 @@ def test_16_bit_pngs_are_scaled_not_clipped_to_white(tmp_path):
 def exported(tmp_path_factory, mnist_npz):
     from kgan.export.onnx_export import export_onnx
 
-    run = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path_factory.mktemp("onnx") / "run",
+    run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path_factory.mktemp("onnx") / "run",
                     progress=False)
     return export_onnx(run.path)
 

@@ -4,23 +4,23 @@ import numpy as np
 import pytest
 from helpers import tiny_config, values
 
-from kgan import checkpoint as ckpt
+from kgan.training import checkpoint as ckpt
 from kgan.errors import KganError
-from kgan.fit import build_trainer
+from kgan.training.assembly import build_step
 
 META = {"config": {}, "data": {"size": 4, "sample_shape": [2]}, "position": {"step": 0, "epoch": 0, "batch": 0}}
 
 
 @pytest.fixture(scope="module")
 def trainer():
-    return build_trainer(tiny_config(), (28, 28, 1))
+    return build_step(tiny_config(), (28, 28, 1))
 
 
 def test_round_trip_restores_every_variable(tmp_path, trainer):
     path = tmp_path / "c.npz"
     ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "note": "x"})
     saved = values(trainer.state_variables())
-    other = build_trainer(tiny_config(seed=1), (28, 28, 1))
+    other = build_step(tiny_config(seed=1), (28, 28, 1))
     assert not all(np.array_equal(a, b) for a, b in zip(saved, values(other.state_variables())))
     loaded = ckpt.read_checkpoint(path)
     ckpt.restore(other.state_groups(), loaded)
@@ -61,6 +61,6 @@ def test_a_plain_npz_is_not_a_checkpoint(tmp_path):
 def test_restoring_into_a_different_architecture_is_refused(tmp_path, trainer):
     path = tmp_path / "c.npz"
     ckpt.save_checkpoint(path, trainer.state_groups(), META)
-    wider = build_trainer(tiny_config(width=8), (28, 28, 1))
+    wider = build_step(tiny_config(width=8), (28, 28, 1))
     with pytest.raises(KganError, match="shape"):
         ckpt.restore(wider.state_groups(), ckpt.read_checkpoint(path))

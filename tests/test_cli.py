@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from kgan.checkpoint import read_checkpoint
+from kgan.training.checkpoint import read_checkpoint
 from kgan.cli import main
 
 _TINY = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
@@ -348,7 +348,7 @@ def test_resume_refuses_different_data(tmp_path, _image_run, _mnist_npz):
 
 
 def test_relative_data_paths_are_stored_absolute(tmp_path, monkeypatch, _mnist_npz):
-    from kgan.fit import resolve_config
+    from kgan.training.assembly import resolve_config
 
     monkeypatch.chdir(_mnist_npz.parent)
     assert resolve_config("dcgan", data=f"npz:{_mnist_npz.name}").data == f"npz:{_mnist_npz}"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from kgan import fit
+from kgan.training import run_loop
 from kgan.export.onnx_sampler import OnnxSampler
 
 BACKENDS = ("jax", "tensorflow", "torch")
@@ -28,7 +28,7 @@ def kgan(*args, backend):
 
 
 def test_exports_from_every_backend_agree(tmp_path, mnist_npz):
-    run = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=3), tmp_path / "run", progress=False)
+    run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=3), tmp_path / "run", progress=False)
     for backend in BACKENDS:
         kgan("export", run.path, "--onnx", "-o", tmp_path / f"{backend}.onnx", backend=backend)
     z = np.random.default_rng(0).standard_normal((17, 8)).astype(np.float32)
@@ -41,7 +41,7 @@ def test_exports_from_every_backend_agree(tmp_path, mnist_npz):
 def test_a_checkpoint_moves_between_backends(tmp_path, mnist256_npz):
     """Trained under torch, resumed under tensorflow, exported under jax; in fp64 the resumed run
     matches a straight torch run to float64 rounding."""
-    from kgan.checkpoint import read_checkpoint
+    from kgan.training.checkpoint import read_checkpoint
 
     data = f"npz:{mnist256_npz}"
     common = ["--data", data, "--width", "4", "--latent-dim", "8", "--batch-size", "16", "--portable",
@@ -101,7 +101,7 @@ def test_metrics_have_the_same_value_on_every_backend(tmp_path, mnist256_npz):
     """One checkpoint scored under each backend: the pinned network and the numpy metrics agree."""
     import json
 
-    run = fit.train(tiny_config(data=f"npz:{mnist256_npz}", steps=3), tmp_path / "run", progress=False)
+    run = run_loop.train(tiny_config(data=f"npz:{mnist256_npz}", steps=3), tmp_path / "run", progress=False)
     scores = {}
     for backend in BACKENDS:
         kgan("eval", run.path, "--features", "mnist", "-n", 128, "--json", tmp_path / f"{backend}.json", backend=backend)

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import tiny_config
 
-from kgan import fit
-from kgan.checkpoint import read_checkpoint
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 from kgan.cli import main
 from kgan.errors import KganError, TrainingDiverged
 from kgan.sampling import Sampler
@@ -17,9 +17,9 @@ from kgan.sampling import Sampler
 
 def test_a_nan_loss_stops_the_run_before_it_is_logged_or_saved_and_keeps_the_last_good_checkpoint(
         tmp_path, mnist_npz, monkeypatch):
-    from kgan.trainer import GANTrainer
+    from kgan.training.step import TrainingStep
 
-    original = GANTrainer.train_step
+    original = TrainingStep.train_step
     steps = []
 
     def nan_g_loss_at_step_3(self, *args):
@@ -27,12 +27,12 @@ def test_a_nan_loss_stops_the_run_before_it_is_logged_or_saved_and_keeps_the_las
         steps.append(1)
         return {**stats, "g_loss": stats["g_loss"] * float("nan")} if len(steps) == 3 else stats
 
-    monkeypatch.setattr(GANTrainer, "train_step", nan_g_loss_at_step_3)
+    monkeypatch.setattr(TrainingStep, "train_step", nan_g_loss_at_step_3)
     config = tiny_config(data=f"npz:{mnist_npz}", steps=6, log_every=1, checkpoint_every=2)
     with pytest.raises(TrainingDiverged, match=r"^training diverged: step 3: g_loss not finite; "
                                                r"the checkpoint of step 2 is kept"):
-        fit.train(config, tmp_path / "run", progress=False)
-    run = fit.RunDir.open(tmp_path / "run")
+        run_loop.train(config, tmp_path / "run", progress=False)
+    run = run_loop.RunDir.open(tmp_path / "run")
     assert read_checkpoint(run.checkpoint_path).meta["position"]["step"] == 2
     assert [line["step"] for line in run.read_metrics()] == [1, 2]  # no NaN line, and every line is JSON
     status = json.loads(run.status_path.read_text())
@@ -61,7 +61,7 @@ def test_infinite_options_are_refused(option, value):
 
 def test_checkpoints_with_nan_weights_are_refused_by_sample_export_and_resume(tmp_path, mnist_npz):
     """kgan 0.1.0 saved NaN weights of diverged runs; they are refused with a reason."""
-    run = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path / "run", progress=False)
+    run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path / "run", progress=False)
     with np.load(run.checkpoint_path) as npz:
         arrays = {k: npz[k] for k in npz.files}
     arrays["generator/00000"] = np.full_like(arrays["generator/00000"], np.nan)
@@ -69,4 +69,4 @@ def test_checkpoints_with_nan_weights_are_refused_by_sample_export_and_resume(tm
     with pytest.raises(KganError, match="weights are not finite"):
         Sampler.load(run.path)
     with pytest.raises(KganError, match="non-finite weights .*g_project/kernel"):
-        fit.resume(run.path, steps=2, progress=False)
+        run_loop.resume(run.path, steps=2, progress=False)

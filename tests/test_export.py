@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import tiny_config
 
-from kgan import fit
+from kgan.training import run_loop
 from kgan.cli import main
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS
@@ -26,7 +26,7 @@ TOLERANCE = 1e-5
 def run(request, tmp_path_factory, mnist_npz):
     """A tiny run of each image variant, trained a few steps so batch-norm statistics are not trivial."""
     config = tiny_config(variant=request.param, data=f"npz:{mnist_npz}", steps=3, width=4 if request.param == "dcgan" else 8)
-    return fit.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
+    return run_loop.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_bad_export_options_give_one_line_errors(run, tmp_path, args, message):
 
 def test_point_generators_are_not_exported(tmp_path):
     config = tiny_config(variant="gan", data="ring8", steps=1, width=8, batch_size=8)
-    run = fit.train(config, tmp_path / "points", progress=False)
+    run = run_loop.train(config, tmp_path / "points", progress=False)
     with pytest.raises(KganError, match="image generators"):
         export_onnx(run.path)
 
@@ -170,7 +170,7 @@ def conditional_run(request, tmp_path_factory, mnist_npz):
     """Generators with a second input: a class label (cgan) or InfoGAN codes, trained with an EMA."""
     config = tiny_config(variant=request.param, data=f"npz:{mnist_npz}", steps=2, ema=0.5,
                          **({"categorical_codes": [3], "continuous_codes": 1} if request.param == "infogan" else {}))
-    run = fit.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
+    run = run_loop.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
     return run, export_onnx(run)
 
 

@@ -3,7 +3,7 @@ import pytest
 from keras import ops
 
 from kgan.errors import KganError
-from kgan.losses import get_loss
+from kgan.training.losses import get_loss
 
 REAL = np.array([[0.5], [-1.0], [2.0]], np.float32)
 FAKE = np.array([[2.0], [0.0], [-3.0]], np.float32)

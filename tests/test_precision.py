@@ -6,8 +6,9 @@ import pytest
 from helpers import tiny_config
 from keras import ops
 
-from kgan import backend, fit
-from kgan.checkpoint import read_checkpoint
+from kgan import backend
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 from kgan.errors import KganError
 from kgan.sampling import Sampler
 
@@ -40,9 +41,9 @@ def test_float32_again_after_a_float64_run():
 def test_an_fp64_run_trains_resumes_exactly_and_samples_in_fp32(tmp_path, mnist_npz):
     config = tiny_config(data=f"npz:{mnist_npz}", steps=4, precision="fp64")
     try:
-        straight = fit.train(config, tmp_path / "straight", progress=False)
-        first = fit.train(config.replace(steps=2), tmp_path / "resumed", progress=False)
-        resumed = fit.resume(first.path, steps=4, progress=False)
+        straight = run_loop.train(config, tmp_path / "straight", progress=False)
+        first = run_loop.train(config.replace(steps=2), tmp_path / "resumed", progress=False)
+        resumed = run_loop.resume(first.path, steps=4, progress=False)
         reference = Sampler.load(straight.path).sample(8, seed=1)
     finally:
         backend.set_precision("float32")
@@ -59,10 +60,10 @@ def test_an_fp64_run_trains_resumes_exactly_and_samples_in_fp32(tmp_path, mnist_
 def test_fp64_and_fp32_runs_start_alike_and_differ_by_rounding(tmp_path, mnist_npz):
     config = tiny_config(data=f"npz:{mnist_npz}", steps=1, portable=True)
     try:
-        run64 = fit.train(config.replace(precision="fp64"), tmp_path / "fp64", progress=False)
+        run64 = run_loop.train(config.replace(precision="fp64"), tmp_path / "fp64", progress=False)
     finally:
         backend.set_precision("float32")
-    run32 = fit.train(config, tmp_path / "fp32", progress=False)
+    run32 = run_loop.train(config, tmp_path / "fp32", progress=False)
     loss64, loss32 = (run.read_metrics()[0]["g_loss"] for run in (run64, run32))
     assert loss64 != loss32 and loss64 == pytest.approx(loss32, rel=1e-5)
 

@@ -3,11 +3,10 @@
 import shutil
 from pathlib import Path
 
-import keras
 import numpy as np
 
-from kgan import fit
-from kgan.checkpoint import read_checkpoint
+from kgan.training import run_loop
+from kgan.training.checkpoint import LEGACY_GROUPS, read_checkpoint
 from kgan.sampling import Sampler
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release-0.1.0"
@@ -17,16 +16,18 @@ def test_a_0_1_0_run_samples_and_resumes_where_the_old_release_would_have_gone(t
     run = shutil.copytree(FIXTURES / "gan-ring8-3-steps", tmp_path / "run")
     samples = Sampler.load(run).sample(5, seed=0)
     assert samples.shape == (5, 2) and np.isfinite(samples).all()
-    resumed = fit.resume(run, steps=6, progress=False)
+    resumed = run_loop.resume(run, steps=6, progress=False)
     assert read_checkpoint(resumed.checkpoint_path).meta["config"]["precision"] == "fp32"
     new = read_checkpoint(resumed.checkpoint_path).arrays
     old = np.load(FIXTURES / "gan-ring8-6-steps-checkpoint.npz")
-    weights = [k for k in old.files if k.startswith(("generator", "discriminator"))]
-    assert new.keys() == set(old.files) - {"meta"}
-    # Trained under torch: resumed under torch it is the old release's own straight run, bit for bit;
-    # under jax and tensorflow it agrees to float32 rounding (docs/reproducibility.md).
-    tolerance = 0.0 if keras.backend.backend() == "torch" else 1e-5
-    assert max(float(np.abs(new[k] - old[k]).max()) for k in weights) <= tolerance
+    weights = [k for k in old.files if k.startswith(("generator/", "discriminator/"))]
+    # 0.1.0 named the optimizer groups g_optimizer and d_optimizer; they read as generator_optimizer, ...
+    assert new.keys() == {LEGACY_GROUPS.get(k.split("/")[0], k.split("/")[0]) + k[k.find("/"):] if "/" in k else k
+                          for k in old.files} - {"meta"}
+    # Trained under torch on an AMD EPYC: resumed on that CPU under torch it is the old release's own
+    # straight run, bit for bit; on other CPUs or backends it agrees to float32 rounding (an Intel Xeon
+    # differs by 1.5e-8, with kgan 0.1.0's code as with today's; docs/reproducibility.md).
+    assert max(float(np.abs(new[k] - old[k]).max()) for k in weights) <= 1e-5
 
 
 def test_a_0_1_0_run_exports_to_onnx(tmp_path):

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 from helpers import tiny_config
 
-from kgan import fit, repro
-from kgan.checkpoint import read_checkpoint
+from kgan import repro
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 from kgan.cli import main
 
 TINY = ["--width", "8", "--batch-size", "16", "--latent-dim", "8", "--data", "ring8"]
@@ -100,7 +101,7 @@ def test_cli_refuses_unknown_or_repeated_backends(backends):
 @pytest.mark.parametrize("variant", ["dcgan", "gan"])
 def test_the_same_portable_run_twice_gives_bit_identical_weights(tmp_path, mnist_npz, variant):
     config = tiny_config(variant=variant, data=f"npz:{mnist_npz}", steps=3, portable=True, width=8)
-    first, second = (read_checkpoint(fit.train(config, tmp_path / name, progress=False).checkpoint_path)
+    first, second = (read_checkpoint(run_loop.train(config, tmp_path / name, progress=False).checkpoint_path)
                      for name in ("first", "second"))
     assert all(np.array_equal(first.arrays[k], second.arrays[k]) for k in first.arrays)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from kgan import fit
-from kgan.checkpoint import read_checkpoint
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 
 
 def final_state(run):
@@ -25,19 +25,19 @@ def assert_same_state(a, b):
 def test_two_epochs_straight_equal_one_plus_one_resumed(tmp_path, mnist_npz, variant):
     # 64 digits, batch 16: 4 steps per epoch.
     config = tiny_config(variant=variant, data=f"npz:{mnist_npz}", epochs=2, width=4 if variant == "dcgan" else 8)
-    straight = fit.train(config, tmp_path / "straight", progress=False)
-    first = fit.train(config.replace(epochs=1), tmp_path / "resumed", progress=False)
+    straight = run_loop.train(config, tmp_path / "straight", progress=False)
+    first = run_loop.train(config.replace(epochs=1), tmp_path / "resumed", progress=False)
     assert final_state(first)[1] == {"step": 4, "epoch": 1, "batch": 0}
-    resumed = fit.resume(first.path, epochs=2, progress=False)
+    resumed = run_loop.resume(first.path, epochs=2, progress=False)
     assert_same_state(final_state(straight), final_state(resumed))
     assert sorted(p.name for p in resumed.samples_dir.iterdir()) == ["epoch_0001.png", "epoch_0002.png"]
 
 
 def test_resume_from_the_middle_of_an_epoch(tmp_path, mnist_npz):
     config = tiny_config(data=f"npz:{mnist_npz}", steps=6)
-    straight = fit.train(config, tmp_path / "straight", progress=False)
-    first = fit.train(config.replace(steps=3), tmp_path / "resumed", progress=False)
-    resumed = fit.resume(first.path, steps=6, progress=False)
+    straight = run_loop.train(config, tmp_path / "straight", progress=False)
+    first = run_loop.train(config.replace(steps=3), tmp_path / "resumed", progress=False)
+    resumed = run_loop.resume(first.path, steps=6, progress=False)
     assert_same_state(final_state(straight), final_state(resumed))
     steps = [record["step"] for record in resumed.read_metrics()]
     assert steps == sorted(set(steps)) and steps[-1] == 6
@@ -46,9 +46,9 @@ def test_resume_from_the_middle_of_an_epoch(tmp_path, mnist_npz):
 def test_ctrl_c_stops_after_a_whole_step_with_a_usable_checkpoint(tmp_path, mnist_npz, monkeypatch):
     import signal
 
-    from kgan.trainer import GANTrainer
+    from kgan.training.step import TrainingStep
 
-    original, calls = GANTrainer.train_step, []
+    original, calls = TrainingStep.train_step, []
 
     def train_step_then_ctrl_c(self, *args):
         stats = original(self, *args)
@@ -57,11 +57,11 @@ def test_ctrl_c_stops_after_a_whole_step_with_a_usable_checkpoint(tmp_path, mnis
             signal.raise_signal(signal.SIGINT)
         return stats
 
-    monkeypatch.setattr(GANTrainer, "train_step", train_step_then_ctrl_c)
-    with pytest.raises(fit.TrainingInterrupted, match="--resume"):
-        fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=8), tmp_path / "run", progress=False)
-    run = fit.RunDir.open(tmp_path / "run")
+    monkeypatch.setattr(TrainingStep, "train_step", train_step_then_ctrl_c)
+    with pytest.raises(run_loop.TrainingInterrupted, match="--resume"):
+        run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=8), tmp_path / "run", progress=False)
+    run = run_loop.RunDir.open(tmp_path / "run")
     assert final_state(run)[1]["step"] == 3
     assert '"interrupted"' in run.status_path.read_text()
-    monkeypatch.setattr(GANTrainer, "train_step", original)
-    assert final_state(fit.resume(run.path, progress=False))[1]["step"] == 8
+    monkeypatch.setattr(TrainingStep, "train_step", original)
+    assert final_state(run_loop.resume(run.path, progress=False))[1]["step"] == 8

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from helpers import invoke, one_line_error, tiny_config
 
-from kgan import fit
+from kgan.training import run_loop
 from kgan.atomic import write_json
 from kgan.errors import KganError, TrainingInterrupted
 from kgan.rundir import RunDir
@@ -20,7 +20,7 @@ from kgan.rundir import RunDir
 @pytest.fixture
 def run(tmp_path, mnist_npz):
     """A finished 2-step run, logged at every step."""
-    return fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1), tmp_path / "run", progress=False)
+    return run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1), tmp_path / "run", progress=False)
 
 
 def hold_lock(path):
@@ -65,7 +65,7 @@ def test_a_link_planted_under_a_temporary_name_redirects_nothing(run, tmp_path):
     victim.write_text("precious")
     for name in ("checkpoint.npz", "status.json", "config.json"):
         os.symlink(victim, run.path / f".{name}.tmp{os.getpid()}")
-    fit.resume(run.path, steps=3, progress=False)
+    run_loop.resume(run.path, steps=3, progress=False)
     assert victim.read_text() == "precious" and not run.checkpoint_path.is_symlink()
     mode = stat.S_IMODE(run.checkpoint_path.stat().st_mode)
     assert mode == 0o666 & ~_umask()  # as a plain open would have made it
@@ -91,7 +91,7 @@ def test_run_files_that_are_links_out_of_the_run_are_refused(run, tmp_path, name
 
 def test_a_run_that_died_before_its_first_checkpoint_starts_again_in_place(tmp_path, mnist_npz):
     config = tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1)
-    dead = fit.Training.start(config, tmp_path / "run")  # config and status written, then the process died
+    dead = run_loop.Training.start(config, tmp_path / "run")  # config and status written, then the process died
     dead.run.unlock()
     leftover = tmp_path / "run" / f".checkpoint.npz.x1y2z3{'.kgan-tmp'}"
     leftover.write_bytes(b"half a checkpoint")
@@ -100,7 +100,7 @@ def test_a_run_that_died_before_its_first_checkpoint_starts_again_in_place(tmp_p
     assert result.exit_code == 0, result.stderr
     assert "stopped before its first checkpoint; starting it again from step 0" in result.stderr
     assert not leftover.exists()
-    again = fit.train(config, tmp_path / "straight", progress=False)
+    again = run_loop.train(config, tmp_path / "straight", progress=False)
     assert np.array_equal(np.load(again.checkpoint_path)["generator/00000"],
                           np.load(tmp_path / "run" / "checkpoint.npz")["generator/00000"])
 
@@ -110,16 +110,16 @@ def test_status_tells_a_dead_run_from_a_live_one(run):
     result = invoke("status", run.path)
     assert result.exit_code == 0 and "stopped at step 1 of 2" in result.output
     assert f"kgan train --resume {run.path}" in result.output
-    training = fit.Training.resume(run.path, steps=3)
+    training = run_loop.Training.resume(run.path, steps=3)
     status = json.loads(run.status_path.read_text())
     assert status["state"] == "running" and status["pid"] == os.getpid() and status["step"] == 2
     training.run.unlock()
 
 
 def test_a_second_ctrl_c_stops_at_once_with_the_resume_command(tmp_path, mnist_npz, monkeypatch):
-    from kgan.trainer import GANTrainer
+    from kgan.training.step import TrainingStep
 
-    original, calls = GANTrainer.train_step, []
+    original, calls = TrainingStep.train_step, []
 
     def second_ctrl_c_during_step_3(self, *args):
         calls.append(1)
@@ -127,10 +127,10 @@ def test_a_second_ctrl_c_stops_at_once_with_the_resume_command(tmp_path, mnist_n
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(GANTrainer, "train_step", second_ctrl_c_during_step_3)
+    monkeypatch.setattr(TrainingStep, "train_step", second_ctrl_c_during_step_3)
     with pytest.raises(TrainingInterrupted, match=r"stopped at once at step 2 by a second Ctrl-C; the checkpoint "
                                                   r"of step 2 is kept; continue with: kgan train --resume"):
-        fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=6, checkpoint_every=2), tmp_path / "run", progress=False)
+        run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=6, checkpoint_every=2), tmp_path / "run", progress=False)
     assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "interrupted"
     calls.clear()  # the resumed run is interrupted at its third step as well
     result = invoke("train", "--resume", tmp_path / "run", "--steps", 6, "--no-progress")
@@ -165,7 +165,7 @@ def test_a_config_json_that_is_not_an_object_gets_one_line(run):
 
 
 def test_a_checkpoint_from_another_run_is_refused(tmp_path, mnist_npz, run):
-    other = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1, width=8), tmp_path / "other",
+    other = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1, width=8), tmp_path / "other",
                       progress=False)
     os.replace(other.checkpoint_path, run.checkpoint_path)
     one_line_error(invoke("train", "--resume", run.path, "--steps", 3), "checkpoint.npz is not this run's: its width differ")

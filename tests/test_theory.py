@@ -20,7 +20,7 @@ stays fixed is gradient ascent on V, and the theory says where it must end. On a
 task every quantity has a closed form (D*) or a one-dimensional integral (C(G)):
 
 1. p_data = N(0, 1) and a fixed G(z) = MU + SIGMA z with z ~ N(0, 1), so p_g = N(MU, SIGMA^2).
-   An MLP discriminator trained by ``GANTrainer.train_step`` matches D* at points in the bulk of
+   An MLP discriminator trained by ``TrainingStep.train_step`` matches D* at points in the bulk of
    both densities, and V(D, G) estimated on fresh samples matches C(G).
 2. G becomes the identity, so p_g = p_data. The same discriminator, retrained, falls to D = 1/2
    and V(D, G) to -log 4; kgan's reported d_loss (= -V) to log 4.
@@ -40,10 +40,9 @@ from keras import layers, ops
 
 from kgan import numpy_init
 from kgan.config import TrainConfig
-from kgan.losses import get_loss
-from kgan.regularizers import Objective
-from kgan.step_inputs import StepInputs
-from kgan.trainer import GANTrainer
+from kgan.training.adversarial import adversarial_phases
+from kgan.training.step import TrainingStep
+from kgan.training.step_inputs import StepInputs
 
 # p_g = N(1, 0.5^2) against p_data = N(0, 1). With equal variances log(p_data / p_g) is linear
 # in x and D* a plain logistic curve, which a linear D gets right by accident; unequal variances
@@ -128,14 +127,15 @@ def train_discriminator(generator, discriminator, seed=0, steps=STEPS):
     Returns the trainer (variables synced) and each step's reported statistics.
     """
     d_lr = keras.optimizers.schedules.CosineDecay(LR, decay_steps=steps * N_CRITIC, alpha=0.05)
-    trainer = GANTrainer(generator, discriminator, Objective(get_loss("minimax")),
-                         g_optimizer=keras.optimizers.SGD(learning_rate=0.0),  # fixed G: a no-op update
-                         d_optimizer=keras.optimizers.Adam(d_lr), n_critic=N_CRITIC)
+    # The settings the phases and StepInputs read: the loss, z's size and law, and no target or input tricks.
+    config = TrainConfig(variant="gan", loss="minimax", latent_dim=1, z_dist="normal", batch_size=BATCH,
+                         n_critic=N_CRITIC, steps=steps)
+    trainer = TrainingStep({"generator": generator, "discriminator": discriminator}, adversarial_phases(config, (1,)),
+                           {"generator": keras.optimizers.SGD(learning_rate=0.0),  # fixed G: a no-op update
+                            "discriminator": keras.optimizers.Adam(d_lr)})
     x = real_data()
     data = trainer.to_device(x)
-    # The settings StepInputs reads: z's size and law, and no target or input tricks.
-    config = TrainConfig(variant="gan", latent_dim=1, z_dist="normal", batch_size=BATCH, n_critic=N_CRITIC, steps=steps)
-    inputs = StepInputs(config, trainer, sample_shape=(1,), anneal_steps=steps)
+    inputs = StepInputs(config, trainer, steps)
     rng = np.random.default_rng([seed, 0])
     stats = []
     for step in range(steps):
@@ -194,8 +194,8 @@ def shifted():
 def test_the_generator_stays_fixed(shifted):
     trainer, _, g_before, _ = shifted
     # Its update ran every step (the trainer has no D-only step) and changed nothing, bit for bit.
-    assert int(values([trainer.g_optimizer.iterations])[0]) == STEPS
-    assert int(values([trainer.d_optimizer.iterations])[0]) == STEPS * N_CRITIC
+    assert int(values([trainer.optimizers["generator"].iterations])[0]) == STEPS
+    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == STEPS * N_CRITIC
     assert all(np.array_equal(b, a) for b, a in zip(g_before, values(trainer.generator.variables)))
 
 
@@ -207,7 +207,7 @@ def test_discriminator_learns_the_optimal_discriminator(shifted):
     # asks for a curve.
     assert target.max() - target.min() > 0.5
     assert np.abs(untrained["d"] - target).max() > MISS * D_TOL
-    error = np.abs(d_probability(trainer.discriminator, TEST_POINTS) - target)
+    error = np.abs(d_probability(trainer.networks["discriminator"], TEST_POINTS) - target)
     assert error.max() < D_TOL, f"max |D - D*| = {error.max():.4f} at x = {TEST_POINTS.ravel()[error.argmax()]}"
 
 
@@ -217,7 +217,7 @@ def test_value_at_the_optimal_discriminator_is_minus_log4_plus_2jsd(shifted):
     c = optimal_value()
     assert c - (-math.log(4)) > 0.4  # p_g != p_data: C(G) is well above its minimum -log 4
     assert abs(untrained["v"] - c) > MISS * V_TOL
-    v = value(trainer.discriminator, trainer.generator)
+    v = value(trainer.networks["discriminator"], trainer.generator)
     assert abs(v - c) < V_TOL, f"V = {v:.4f}, C(G) = {c:.4f}"
     # kgan reports d_loss = -V on each batch.
     d_loss = np.mean([s["d_loss"] for s in stats[-LAST_STEPS:]])
@@ -236,14 +236,14 @@ def test_at_the_global_optimum_d_is_one_half_and_v_is_minus_log4(shifted):
     """
     generator = affine_generator(0.0, 1.0)
     discriminator = mlp_discriminator()
-    discriminator.set_weights(shifted[0].discriminator.get_weights())
+    discriminator.set_weights(shifted[0].networks["discriminator"].get_weights())
     assert np.abs(d_probability(discriminator, TEST_POINTS) - 0.5).max() > MISS * HALF_TOL
     assert abs(value(discriminator, generator) + math.log(4)) > MISS * V_TOL
 
     trainer, stats = train_discriminator(generator, discriminator, seed=1, steps=STEPS_AT_OPTIMUM)
-    error = np.abs(d_probability(trainer.discriminator, TEST_POINTS) - 0.5)
+    error = np.abs(d_probability(trainer.networks["discriminator"], TEST_POINTS) - 0.5)
     assert error.max() < HALF_TOL, f"max |D - 1/2| = {error.max():.4f}"
-    v = value(trainer.discriminator, trainer.generator)
+    v = value(trainer.networks["discriminator"], trainer.generator)
     assert abs(v + math.log(4)) < V_TOL, f"V = {v:.4f}, -log 4 = {-math.log(4):.4f}"
     # kgan's reported d_loss (-V on each batch) and mean D outputs.
     last = stats[-LAST_STEPS:]

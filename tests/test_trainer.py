@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from helpers import BATCH, fake_images, run_steps, tiny_config, values
 
-from kgan.fit import build_trainer
+from kgan.training.assembly import build_step
 
 
 @pytest.fixture(scope="module")
 def stepped():
     """A tiny DCGAN before and after one adversarial step."""
-    trainer = build_trainer(tiny_config(), (28, 28, 1))
+    trainer = build_step(tiny_config(), (28, 28, 1))
     before = {name: values(vs) for name, vs in trainer.state_groups().items()}
     stats = run_steps(trainer, trainer.to_device(fake_images()), 1)[0]
     return trainer, before, stats
@@ -25,7 +25,7 @@ def changed(trainer, before, group, kind):
 @pytest.mark.parametrize("group", ["generator", "discriminator"])
 def test_a_step_changes_every_weight_of_both_players(stepped, group):
     trainer, before, _ = stepped
-    players = {"generator": trainer.generator, "discriminator": trainer.discriminator}
+    players = {"generator": trainer.generator, "discriminator": trainer.networks["discriminator"]}
     trainable = {v.path for v in players[group].trainable_variables}
     moved = changed(trainer, before, group, "")
     assert trainable and all(moved[path] for path in trainable)
@@ -46,25 +46,26 @@ def test_a_step_reports_losses_and_discriminator_outputs(stepped):
 
 
 def test_n_critic_discriminator_updates_per_generator_update():
-    trainer = build_trainer(tiny_config(n_critic=3), (28, 28, 1))
+    trainer = build_step(tiny_config(n_critic=3), (28, 28, 1))
     run_steps(trainer, trainer.to_device(fake_images()), 2, n_critic=3)
-    assert int(values([trainer.d_optimizer.iterations])[0]) == 6
-    assert int(values([trainer.g_optimizer.iterations])[0]) == 2
+    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == 6
+    assert int(values([trainer.optimizers["generator"].iterations])[0]) == 2
 
 
 def test_same_seed_and_inputs_give_bit_identical_weights():
     results = []
     for _ in range(2):
-        trainer = build_trainer(tiny_config(seed=3), (28, 28, 1))
+        trainer = build_step(tiny_config(seed=3), (28, 28, 1))
         run_steps(trainer, trainer.to_device(fake_images()), 2)
         results.append(values(trainer.state_variables()))
     assert all(np.array_equal(a, b) for a, b in zip(*results))
 
 
 def test_mlp_gan_with_host_dropout_trains_on_points():
-    trainer = build_trainer(tiny_config(variant="gan", width=8), (2,))
+    trainer = build_step(tiny_config(variant="gan", width=8), (2,))
     # Three dropout layers in D, each called on the real and fake batch and in the G update.
-    assert trainer.host_noise_shapes(BATCH) == {f"d_dropout{i}": (3, BATCH, units) for i, units in enumerate((32, 16, 8))}
+    assert trainer.host_noise_shapes(BATCH) == {
+        "generator": {}, "discriminator": {f"d_dropout{i}": (3, BATCH, units) for i, units in enumerate((32, 16, 8))}}
     points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
     before = values(trainer.generator.trainable_variables)
     run_steps(trainer, trainer.to_device(points), 2)
@@ -73,7 +74,7 @@ def test_mlp_gan_with_host_dropout_trains_on_points():
 
 def test_weights_stay_readable_between_steps_after_a_sync():
     # JAX donates the step's state buffers; variables synced from them must not be freed.
-    trainer = build_trainer(tiny_config(), (28, 28, 1))
+    trainer = build_step(tiny_config(), (28, 28, 1))
     data = trainer.to_device(fake_images())
     run_steps(trainer, data, 1)
     run_steps(trainer, data, 1)

@@ -6,9 +6,9 @@ from helpers import BATCH, fake_images, requires_mnist, run_steps, tiny_config, 
 from keras import ops
 
 from kgan.errors import KganError
-from kgan.fit import build_trainer
-from kgan.regularizers import gradient_penalty
-from kgan.step_inputs import discriminator_targets, instance_noise_std
+from kgan.training.assembly import build_step
+from kgan.training.terms import gradient_penalty
+from kgan.training.adversarial import discriminator_targets, instance_noise_std
 from kgan.variants import get_variant
 
 FAMILY = ["cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"]
@@ -29,7 +29,7 @@ def labelled_data(trainer, config):
 def stepped(request):
     """Each variant of the family before and after one adversarial step."""
     config = family_config(request.param)
-    trainer = build_trainer(config, SHAPE)
+    trainer = build_step(config, SHAPE)
     before = {name: values(vs) for name, vs in trainer.state_groups().items()}
     stats = run_steps(trainer, labelled_data(trainer, config), 1, n_critic=config.n_critic, config=config)[0]
     return config, trainer, before, stats
@@ -40,8 +40,8 @@ def test_a_step_changes_exactly_the_weights_it_should(stepped):
     # E[f(x)] - E[f(G(z))] does not depend on the critic's output bias: its gradient is exactly 0.
     # The hinge loss's bias gradient, -P(f(x) < 1) + P(f(G(z)) > -1), is 0 too while every score
     # is inside the margin, as at initialisation.
-    constant = {"d_logits/bias"} if config.loss in ("wasserstein", "hinge") else set()
-    for group, model in (("generator", trainer.generator), ("discriminator", trainer.discriminator)):
+    constant = {"discriminator/d_logits/bias"} if config.loss in ("wasserstein", "hinge") else set()
+    for group, model in (("generator", trainer.generator), ("discriminator", trainer.networks["discriminator"])):
         after = dict(zip([v.path for v in model.variables], values(model.variables)))
         old = dict(zip([v.path for v in model.variables], before[group]))
         unchanged = {v.path for v in model.trainable_variables if np.array_equal(old[v.path], after[v.path])}
@@ -50,15 +50,15 @@ def test_a_step_changes_exactly_the_weights_it_should(stepped):
 
 def test_a_step_is_n_critic_discriminator_updates_and_one_generator_update(stepped):
     config, trainer, _, _ = stepped
-    assert int(values([trainer.d_optimizer.iterations])[0]) == config.n_critic
-    assert int(values([trainer.g_optimizer.iterations])[0]) == 1
+    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == config.n_critic
+    assert int(values([trainer.optimizers["generator"].iterations])[0]) == 1
 
 
 def test_discriminator_state_outside_the_weights_is_its_normalisation(stepped):
     # Non-trainable state is batch-norm statistics (moving) or spectral-norm vectors (moving);
     # layer norm has none.
     config, trainer, before, _ = stepped
-    model = trainer.discriminator
+    model = trainer.networks["discriminator"]
     old = dict(zip([v.path for v in model.variables], before["discriminator"]))
     for variable, value in zip(model.non_trainable_variables, values(model.non_trainable_variables)):
         assert not np.array_equal(old[variable.path], value), variable.path
@@ -79,11 +79,11 @@ def test_each_variant_logs_its_extra_terms(stepped):
     ("infogan", {"logits": (3, 1), "code": (3, 12)}),
 ])
 def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
-    from kgan.trainer import call_by_input_names
+    from kgan.networks import call_by_name as call_by_input_names
 
     config = family_config(name)
     variant = get_variant(name)
-    generator, discriminator = variant.build_generator(config, SHAPE), variant.build_discriminator(config, SHAPE)
+    generator, discriminator = variant.build("generator", config, SHAPE), variant.build("discriminator", config, SHAPE)
     inputs = {name: ops.convert_to_tensor(value) for name, value in
               {"z": np.zeros((3, 8), "float32"), "label": np.array([0, 4, 9], "int32"), "code": np.zeros((3, 12), "float32")}.items()}
     images = call_by_input_names(generator, inputs, training=False)
@@ -95,7 +95,7 @@ def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
 
 def test_cgan_generator_output_depends_on_the_label():
     config = family_config("cgan")
-    generator = get_variant("cgan").build_generator(config, SHAPE)
+    generator = get_variant("cgan").build("generator", config, SHAPE)
     z = np.zeros((2, 8), "float32")
     images = ops.convert_to_numpy(generator([z, np.array([1, 7], "int32")], training=False))
     assert not np.allclose(images[0], images[1])
@@ -103,8 +103,8 @@ def test_cgan_generator_output_depends_on_the_label():
 
 def test_projection_discriminator_builds_and_trains():
     config = family_config("cgan", conditioning="projection")
-    trainer = build_trainer(config, SHAPE)
-    assert any(layer.name == "d_projection" for layer in trainer.discriminator.layers)
+    trainer = build_step(config, SHAPE)
+    assert any(layer.name == "d_projection" for layer in trainer.networks["discriminator"].layers)
     assert np.isfinite(run_steps(trainer, labelled_data(trainer, config), 1, config=config)[0]["d_loss"])
 
 
@@ -133,20 +133,20 @@ def test_gradient_penalty_is_taken_at_the_interpolates():
 
 def test_weight_clipping_keeps_every_critic_weight_within_c():
     config = family_config("wgan", lr_d=0.05)  # a large step, so the clip has something to do
-    trainer = build_trainer(config, SHAPE)
+    trainer = build_step(config, SHAPE)
     run_steps(trainer, labelled_data(trainer, config), 2, n_critic=config.n_critic, config=config)
-    weights = np.concatenate([w.ravel() for w in values(trainer.discriminator.trainable_variables)])
+    weights = np.concatenate([w.ravel() for w in values(trainer.networks["discriminator"].trainable_variables)])
     assert np.abs(weights).max() <= 0.01 + 1e-7
     assert np.isclose(np.abs(weights), 0.01).mean() > 0.1  # many sit on the bound: the clip acted
 
 
 @requires_mnist
 def test_infogan_information_loss_falls_on_real_digits(mnist256_npz, tmp_path):
-    from kgan import fit
+    from kgan.training import run_loop
 
     config = tiny_config(variant="infogan", data=f"npz:{mnist256_npz}", image_size=14, steps=240, log_every=40,
                          categorical_codes=[10], continuous_codes=2)
-    run = fit.train(config, tmp_path / "run", progress=False)
+    run = run_loop.train(config, tmp_path / "run", progress=False)
     info = [record["info_loss"] for record in run.read_metrics()]
     # The categorical part starts at log(10) = 2.3 (Q guesses); G and Q learn to agree on the codes.
     assert info[0] > 1.5 and info[-1] < 0.5 * info[0], info
@@ -154,14 +154,14 @@ def test_infogan_information_loss_falls_on_real_digits(mnist256_npz, tmp_path):
 
 def test_ema_weights_are_the_moving_average_of_the_generator():
     config = tiny_config(ema=0.75)
-    trainer = build_trainer(config, SHAPE)
+    trainer = build_step(config, SHAPE)
     start = values(trainer.generator.trainable_variables)
-    assert all(np.array_equal(a, b) for a, b in zip(start, values(trainer.generator_ema.trainable_variables)))
+    assert all(np.array_equal(a, b) for a, b in zip(start, values(trainer.ema["generator"].trainable_variables)))
     run_steps(trainer, labelled_data(trainer, config), 1, config=config)
     after = values(trainer.generator.trainable_variables)
-    for s, a, e in zip(start, after, values(trainer.generator_ema.trainable_variables)):
+    for s, a, e in zip(start, after, values(trainer.ema["generator"].trainable_variables)):
         np.testing.assert_allclose(e, 0.75 * s + 0.25 * a, atol=1e-6)
-    assert trainer.sampling_generator is trainer.generator_ema
+    assert trainer.sampling_generator is trainer.ema["generator"]
 
 
 def test_label_smoothing_sets_real_targets_only():
@@ -183,35 +183,37 @@ def test_instance_noise_anneals_linearly_to_zero():
 
 
 def test_instance_noise_and_targets_reach_the_step():
-    from kgan.step_inputs import StepInputs
+    from kgan.training.step_inputs import StepInputs
 
     config = tiny_config(instance_noise=0.3, label_smoothing=[0.9, 0.9], n_critic=2)
-    trainer = build_trainer(config, SHAPE)
-    inputs = StepInputs(config, trainer, SHAPE, anneal_steps=4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
-    assert inputs["noise_std"] == pytest.approx(0.225)
-    assert inputs["d"]["noise_real"].shape == (2, BATCH, *SHAPE) and inputs["g"]["noise_fake"].shape == (BATCH, *SHAPE)
-    assert (inputs["d"]["real_targets"] == np.float32(0.9)).all()
+    trainer = build_step(config, SHAPE)
+    inputs = StepInputs(config, trainer, 4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
+    d, g = inputs["discriminator"], inputs["generator"]
+    assert d["noise_std"] == pytest.approx([0.225, 0.225]) and g["noise_std"] == pytest.approx([0.225])
+    assert d["noise_real"].shape == (2, BATCH, *SHAPE) and g["noise_fake"].shape == (1, BATCH, *SHAPE)
+    assert (d["real_targets"] == np.float32(0.9)).all()
     # With the noise scaled to zero, the step is the step without noise: it is added, nothing else.
-    quiet = {**inputs, "noise_std": np.float32(0.0)}
-    plain = {"d": {k: v for k, v in inputs["d"].items() if not k.startswith("noise")},
-             "g": {k: v for k, v in inputs["g"].items() if not k.startswith("noise")}, "dropout": {}}
+    quiet = {**inputs, "discriminator": {**d, "noise_std": 0 * d["noise_std"]},
+             "generator": {**g, "noise_std": 0 * g["noise_std"]}}
+    plain = {**inputs, "discriminator": {k: v for k, v in d.items() if not k.startswith("noise")},
+             "generator": {k: v for k, v in g.items() if not k.startswith("noise")}}
     data = trainer.to_device(fake_images())
     losses = []
     for step_inputs in (quiet, plain, inputs):
-        trainer = build_trainer(config, SHAPE)
+        trainer = build_step(config, SHAPE)
         losses.append(float(trainer.train_step(data, step_inputs)["d_loss"]))
     assert losses[0] == pytest.approx(losses[1], rel=1e-6) and losses[2] != pytest.approx(losses[1], rel=1e-3)
 
 
 def test_g_dropout_adds_host_dropout_to_the_generator():
-    trainer = build_trainer(tiny_config(g_dropout=0.5), SHAPE)
-    shapes = trainer.host_noise_shapes(BATCH)
+    trainer = build_step(tiny_config(g_dropout=0.5), SHAPE)
+    shapes = trainer.host_noise_shapes(BATCH)["generator"]
     assert {name for name in shapes if name.startswith("g_dropout")} == {"g_dropout0", "g_dropout1", "g_dropout2"}
     assert shapes["g_dropout0"][0] == 2  # G runs once for the D update, once for its own
 
 
 def test_rmsprop_is_selectable():
-    assert type(build_trainer(family_config("wgan"), SHAPE).d_optimizer).__name__ == "RMSprop"
+    assert type(build_step(family_config("wgan"), SHAPE).optimizers["discriminator"]).__name__ == "RMSprop"
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -225,15 +227,15 @@ def test_rmsprop_is_selectable():
 ])
 def test_settings_a_network_cannot_honour_are_refused(overrides, message):
     with pytest.raises(KganError, match=message):
-        build_trainer(tiny_config(**overrides), SHAPE)
+        build_step(tiny_config(**overrides), SHAPE)
 
 
 def test_sampling_and_export_read_the_ema_weights(tmp_path, mnist_npz):
-    from kgan import fit
-    from kgan.checkpoint import read_checkpoint
+    from kgan.training import run_loop
+    from kgan.training.checkpoint import read_checkpoint
     from kgan.sampling import Sampler
 
-    run = fit.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, ema=0.5), tmp_path / "run", progress=False)
+    run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, ema=0.5), tmp_path / "run", progress=False)
     checkpoint = read_checkpoint(run.checkpoint_path)
     loaded = values(Sampler.load(run.path).generator.variables)
     assert all(np.array_equal(a, b) for a, b in zip(loaded, checkpoint.group("generator_ema")))
@@ -243,14 +245,15 @@ def test_sampling_and_export_read_the_ema_weights(tmp_path, mnist_npz):
 def test_networks_with_inputs_kgan_cannot_feed_are_refused(monkeypatch):
     import keras
 
-    from kgan import fit
+    from kgan.training import assembly
+    from kgan.training.adversarial import two_player
     from kgan.variants import Variant, dcgan
 
     def generator_of_noise(config, shape):
         noise = keras.Input((config.latent_dim,), name="noise")
         return dcgan.generator_from(config, shape, noise, noise)
 
-    custom = Variant("custom", "", "", generator_of_noise, dcgan.build_discriminator)
-    monkeypatch.setattr(fit, "get_variant", lambda name: custom)
+    custom = Variant("custom", "", "", roles=two_player(generator_of_noise, dcgan.build_discriminator))
+    monkeypatch.setattr(assembly, "get_variant", lambda name: custom)
     with pytest.raises(KganError, match=r"takes inputs \['noise'\]; kgan feeds z, label, code"):
-        build_trainer(tiny_config(), SHAPE)
+        build_step(tiny_config(), SHAPE)

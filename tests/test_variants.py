@@ -10,7 +10,7 @@ from helpers import tiny_config
 def build(name, shape, **overrides):
     config = tiny_config(variant=name, **overrides)
     variant = get_variant(name)
-    return config, variant.build_generator(config, shape), variant.build_discriminator(config, shape)
+    return config, variant.build("generator", config, shape), variant.build("discriminator", config, shape)
 
 
 @pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
@@ -56,4 +56,4 @@ def test_registry_lists_and_looks_up_variants():
     with pytest.raises(KganError, match="dcgan"):
         get_variant("dcgann")
     with pytest.raises(ValueError, match="already registered"):
-        register(Variant("gan", "", "", None, None))
+        register(Variant("gan", "", "", roles=()))

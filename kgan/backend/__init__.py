@@ -2,9 +2,10 @@
 
 Everything else is written once in ``keras.ops``. Each backend module provides:
 
-- ``minimize(optimizer, variables, loss_fn) -> (loss, aux)``: evaluate ``loss_fn()`` (which
-  returns ``(loss, aux_dict)``), take gradients of the loss with respect to ``variables`` and
-  apply them with ``optimizer``. Other state the loss touches (batch-norm statistics, seeds)
+- ``minimize(updates, loss_fn) -> (loss, aux)``: evaluate ``loss_fn()`` (which returns
+  ``(loss, aux_dict)``), take gradients of the loss with respect to the variables of every
+  ``(optimizer, variables)`` pair in ``updates`` and apply each pair's with its optimizer
+  (``common.apply_per_optimizer``). Other state the loss touches (batch-norm statistics, seeds)
   is updated too.
 - ``input_gradient(fn, x)``: the gradient of ``sum(fn(x))`` with respect to the input ``x``,
   itself differentiable (the WGAN-GP penalty differentiates it again).

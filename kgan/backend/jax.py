@@ -14,8 +14,11 @@ import jax.numpy as jnp
 from keras import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
+from kgan.backend.common import apply_per_optimizer
 
-def minimize(optimizer, variables, loss_fn):
+
+def minimize(updates, loss_fn):
+    variables = [v for _, role_variables in updates for v in role_variables]
     outer = get_stateless_scope()
     start = dict(outer.state_mapping)
     ids = [id(v) for v in variables]
@@ -27,12 +30,12 @@ def minimize(optimizer, variables, loss_fn):
             loss, aux = loss_fn()
         # Batch-norm statistics and seed states written during the forward pass leave
         # the differentiated function as aux outputs, then land in the outer scope.
-        updates = {k: v for k, v in inner.state_mapping.items() if k not in ids and v is not start.get(k)}
-        return loss, (aux, updates)
+        written = {k: v for k, v in inner.state_mapping.items() if k not in ids and v is not start.get(k)}
+        return loss, (aux, written)
 
-    (loss, (aux, updates)), grads = jax.value_and_grad(loss_of, has_aux=True)([start[i] for i in ids])
-    outer.state_mapping.update(updates)
-    optimizer.apply(grads, variables)
+    (loss, (aux, written)), grads = jax.value_and_grad(loss_of, has_aux=True)([start[i] for i in ids])
+    outer.state_mapping.update(written)
+    apply_per_optimizer(updates, grads)
     return loss, aux
 
 

@@ -6,10 +6,13 @@ import tensorflow as tf
 from keras.src.backend.tensorflow import core as keras_tf_core
 from keras.src.backend.tensorflow import nn as keras_tf_nn
 
+from kgan.backend.common import apply_per_optimizer
+
 _KERAS_LEAKY_RELU, _KERAS_CAST = keras_tf_nn.leaky_relu, keras_tf_core.cast
 
 
-def minimize(optimizer, variables, loss_fn):
+def minimize(updates, loss_fn):
+    variables = [v for _, role_variables in updates for v in role_variables]
     with tf.GradientTape() as tape:
         loss, aux = loss_fn()
     grads = [
@@ -20,7 +23,7 @@ def minimize(optimizer, variables, loss_fn):
         else tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
         for g, v in zip(tape.gradient(loss, variables), variables)
     ]
-    optimizer.apply(grads, variables)
+    apply_per_optimizer(updates, grads)
     return loss, aux
 
 

@@ -6,13 +6,16 @@ import os
 
 import torch
 
+from kgan.backend.common import apply_per_optimizer
 
-def minimize(optimizer, variables, loss_fn):
+
+def minimize(updates, loss_fn):
+    variables = [v for _, role_variables in updates for v in role_variables]
     loss, aux = loss_fn()
     # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
     grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True, materialize_grads=True)
     with torch.no_grad():
-        optimizer.apply(grads, variables)
+        apply_per_optimizer(updates, grads)
     return loss.detach(), {name: value.detach() for name, value in aux.items()}
 
 

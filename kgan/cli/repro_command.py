@@ -37,7 +37,8 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, 
     permutation test says whether the backends' mean FIDs differ by more than the seeds make them
     differ; exits 1 when they do at the 5% level (which equivalent backends also do 1 time in 20).
     """
-    from kgan import data, fit, repro as reproducibility
+    from kgan import data, repro as reproducibility
+    from kgan.training import assembly
     from kgan.atomic import write_json
 
     if json_path and not Path(json_path).resolve().parent.is_dir():
@@ -47,14 +48,14 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, 
     if unknown or not names or len(set(names)) != len(names):
         raise KganError(f"--backends takes distinct names among {', '.join(reproducibility.BACKENDS)}; got {backends!r}")
     if quality:
-        config = fit.resolve_config(variant, steps=steps, **options)
+        config = assembly.resolve_config(variant, steps=steps, **options)
         _check_quality_settings(config)
         report = compare_quality(config, names, seeds)
         _print_quality(variant, steps, report)
     else:
         options.pop("portable", None)
         options["precision"] = options["precision"] or reproducibility.DEFAULT_PRECISION
-        config = fit.resolve_config(variant, steps=steps, **options)
+        config = assembly.resolve_config(variant, steps=steps, **options)
         data.load(config.data, config.image_size)  # bad data fails here, once, not in every backend
         report = reproducibility.reproduce(config, names, loss_rtol, weight_atol)
         _print_report(variant, steps, report)

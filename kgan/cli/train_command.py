@@ -156,7 +156,7 @@ def read_config_file(path) -> dict:
 @config_options
 def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file, **options):
     """Train VARIANT (see `kgan list`), e.g. `KERAS_BACKEND=jax kgan train dcgan --data fashion_mnist`."""
-    from kgan import fit
+    from kgan.training import assembly, run_loop
 
     if config_file:
         if resume:
@@ -172,17 +172,17 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
     if resume:
         _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
-            _dry_run(fit.resume_config(resume, epochs, steps)[2], resume)
+            _dry_run(assembly.resume_config(resume, epochs, steps)[2], resume)
             return
-        run = fit.resume(resume, epochs, steps, progress=not no_progress)
+        run = run_loop.resume(resume, epochs, steps, progress=not no_progress)
     else:
         if not variant:
             raise KganError("missing VARIANT; see `kgan list`")
-        config = fit.resolve_config(variant, epochs=epochs, steps=steps, **options)
+        config = assembly.resolve_config(variant, epochs=epochs, steps=steps, **options)
         if dry_run:
             _dry_run(config, out)
             return
-        run = fit.train(config, out or fit.default_run_path(config), progress=not no_progress)
+        run = run_loop.train(config, out or assembly.default_run_path(config), progress=not no_progress)
     last = run.read_metrics()[-1:]
     click.echo(f"run: {run.path} (backend {keras_backend()})")
     if last:
@@ -193,9 +193,10 @@ def _refuse_changed_settings(resume, variant, out, options):
     """The old command plus --resume is fine; a setting that differs from the run's is refused, by name."""
     from pathlib import Path
 
-    from kgan import data, fit
+    from kgan import data
+    from kgan.training import assembly
 
-    config = fit.resume_config(resume)[2]
+    config = assembly.resume_config(resume)[2]
     given = {k: v for k, v in options.items() if v is not None}
     if "data" in given:
         given["data"] = data.absolute_spec(given["data"])
@@ -216,13 +217,13 @@ def keras_backend() -> str:
 
 
 def _dry_run(config, out):
-    from kgan import fit
-    from kgan.monitor import Monitor
+    from kgan.training import assembly
+    from kgan.training.monitor import Monitor
 
-    config, dataset, trainer = fit.Training.prepare(config)
+    config, dataset, step = assembly.prepare(config)
     Monitor(config, dataset)  # checks the evaluation settings
     click.echo(json.dumps(config.to_dict(), indent=2, sort_keys=True))
     click.echo(f"data: {len(dataset.x)} samples of shape {dataset.sample_shape}")
-    for model in (trainer.generator, trainer.discriminator):
-        click.echo(f"{model.name}: {model.count_params():,} parameters")
-    click.echo(f"would write: {out or fit.default_run_path(config)} (backend {keras_backend()})")
+    for role, model in step.networks.items():
+        click.echo(f"{role}: {model.count_params():,} parameters")
+    click.echo(f"would write: {out or assembly.default_run_path(config)} (backend {keras_backend()})")

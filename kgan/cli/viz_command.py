@@ -6,7 +6,7 @@ import click
 
 from kgan.cli import main, output_file
 from kgan.errors import KganError
-from kgan.latent_walks import ARITHMETIC_NOISE_STD, MODES
+from kgan.latent.walks import ARITHMETIC_NOISE_STD, MODES
 
 
 @main.group("viz")
@@ -106,7 +106,7 @@ def interpolate(run, output, mode, rows, steps, seed, label):
     RUN is a run directory or checkpoint; the grid is a PNG. Row i starts at the z of sample i of `kgan sample RUN --seed SEED`. InfoGAN codes are random
     per row and held fixed along it.
     """
-    from kgan.latent_walks import interpolation_inputs
+    from kgan.latent.walks import interpolation_inputs
 
     output = output_file(output, ".png")
     sampler = _image_sampler(run, "interpolate")
@@ -140,7 +140,7 @@ def arithmetic(run, output, group_a, group_b, group_c, count, num_samples, seed,
     what the arithmetic changes is the rest of the image (style, pose), within A's class.
     """
     from kgan.latent import SamplingInputs
-    from kgan.latent_walks import arithmetic_strip
+    from kgan.latent.walks import arithmetic_strip
 
     output = output_file(output, ".png")
     sampler = _image_sampler(run, "arithmetic")
@@ -183,7 +183,7 @@ def traversal(run, output, code_index, steps, rows, value_range, seed):
     z and the other codes stay fixed along each row (random per row). A categorical code shows each of its categories (one column each, whatever --steps says); a
     continuous one STEPS values evenly over --range.
     """
-    from kgan.latent_walks import code_traversal_inputs
+    from kgan.latent.walks import code_traversal_inputs
 
     output = output_file(output, ".png")
     bounds = _bounds(value_range)

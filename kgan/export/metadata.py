@@ -2,8 +2,9 @@
 
 DEFAULT_OPSET = 17  # worked for all three backends' exporters
 
-# Inputs: "z" always; "label" (int32 class) for conditional generators; "code" (float32 InfoGAN
-# codes, laid out as kgan.codes describes) for InfoGAN ones. See kgan.latent.input_signature.
+# Inputs, as the generator declares them (kgan.networks): "z"; "label" (int32 class) for conditional
+# generators; "code" (float32 InfoGAN codes, laid out as kgan.latent.codes describes) for InfoGAN
+# ones; an image input (float32 NHWC in [-1, 1]) for image-to-image generators. The "inputs" key lists them.
 OUTPUT_IMAGE = "image"
 
 # metadata_props keys, all string-valued (ONNX metadata is str -> str).
@@ -20,4 +21,8 @@ KEYS = (
     "exported_with",   # Keras backend that exported the graph
     "trained_with",    # Keras backend the checkpoint was trained under
     "training_steps",  # generator updates behind the weights
+)
+# Keys files exported by kgan 0.1.0 lack; readers fall back where one is missing.
+NEWER_KEYS = (
+    "inputs",  # every graph input as JSON, name -> {"dtype", "shape" per sample}, e.g. {"z": {"dtype": "float32", "shape": [100]}}
 )

@@ -16,15 +16,15 @@ import warnings
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 import kgan
 from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
-from kgan.latent import LatentSpec, input_signature
+from kgan.networks import call_by_name, image_inputs, input_signature
 from kgan.sampling import Sampler
-from kgan.trainer import call_by_input_names
 
 # What model.export needs per backend, for a clear error where it is missing.
 EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
@@ -37,9 +37,10 @@ class ToUint8(layers.Layer):
         return ops.cast(ops.round(ops.clip((images + 1.0) * 127.5, 0.0, 255.0)), "uint8")
 
 
-def inference_model(generator, spec: LatentSpec, uint8: bool = False) -> keras.Model:
-    inputs = {name: keras.Input(shape, name=name, dtype=dtype) for name, (dtype, shape) in input_signature(spec).items()}
-    images = call_by_input_names(generator, inputs, training=False)
+def inference_model(generator, uint8: bool = False) -> keras.Model:
+    """``generator`` in inference mode on the inputs it declares, optionally with uint8 output."""
+    inputs = {name: keras.Input(shape, name=name, dtype=dtype) for name, (dtype, shape) in input_signature(generator).items()}
+    images = call_by_name(generator, inputs, training=False)
     if uint8:
         images = ToUint8(name="to_uint8")(images)
     return keras.Model(list(inputs.values()), images, name="kgan_generator")
@@ -55,6 +56,8 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
         "num_classes": str(sampler.latent_spec.num_classes),
         "code_spec": json.dumps(sampler.latent_spec.code_spec),
         "image_shape": ",".join(map(str, sampler.sample_shape)),
+        "inputs": json.dumps({name: {"dtype": dtype, "shape": list(shape)}
+                              for name, (dtype, shape) in input_signature(sampler.generator).items()}),
         "value_range": "0,255" if uint8 else "-1,1",
         "output_dtype": "uint8" if uint8 else "float32",
         "exported_with": keras.backend.backend(),
@@ -90,8 +93,10 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")
-    model = inference_model(sampler.generator, sampler.latent_spec, uint8)
-    model([ops.convert_to_tensor(v[:1]) for v in sampler.draw(1).inputs.values()])  # Keras exports only called models
+    model = inference_model(sampler.generator, uint8)
+    example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
+                                            for name in image_inputs(sampler.generator)}}
+    model([ops.convert_to_tensor(example[name]) for name in input_signature(sampler.generator)])  # Keras exports only called models
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "raw.onnx"
         try:
@@ -106,7 +111,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
             raise KganError(f"ONNX export under {keras.backend.backend()} needs {package} "
                             f"(pip install {package}): {e}") from None
         proto = onnx.load(str(raw))
-    _rename_io(proto, list(input_signature(sampler.latent_spec)))
+    _rename_io(proto, list(input_signature(sampler.generator)))
     del proto.metadata_props[:]
     values = metadata(sampler, uint8)
     for key, value in values.items():

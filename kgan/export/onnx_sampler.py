@@ -16,7 +16,7 @@ import numpy as np
 
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
-from kgan.latent import LatentSpec, SamplingInputs, input_signature, sampling_inputs
+from kgan.latent.spec import LatentSpec, SamplingInputs, input_signature, sampling_inputs
 from kgan.pixels import scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
@@ -61,11 +61,14 @@ class OnnxSampler:
             self.latent_spec = LatentSpec(int(self.metadata["latent_dim"]), self.metadata["z_dist"],
                                           int(self.metadata["num_classes"]), json.loads(self.metadata["code_spec"]))
             self.image_shape = tuple(int(d) for d in self.metadata["image_shape"].split(","))
+            self.signature = ({name: (entry["dtype"], tuple(entry["shape"]))
+                               for name, entry in json.loads(self.metadata["inputs"]).items()}
+                              if "inputs" in self.metadata else input_signature(self.latent_spec))  # kgan 0.1.0 files
             input_signature(self.latent_spec)  # reads every code entry
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise KganError(f"{path} has damaged kgan metadata ({type(e).__name__}: {e})".splitlines()[0]) from None
         names = ([i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()])
-        if names != (list(input_signature(self.latent_spec)), [OUTPUT_IMAGE]):
+        if names != (list(self.signature), [OUTPUT_IMAGE]):
             raise KganError(f"{path} is not a kgan generator (inputs/outputs {names})")
         graph_shape = self.session.get_outputs()[0].shape[1:]
         if len(self.image_shape) != 3 or len(graph_shape) != 3 or any(
@@ -85,17 +88,17 @@ class OnnxSampler:
         """The raw graph output (float32 [-1, 1] or uint8, as exported) for z, or a dict of inputs by name."""
         inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
         feed = {}
-        for name, (dtype, shape) in input_signature(self.latent_spec).items():
+        for name, (dtype, shape) in self.signature.items():
             if name not in inputs:
                 raise KganError(f"this generator needs input {name!r}")
             value = np.asarray(inputs[name], dtype)
-            expected = (len(inputs["z"]), *shape)
+            expected = (len(inputs[next(iter(self.signature))]), *shape)
             if value.shape != expected:
                 raise KganError(f"{name} must have shape {expected}, got {value.shape}")
             feed[name] = value
         # In batches, so a large n needs memory for its output only.
         return np.concatenate([self.session.run([OUTPUT_IMAGE], {k: v[i:i + BATCH] for k, v in feed.items()})[0]
-                               for i in range(0, len(feed["z"]), BATCH)])
+                               for i in range(0, len(next(iter(feed.values()))), BATCH)])
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         """uint8 (n, H, W, C) images in [0, 255] for the given inputs."""

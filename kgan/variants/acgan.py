@@ -10,6 +10,7 @@ import keras
 
 from kgan.variants.cgan import num_classes_of, conditional_generator
 from kgan.variants.dcgan import discriminator_features, logits_head
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 
@@ -26,8 +27,7 @@ ACGAN = register(
         name="acgan",
         description="Auxiliary-classifier GAN: G(z|y), D predicts real/fake and the class",
         reference="Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs, arXiv:1610.09585",
-        build_generator=conditional_generator,
-        build_discriminator=build_discriminator,
+        roles=two_player(conditional_generator, build_discriminator),
         defaults={"class_weight": 1.0},
         needs_labels=True,
     )

@@ -14,6 +14,7 @@ from keras import layers
 from kgan.errors import KganError
 from kgan.layers.blocks import embedded_label, label_input
 from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 LABEL_EMBEDDING = 50  # size of G's label embedding
@@ -54,8 +55,7 @@ CGAN = register(
         name="cgan",
         description="Conditional GAN: G(z|y) and D(x|y), DCGAN nets; sample a class with --label",
         reference="Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784",
-        build_generator=conditional_generator,
-        build_discriminator=build_discriminator,
+        roles=two_player(conditional_generator, build_discriminator),
         needs_labels=True,
     )
 )

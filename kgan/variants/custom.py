@@ -14,6 +14,7 @@ from pathlib import Path
 import keras
 
 from kgan.errors import KganError
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 
@@ -34,7 +35,6 @@ CUSTOM = register(
         name="custom",
         description="your own Keras generator and discriminator (kgan.train(generator=..., discriminator=...))",
         reference="-",
-        build_generator=_loader("generator"),
-        build_discriminator=_loader("discriminator"),
+        roles=two_player(_loader("generator"), _loader("discriminator")),
     )
 )

@@ -11,6 +11,7 @@ from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers.blocks import batch_norm, d_conv2d, d_dense, d_normalization, g_dropout
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 KERNEL = 5
@@ -97,7 +98,6 @@ DCGAN = register(
         name="dcgan",
         description="Deep convolutional GAN: strided convs, batch norm, ReLU/tanh G, LeakyReLU D",
         reference="Radford et al. 2016, Unsupervised Representation Learning with DCGANs, arXiv:1511.06434",
-        build_generator=build_generator,
-        build_discriminator=build_discriminator,
+        roles=two_player(build_generator, build_discriminator),
     )
 )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from kgan.codes import code_dim, code_spec
+from kgan.latent.codes import code_dim, code_spec
 from kgan.errors import KganError
 from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 
@@ -44,8 +45,7 @@ INFOGAN = register(
         name="infogan",
         description="InfoGAN: latent codes (default 1 categorical x10 + 2 continuous) learned without labels",
         reference="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs, arXiv:1606.03657",
-        build_generator=build_generator,
-        build_discriminator=build_discriminator,
+        roles=two_player(build_generator, build_discriminator),
         defaults={"latent_dim": 62, "categorical_codes": [10], "continuous_codes": 2, "info_weight": 1.0,
                   "lr_g": 1e-3, "lr_d": 2e-4},
     )

@@ -2,6 +2,7 @@
 Adam(2e-4, 0.5) (Mao et al. 2017, eq. 9 and sec. 4)."""
 
 from kgan.variants import dcgan
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 LSGAN = register(
@@ -9,8 +10,7 @@ LSGAN = register(
         name="lsgan",
         description="Least-squares GAN: D regresses real to 1 and fake to 0",
         reference="Mao et al. 2017, Least Squares Generative Adversarial Networks, arXiv:1611.04076",
-        build_generator=dcgan.build_generator,
-        build_discriminator=dcgan.build_discriminator,
+        roles=two_player(dcgan.build_generator, dcgan.build_discriminator),
         defaults={"loss": "lsgan"},
     )
 )

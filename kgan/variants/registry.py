@@ -1,4 +1,4 @@
-"""The variant registry: a variant is data (networks + settings), never a branch in the trainer."""
+"""The variant registry: a variant is data (roles, phases, settings), never a branch in the trainer."""
 
 from __future__ import annotations
 
@@ -7,31 +7,56 @@ from typing import Callable
 
 from kgan.errors import KganError
 
-# (config, sample_shape) -> keras.Model. Builders raise KganError for data they cannot model.
-ModelBuilder = Callable[["object", tuple], "object"]
+
+def _adversarial_phases(config, sample_shape):
+    from kgan.training.adversarial import adversarial_phases
+
+    return adversarial_phases(config, sample_shape)
 
 
 @dataclass(frozen=True)
 class Variant:
-    """A registered GAN variant.
+    """A registered model: its networks by role, its training phases, and its paper's defaults.
 
     Args:
         name: the name users type (``kgan train NAME``).
         description: one line for ``kgan list``.
         reference: the paper the defaults come from.
-        build_generator: ``(config, sample_shape) -> keras.Model`` mapping z to samples.
-        build_discriminator: ``(config, sample_shape) -> keras.Model`` mapping samples to logits.
+        roles: the networks (``kgan.training.phases.Role``), in order; the first that generates is
+            the one a run samples and exports.
+        phases: ``(config, sample_shape) -> [Phase, ...]``: one step's updates, with their terms
+            (default: the GAN schedule of ``kgan.training.adversarial``).
         defaults: TrainConfig values this variant uses unless the user overrides them.
-        needs_labels: the networks take class labels (``config.num_classes`` comes from the data).
+        needs_labels: the networks take class labels, so ``config.num_classes`` comes from the data
+            (declared here because the networks cannot be built before it is known).
+
+    Example:
+        register(Variant("mygan", "DCGAN nets, hinge loss", "-", roles=two_player(build_g, build_d),
+                         defaults={"loss": "hinge"}))
     """
 
     name: str
     description: str
     reference: str
-    build_generator: ModelBuilder
-    build_discriminator: ModelBuilder
+    roles: tuple
+    phases: Callable = _adversarial_phases
     defaults: dict = field(default_factory=dict)
     needs_labels: bool = False
+
+    def role(self, name: str):
+        for role in self.roles:
+            if role.name == name:
+                return role
+        raise KganError(f"{self.name} has no network {name!r}; its roles are {', '.join(r.name for r in self.roles)}")
+
+    @property
+    def sampled_role(self) -> str:
+        """The generator a run samples from and exports by default."""
+        return next(role.name for role in self.roles if role.generates)
+
+    def build(self, role: str, config, sample_shape: tuple):
+        """The network of ``role`` for ``config`` and samples of ``sample_shape``."""
+        return self.role(role).build(config, tuple(sample_shape))
 
 
 _VARIANTS: dict[str, Variant] = {}

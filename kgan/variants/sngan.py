@@ -3,6 +3,7 @@ hinge loss, no batch norm in D; Adam(2e-4, 0.5, 0.999) with one D step, the pape
 (Miyato et al. 2018, sec. 4 and table 1)."""
 
 from kgan.variants import dcgan
+from kgan.training.adversarial import two_player
 from kgan.variants.registry import Variant, register
 
 SNGAN = register(
@@ -10,8 +11,7 @@ SNGAN = register(
         name="sngan",
         description="Spectrally normalised D with hinge loss",
         reference="Miyato et al. 2018, Spectral Normalization for Generative Adversarial Networks, arXiv:1802.05957",
-        build_generator=dcgan.build_generator,
-        build_discriminator=dcgan.build_discriminator,
+        roles=two_player(dcgan.build_generator, dcgan.build_discriminator),
         defaults={"loss": "hinge", "d_norm": "spectral"},
     )
 )

@@ -45,7 +45,7 @@ class Monitor:
         """Start reporting into ``run``; a resumed run keeps its best checkpoint so far."""
         self.run, self.best = run, run.read_best()
         if self.config.tensorboard:
-            from kgan.tensorboard import SummaryWriter
+            from kgan.training.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(run.tensorboard_dir)
 

@@ -1,8 +1,10 @@
 """Checkpoints: the full training state in one portable .npz file, written atomically.
 
-The file holds every variable of G, D and both optimizers (by position, checked by shape), plus
-a JSON ``meta`` entry with the config, the data's sample shape, the loop position and the host
-RNG states. Arrays are plain numpy, so a checkpoint written under one backend loads under another.
+The file holds, per role, every variable of its network (group ``ROLE``), its optimizer
+(``ROLE_optimizer``) and its EMA copy (``ROLE_ema``), by position and checked by shape, plus a JSON
+``meta`` entry with the config, the data's sample shape, the loop position and the host RNG states.
+Arrays are plain numpy, so a checkpoint written under one backend loads under another. Checkpoints
+of kgan 0.1.0 named the optimizers' groups ``g_optimizer`` and ``d_optimizer``; they read as the new names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from kgan.errors import KganError, TrainingDiverged
 
 FORMAT = 1
 REQUIRED_META = {"config", "data", "position", "paths"}  # what sampling and resuming read
+LEGACY_GROUPS = {"g_optimizer": "generator_optimizer", "d_optimizer": "discriminator_optimizer"}  # kgan 0.1.0
 
 
 @dataclass
@@ -72,7 +75,17 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     problem = _meta_problem(meta)
     if problem:
         raise KganError(f"{path} has damaged metadata: {problem}")
-    return Checkpoint(meta, arrays)
+    return _renamed_legacy_groups(Checkpoint(meta, arrays))
+
+
+def _renamed_legacy_groups(checkpoint: Checkpoint) -> Checkpoint:
+    def new(key: str) -> str:
+        group, _, rest = key.partition("/")
+        return f"{LEGACY_GROUPS.get(group, group)}/{rest}" if rest else key
+
+    checkpoint.arrays = {new(key): value for key, value in checkpoint.arrays.items()}
+    checkpoint.meta["paths"] = {LEGACY_GROUPS.get(group, group): paths for group, paths in checkpoint.meta["paths"].items()}
+    return checkpoint
 
 
 def _finite(value: np.ndarray) -> bool:

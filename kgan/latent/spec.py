@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kgan.codes import code_dim, fixed_codes, parse_code_values
+from kgan.latent.codes import code_dim, fixed_codes, parse_code_values
 from kgan.errors import KganError
-from kgan.noise import latent_for_sampling
+from kgan.latent.noise import latent_for_sampling
 
 
 @dataclass(frozen=True)

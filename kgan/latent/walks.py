@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kgan.codes import code_slices, describe, fixed_codes
+from kgan.latent.codes import code_slices, describe, fixed_codes
 from kgan.errors import KganError
 from kgan.latent import LatentSpec, SamplingInputs, check_label
-from kgan.noise import latent_for_sampling
+from kgan.latent.noise import latent_for_sampling
 
 MODES = ("linear", "slerp")
 # Spread of the samples around an arithmetic result (a N(0, std^2) offset per coordinate), so

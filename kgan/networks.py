@@ -1,0 +1,67 @@
+"""The network contract: what kgan feeds a network, how it calls one, and what it reads back.
+
+Training, sampling and export all go through this module, so they agree on it:
+
+- **Inputs by name.** A network declares its inputs as named ``keras.Input``s and kgan feeds each the
+  value of that name: ``z`` (float, ``[latent_dim]``), ``label`` (int32 class, ``[]``) and ``code``
+  (float InfoGAN codes) are *latent* inputs that kgan draws on the host; ``sample`` is what a
+  discriminator judges; any other name (e.g. ``image``) is an image the caller supplies, as an
+  image-to-image generator takes.
+- **Output heads.** A network returns one tensor (its ``logits`` head) or a dict of named heads,
+  e.g. ``{"logits", "class_logits"}`` (ACGAN) or ``{"logits", "code"}`` (InfoGAN's Q head).
+- **Conditional** means "takes a class ``label``"; ``is_conditional`` is the one test of it.
+"""
+
+from __future__ import annotations
+
+LATENT_INPUTS = ("z", "label", "code")  # drawn by kgan (kgan.latent), in this order
+SAMPLE_INPUT = "sample"  # the batch a discriminator judges
+
+
+def input_names(model) -> list[str]:
+    """The names of ``model``'s inputs, in the order the model takes them."""
+    return [t.name for t in model.inputs]
+
+
+def latent_inputs(model) -> list[str]:
+    """The inputs of ``model`` kgan draws itself (z, label, code), in ``LATENT_INPUTS`` order."""
+    names = input_names(model)
+    return [name for name in LATENT_INPUTS if name in names]
+
+
+def image_inputs(model) -> list[str]:
+    """The inputs of a generator that the caller supplies as images (anything not latent)."""
+    return [name for name in input_names(model) if name not in LATENT_INPUTS]
+
+
+def is_conditional(model) -> bool:
+    """Whether ``model`` takes a class label (input ``label``)."""
+    return "label" in input_names(model)
+
+
+def call_by_name(model, available: dict, training: bool):
+    """``model`` called on the entries of ``available`` its inputs are named after.
+
+    Example:
+        images = call_by_name(generator, {"z": z, "label": labels}, training=False)
+    """
+    args = [available[name] for name in input_names(model)]
+    return model(args[0] if len(args) == 1 else args, training=training)
+
+
+def heads(output) -> dict:
+    """A network's output as named heads: a single tensor is the ``logits`` head."""
+    return output if isinstance(output, dict) else {"logits": output}
+
+
+def head_names(model) -> set[str]:
+    """The heads ``model`` returns (see ``heads``)."""
+    return set(model.output) if isinstance(model.output, dict) else {"logits"}
+
+
+def input_signature(model) -> dict[str, tuple[str, tuple]]:
+    """name -> (dtype, per-sample shape) of each input of ``model``, as declared by its ``keras.Input``s.
+
+    Labels are int32 whatever the model declared, as kgan feeds them.
+    """
+    return {t.name: ("int32" if t.name == "label" else "float32", tuple(t.shape[1:])) for t in model.inputs}

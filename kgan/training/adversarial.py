@@ -1,0 +1,144 @@
+"""The GAN schedule of the nine built-in variants: a discriminator phase, then a generator phase.
+
+D's phase (``n_critic`` times per step, each on its own real batch and fresh draws): G makes a
+batch of fakes (no gradient into G), then D judges the real batch and the fakes separately, both in
+training mode, as the DCGAN recipe does. G's phase: G makes fakes and D judges them. Instance noise,
+when on, is added to whatever D sees. The terms come from the config: the adversarial loss, then
+the gradient penalty, ACGAN's class term and InfoGAN's information term where their weight is set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from kgan.errors import KganError
+from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, input_names
+from kgan.training.losses import get_loss
+from kgan.training.phases import Phase, Role
+from kgan.training.terms import (Term, class_terms, discriminator_adversarial, generator_adversarial,
+                                 information_terms, penalty)
+
+GENERATOR, DISCRIMINATOR = "generator", "discriminator"
+
+
+def discriminator_targets(rng: np.random.Generator, shape, smoothing: tuple[float, float] | None, flip: float):
+    """(real_targets, fake_targets) for D's cross-entropy or least-squares loss.
+
+    Args:
+        smoothing: one-sided label smoothing: real targets drawn uniformly from [low, high]
+            (low == high for a fixed value such as 0.9); None keeps them at 1. Fake targets stay 0.
+        flip: probability that a sample's target is swapped (a real labelled fake, a fake labelled
+            real), the "noisy labels" trick.
+    """
+    def real_values():
+        return np.ones(shape, np.float32) if smoothing is None else rng.uniform(*smoothing, shape).astype(np.float32)
+
+    real, fake = real_values(), np.zeros(shape, np.float32)
+    if flip:
+        real = np.where(rng.random(shape) < flip, 0.0, real).astype(np.float32)
+        fake = np.where(rng.random(shape) < flip, real_values(), fake).astype(np.float32)
+    return real, fake
+
+
+def instance_noise_std(initial: float, step: int, anneal_steps: int) -> float:
+    """Standard deviation of the Gaussian noise added to D's inputs: linear from ``initial`` to 0."""
+    return initial * max(0.0, 1.0 - step / anneal_steps)
+
+
+def two_player(build_generator, build_discriminator) -> tuple[Role, Role]:
+    """The roles of a GAN: a generator and a discriminator, built by these functions."""
+    return Role(GENERATOR, build_generator, generates=True), Role(DISCRIMINATOR, build_discriminator)
+
+
+def _latent(draws: dict) -> dict:
+    return {name: draws[name] for name in LATENT_INPUTS if name in draws}
+
+
+def _noisy(samples, draws: dict, key: str):
+    return samples if key not in draws else samples + draws["noise_std"] * draws[key]
+
+
+def discriminator_forward(passes, batch, draws) -> dict:
+    fake = ops.stop_gradient(passes(GENERATOR, _latent(draws)))
+    real = _noisy(batch["x"], draws, "noise_real")
+    fake = _noisy(fake, draws, "noise_fake")
+    real_labels = batch.get("labels")
+    views = {"real": real, "fake": fake, "real_labels": real_labels,
+             "real_out": passes.judge(DISCRIMINATOR, {"sample": real, "label": real_labels}),
+             "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")}),
+             # What the gradient penalty differentiates: D in inference mode, conditioned on the real labels.
+             "critic": lambda x: passes.judge(DISCRIMINATOR, {"sample": x, "label": real_labels}, training=False)["logits"]}
+    return {**draws, **views}
+
+
+def generator_forward(passes, batch, draws) -> dict:
+    fake = _noisy(passes(GENERATOR, _latent(draws)), draws, "noise_fake")
+    return {**draws, "fake": fake, "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")})}
+
+
+def _instance_noise(config, sample_shape, keys):
+    """Draws of Gaussian noise for D's inputs, and its std, linear from ``config.instance_noise`` to 0."""
+    def draws(rng, shape, step, total_steps):
+        noise = {key: rng.standard_normal((*shape, *sample_shape), dtype=np.float32) for key in keys}
+        std = instance_noise_std(config.instance_noise, step, config.instance_noise_steps or total_steps)
+        return {**noise, "noise_std": np.full(shape[:1], std, np.float32)}
+    return draws
+
+
+def _targets(config):
+    """Draws of D's per-sample targets, with label smoothing and noisy labels as configured."""
+    smoothing = tuple(config.label_smoothing) if config.label_smoothing else None
+
+    def draws(rng, shape):
+        real, fake = discriminator_targets(rng, shape, smoothing, config.label_flip)
+        return {"real_targets": real, "fake_targets": fake}
+    return draws
+
+
+def _clip(value: float):
+    def clip(networks):
+        for variable in networks[DISCRIMINATOR].trainable_variables:
+            variable.assign(ops.clip(variable, -value, value))
+    return clip
+
+
+def _check_players(config):
+    """The GAN contract: G takes latent inputs only (codes where the config has them), D a sample and maybe a label."""
+    def check(networks):
+        for role, known in ((GENERATOR, LATENT_INPUTS), (DISCRIMINATOR, (SAMPLE_INPUT, "label"))):
+            names = input_names(networks[role])
+            if not set(names) <= set(known):
+                raise KganError(f"the {config.variant} {role} takes inputs {sorted(names)}; kgan feeds {', '.join(known)}")
+        if config.latent_spec().code_spec and "code" not in input_names(networks[GENERATOR]):
+            raise KganError(f"latent codes are for infogan; the {config.variant} generator takes none")
+    return check
+
+
+def adversarial_phases(config, sample_shape) -> list[Phase]:
+    """[D's phase, G's phase] for ``config`` (a TrainConfig): its loss, n_critic, clipping, terms and tricks."""
+    loss = get_loss(config.loss)
+    if not loss.uses_targets and (config.label_smoothing or config.label_flip):
+        raise KganError(f"label smoothing and noisy labels change D's targets; the {loss.name} loss has none")
+    d_terms: list[Term] = [discriminator_adversarial(loss, targets=_targets(config), check=_check_players(config))]
+    g_terms: list[Term] = [generator_adversarial(loss)]
+    if config.gp_weight:
+        d_terms.append(penalty(config.gp_weight))
+    if config.class_weight:
+        d_class, g_class = class_terms(config.class_weight, config.variant)
+        d_terms.append(d_class)
+        g_terms.append(g_class)
+    if config.info_weight:
+        d_info, g_info = information_terms(config.info_weight, config.latent_spec().code_spec, config.variant)
+        d_terms.append(d_info)
+        g_terms.append(g_info)
+    noisy = bool(config.instance_noise)
+    return [
+        Phase("discriminator", updates=(DISCRIMINATOR,), forward=discriminator_forward, terms=tuple(d_terms),
+              loss_stat="d_loss", repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2}, reads_data=True,
+              latent=GENERATOR, draws=_instance_noise(config, sample_shape, ("noise_real", "noise_fake")) if noisy else None,
+              after_update=_clip(config.clip_value) if config.clip_value is not None else None),
+        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms), loss_stat="g_loss",
+              calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
+              draws=_instance_noise(config, sample_shape, ("noise_fake",)) if noisy else None),
+    ]

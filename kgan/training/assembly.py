@@ -1,0 +1,135 @@
+"""Assembly: a run's settings resolved, its data loaded and its training step built, before anything is written.
+
+``prepare`` is what ``kgan train`` runs first: everything that can fail on bad input fails there.
+``resume_config`` reads back what a run directory says of itself.
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import kgan
+from kgan import backend, data, numpy_init
+from kgan.config import PRECISIONS, TrainConfig
+from kgan.errors import KganError
+from kgan.rundir import RunDir
+from kgan.training.checkpoint import read_checkpoint
+from kgan.training.step import TrainingStep
+from kgan.variants import get_variant
+
+
+def resolve_config(variant: str, **options) -> TrainConfig:
+    """The variant's defaults, overridden by the options the user gave (None means not given)."""
+    settings = {**get_variant(variant).defaults, **{k: v for k, v in options.items() if v is not None}}
+    if "data" in settings:
+        settings["data"] = data.absolute_spec(settings["data"])
+    return TrainConfig(variant=variant, **settings)
+
+
+def _optimizer(config: TrainConfig, learning_rate: float):
+    if config.optimizer == "rmsprop":
+        # rho 0.99: PyTorch's RMSprop default, which the WGAN reference implementation used.
+        return keras.optimizers.RMSprop(learning_rate, rho=0.99)
+    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
+
+
+def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
+    """The variant's networks (one per role), phases and terms, with optimizers and EMA copies from the config.
+
+    Each role's network is built in a name scope of its own, so two networks from one builder keep
+    apart. Initial weights come from numpy seeded by ``config.seed``: the same networks on every backend.
+    """
+    variant, sample_shape = get_variant(config.variant), tuple(sample_shape)
+
+    def build(role, scope):
+        with keras.name_scope(scope):
+            model = role.build(config, sample_shape)
+        model.name = scope
+        return model
+
+    networks = {role.name: build(role, role.name) for role in variant.roles}
+    phases = variant.phases(config, sample_shape)
+    for phase in phases:
+        for term in phase.terms:
+            if term.check:
+                term.check(networks)
+    weights_rng = np.random.default_rng([config.seed, 3])
+    for model in networks.values():
+        numpy_init.initialize(model, weights_rng)
+    updated = [role for role in variant.roles if any(role.name in phase.updates for phase in phases)]
+    # A second instance of each generator holds its average; the step starts it at the generator's weights.
+    ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}
+    return TrainingStep(networks, phases, {role.name: _optimizer(config, getattr(config, role.learning_rate_key))
+                                           for role in updated},
+                        ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla)
+
+
+def prepare(config: TrainConfig):
+    """(config, dataset, step): everything that can fail on bad input, before anything is written.
+
+    A conditional variant's ``num_classes`` comes from the data unless given.
+    """
+    if config.portable:
+        backend.current().set_portable()
+    backend.set_precision(PRECISIONS[config.precision])
+    dataset = data.load(config.data, config.image_size)
+    if len(dataset.x) < config.batch_size * config.n_critic:
+        raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
+                        f"the data set ({len(dataset.x)} samples)")
+    if get_variant(config.variant).needs_labels:
+        if dataset.labels is None:
+            raise KganError(f"{config.variant} needs class labels; {config.data} has none")
+        if config.num_classes is None:
+            present = len(np.unique(dataset.labels))
+            if dataset.num_classes > 2 * present:  # e.g. digits 0..9 and one stray 200
+                raise KganError(f"the labels of {config.data} run to {dataset.num_classes - 1} but only {present} "
+                                f"distinct values occur; fix the labels, or give --num-classes "
+                                f"{dataset.num_classes} if that many classes are meant")
+            config = config.replace(num_classes=dataset.num_classes)
+        elif config.num_classes < dataset.num_classes:
+            raise KganError(f"num_classes {config.num_classes} is fewer than the {dataset.num_classes} "
+                            f"classes in {config.data}")
+    elif config.num_classes is not None:
+        raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
+    return config, dataset, build_step(config, dataset.sample_shape)
+
+
+def environment() -> dict:
+    """Library versions, recorded with every run."""
+    backend_module = __import__(keras.backend.backend())
+    return {
+        "kgan": kgan.__version__, "keras": keras.__version__, "backend": keras.backend.backend(),
+        "backend_version": getattr(backend_module, "__version__", "unknown"), "numpy": np.__version__,
+        "python": platform.python_version(), "platform": platform.platform(),
+    }
+
+
+def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
+    data_name = config.data.split(":")[0]
+    return Path(root) / f"{config.variant}-{data_name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def resume_config(run_path, epochs: int | None = None, steps: int | None = None):
+    """(run, checkpoint or None where the run stopped before its first, config) of a run to resume,
+    with a new total length if given."""
+    run = RunDir.open(run_path)
+    recorded = run.read_config().get("config")
+    if not isinstance(recorded, dict):
+        raise KganError(f"{run.config_path} holds no run settings (a 'config' object)")
+    checkpoint = read_checkpoint(run.checkpoint_path) if run.checkpoint_path.exists() else None
+    config = TrainConfig.from_dict(recorded if checkpoint is None else checkpoint.meta["config"])
+    if checkpoint is not None:
+        length = ("epochs", "steps")  # a resume may have changed these before its first checkpoint
+        differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in length
+                           and recorded.get(k, getattr(config, k, None)) != getattr(config, k, None))
+        if differing:
+            raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
+                            f"{run.config_path}")
+    if epochs is not None or steps is not None:
+        config = config.replace(epochs=epochs, steps=steps)
+    return run, checkpoint, config

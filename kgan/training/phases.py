@@ -1,0 +1,99 @@
+"""Roles and phases: what a variant trains, and in which order.
+
+A variant names its networks by **role** (``generator`` and ``discriminator`` for the GANs; ``g_ab``,
+``g_ba``, ``d_a``, ``d_b`` for a translation model). A training step is a list of **phases**; each
+runs its forward passes, sums its terms (``kgan.training.terms``) into one loss, and updates the
+weights of its roles against it, ``repeat`` times in a row (WGAN's n_critic). Today's GAN schedule
+is two phases: the discriminator's, then the generator's (``kgan.training.adversarial``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kgan.layers import host_noise
+from kgan.networks import call_by_name, heads
+
+
+@dataclass(frozen=True)
+class Role:
+    """One network of a variant.
+
+    Args:
+        name: the role's name; checkpoint groups, host-noise feeds and logs are keyed by it.
+        build: ``(config, sample_shape) -> keras.Model``; raises ``KganError`` for data it cannot model.
+        generates: a generator: its samples are what a run produces; ``--ema`` averages its weights,
+            and it trains at ``lr_g`` (other roles at ``lr_d``) unless ``learning_rate`` says otherwise.
+        learning_rate: the TrainConfig field holding this role's learning rate.
+    """
+
+    name: str
+    build: Callable
+    generates: bool = False
+    learning_rate: str | None = None
+
+    @property
+    def learning_rate_key(self) -> str:
+        return self.learning_rate or ("lr_g" if self.generates else "lr_d")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One update of a step: forward passes, a loss from terms, gradients into some roles' weights.
+
+    Args:
+        name: the phase's name; its host draws are filed under it.
+        updates: the roles whose trainable weights this phase changes (each with its own optimizer).
+        forward: ``(passes, batch, draws) -> views``: runs the networks through ``passes`` (a
+            ``Passes``) on ``batch`` (the real rows, by data array name, when ``reads_data``) and
+            ``draws`` (this iteration's host draws), returning the named tensors the terms read.
+        terms: the loss terms, in order (``kgan.training.terms``).
+        loss_stat: the key the phase's loss is logged under.
+        repeat: updates in a row per step, each on fresh draws (and a fresh real batch).
+        calls: network calls in training mode per iteration, by role: each takes its own slice of
+            host-drawn dropout noise. The step checks the count.
+        reads_data: the phase sees a batch of real rows.
+        latent: the generator role whose latent inputs (z, label, code) the phase draws.
+        draws: ``(rng, (repeat, batch), step, total_steps) -> {name: array}``: the forward's own
+            host draws (instance noise, say).
+        after_update: ``networks -> None``, run after each update (WGAN's weight clipping).
+    """
+
+    name: str
+    updates: tuple
+    forward: Callable
+    terms: tuple
+    loss_stat: str
+    repeat: int = 1
+    calls: dict = field(default_factory=dict)
+    reads_data: bool = False
+    latent: str | None = None
+    draws: Callable | None = None
+    after_update: Callable | None = None
+
+
+class Passes:
+    """How a phase's forward calls networks: by role, inputs by name, with each call's dropout noise.
+
+    ``passes("generator", {"z": z})`` calls the generator in training mode; ``training=False`` (as
+    the gradient penalty's critic does) takes no noise. Discriminator outputs come back as a dict of
+    heads (``kgan.networks.heads``).
+    """
+
+    def __init__(self, networks: dict, noise: dict, calls: Counter):
+        self.networks, self.noise, self.calls = networks, noise, calls
+
+    def __call__(self, role: str, inputs: dict, training: bool = True):
+        model = self.networks[role]
+        if not training:
+            return call_by_name(model, inputs, training=False)
+        call = self.calls[role]
+        self.calls[role] += 1
+        with host_noise({layer: values[call:call + 1] for layer, values in self.noise.get(role, {}).items()}):
+            return call_by_name(model, inputs, training=True)
+
+    def judge(self, role: str, inputs: dict, training: bool = True) -> dict:
+        """A discriminator's output as named heads."""
+        return heads(self(role, inputs, training))

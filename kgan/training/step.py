@@ -1,0 +1,175 @@
+"""TrainingStep: one training step of any variant, written once in keras.ops for every backend.
+
+A step runs the variant's phases in order (``kgan.training.phases``); each phase, ``repeat`` times,
+runs its forward passes, sums its terms into a loss and updates its roles' weights. Then every
+generator role with an EMA copy moves its average. What differs between variants is data (roles,
+phases, terms); what differs between backends is the small seam in ``kgan.backend``: ``minimize``,
+``input_gradient`` and ``CompiledStep`` (one jit of the whole step on JAX).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import partial
+
+import keras
+import numpy as np
+from keras import ops
+
+from kgan import backend
+from kgan.layers import HostDropout
+from kgan.training.phases import Passes
+from kgan.training.terms import Stat, total_loss
+
+
+class TrainingStep:
+    """Networks by role, their optimizers and EMA copies, and the phases that update them.
+
+    Every random input (real-batch indices, z, labels, codes, targets, penalty weights, instance
+    noise, dropout masks) comes from the caller (``kgan.training.step_inputs``): every draw lives
+    on the host, so runs are reproducible, resume exactly and agree across backends.
+
+    Args:
+        networks: ``{role: keras.Model}``, in the variant's role order.
+        phases: the ``Phase``s of one step, in order.
+        optimizers: ``{role: keras optimizer}`` for every role some phase updates.
+        ema: ``{role: keras.Model}``: a second instance of a generator role's network that tracks an
+            exponential moving average of its weights (started at them); what sampling and export use.
+        ema_decay: the EMA's decay per step.
+        sampled_role: the generator role a run samples from.
+        xla: compile the TensorFlow step with XLA (JAX always uses XLA).
+
+    Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
+
+    Example:
+        step = TrainingStep({"generator": G, "discriminator": D}, adversarial_phases(config, (28, 28, 1)),
+                            {"generator": keras.optimizers.Adam(2e-4, 0.5),
+                             "discriminator": keras.optimizers.Adam(2e-4, 0.5)})
+        stats = step.train_step(step.to_device(x), StepInputs(config, step, 100).draw(rng, indices, 0))
+    """
+
+    def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
+                 ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False):
+        self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.ema, self.ema_decay, self.sampled_role = dict(ema or {}), ema_decay, sampled_role
+        for role, optimizer in self.optimizers.items():
+            optimizer.build(self.networks[role].trainable_variables)
+        for role, average in self.ema.items():
+            for target, source in zip(average.variables, self.networks[role].variables):
+                target.assign(source)
+        self.calls_per_step = Counter()
+        for phase in self.phases:
+            for role, calls in phase.calls.items():
+                self.calls_per_step[role] += phase.repeat * calls
+        self._backend = backend.current()
+        self._step = self._backend.CompiledStep(self._train_step, self.state_variables(), xla=xla)
+
+    @property
+    def generator(self):
+        """The sampled role's network, as it trains."""
+        return self.networks[self.sampled_role]
+
+    @property
+    def sampling_generator(self):
+        """The network samples come from: the sampled role's EMA copy when there is one."""
+        return self.ema.get(self.sampled_role, self.networks[self.sampled_role])
+
+    @property
+    def batches_per_step(self) -> int:
+        """Real batches one step reads: the most any phase that reads data repeats."""
+        return max((phase.repeat for phase in self.phases if phase.reads_data), default=1)
+
+    def stats(self) -> list[Stat]:
+        """What ``train_step`` returns, as the loss plot and TensorBoard label it."""
+        stats = [Stat(phase.loss_stat, f"{phase.name} loss") for phase in self.phases]
+        return stats + [stat for phase in self.phases for term in phase.terms for stat in term.stats]
+
+    def state_variables(self) -> list:
+        """Every variable a step reads or writes, in a fixed order."""
+        return [v for group in self.state_groups().values() for v in group]
+
+    def state_groups(self) -> dict[str, list]:
+        """The state by owner, as checkpoints store it: ``ROLE``, ``ROLE_optimizer``, ``ROLE_ema``."""
+        groups = {role: model.variables for role, model in self.networks.items()}
+        groups.update({f"{role}_optimizer": optimizer.variables for role, optimizer in self.optimizers.items()})
+        groups.update({f"{role}_ema": model.variables for role, model in self.ema.items()})
+        return groups
+
+    # --- the step -------------------------------------------------------------------------------
+
+    def _phase_loss(self, phase, passes, batch, draws):
+        return total_loss(phase.terms, phase.forward(passes, batch, draws))
+
+    def _train_step(self, data, inputs):
+        calls, stats = Counter(), {}
+        passes = Passes(self.networks, inputs["dropout"], calls)
+        for phase in self.phases:
+            updates = [(self.optimizers[role], self.networks[role].trainable_variables) for role in phase.updates]
+            for k in range(phase.repeat):
+                draws = {name: value[k] for name, value in inputs[phase.name].items()}
+                batch = {}
+                if phase.reads_data:
+                    indices = draws.pop("indices")
+                    batch = {name: ops.take(array, indices, axis=0) for name, array in data.items()}
+                loss, phase_stats = self._backend.minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
+                if phase.after_update:
+                    phase.after_update(self.networks)
+            stats.update({phase.loss_stat: loss, **phase_stats})
+        if calls != self.calls_per_step:
+            raise RuntimeError(f"networks called {dict(calls)} times per step in training mode; the phases declare "
+                               f"{dict(self.calls_per_step)}")
+        self._update_ema()
+        return stats
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        for role, average in self.ema.items():
+            for mean, variable in zip(average.variables, self.networks[role].variables):
+                # Weights are averaged; batch-norm statistics are copied, as they describe the
+                # current weights' activations.
+                mean.assign(decay * mean + (1.0 - decay) * variable if variable.trainable else variable)
+
+    def train_step(self, data: dict, inputs: dict) -> dict:
+        """One training step.
+
+        Args:
+            data: the training set on the device (see ``to_device``).
+            inputs: the host-drawn inputs of one step (``kgan.training.step_inputs.StepInputs.draw``).
+
+        Returns:
+            dict of scalar backend tensors: each phase's loss (``d_loss``, ``g_loss``) and what its
+            terms log (``d_real``, ``d_fake``, ``gp``, ...), from the last repeat of each phase.
+        """
+        floatx = keras.config.floatx()
+
+        def tensors(values):
+            return {name: ops.convert_to_tensor(value, "int32" if np.issubdtype(value.dtype, np.integer) else floatx)
+                    for name, value in values.items()}
+
+        converted = {phase.name: tensors(inputs[phase.name]) for phase in self.phases}
+        converted["dropout"] = {role: tensors(noise) for role, noise in inputs["dropout"].items()}
+        return self._step(data, converted)
+
+    def host_noise_shapes(self, batch_size: int) -> dict[str, dict[str, tuple]]:
+        """``{role: {layer: (calls per step, batch, *units)}}`` of the noise each ``HostDropout`` layer takes."""
+        return {role: {layer.name: (self.calls_per_step[role], batch_size, *layer.output.shape[1:])
+                       for layer in model.layers if isinstance(layer, HostDropout)}
+                for role, model in self.networks.items()}
+
+    def draw_host_noise(self, rng: np.random.Generator, batch_size: int) -> dict[str, dict[str, np.ndarray]]:
+        return {role: {name: rng.random(shape, dtype=np.float32) for name, shape in layers.items()}
+                for role, layers in self.host_noise_shapes(batch_size).items()}
+
+    @staticmethod
+    def to_device(x: np.ndarray, labels: np.ndarray | None = None) -> dict:
+        """The training set as tensors on the accelerator, so batches never cross the host."""
+        data = {"x": ops.convert_to_tensor(x, keras.config.floatx())}
+        if labels is not None:
+            data["labels"] = ops.convert_to_tensor(labels, "int32")
+        return data
+
+    def sync_to_variables(self):
+        self._step.sync_to_variables()
+
+    def sync_from_variables(self):
+        self._step.sync_from_variables()

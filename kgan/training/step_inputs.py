@@ -1,0 +1,66 @@
+"""Every random input of one training step, drawn on the host with numpy.
+
+``TrainingStep`` consumes what ``StepInputs.draw`` returns. Drawing here, not inside the compiled
+step, keeps runs identical across backends and makes a checkpoint's RNG state enough to resume
+exactly. What is drawn comes from the step's phases: per phase, the real rows it reads, its
+generator's latent inputs, its terms' draws and its forward's own; then per role the noise of each
+``HostDropout`` layer. The order of the draws is part of a run's identity: changing it changes every
+run after the first step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kgan.latent.codes import sample_codes
+from kgan.latent.noise import sample_z
+from kgan.networks import latent_inputs
+
+
+@dataclass
+class StepInputs:
+    """What a run's steps need drawn; ``draw`` makes one step's worth.
+
+    Args:
+        config: the run's TrainConfig (z's size and law, classes, codes).
+        step: the ``TrainingStep`` (its phases, networks and dropout layers).
+        total_steps: the run's length (instance noise anneals over it by default).
+    """
+
+    config: object
+    step: object
+    total_steps: int
+
+    def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int) -> dict:
+        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, batch).
+
+        Returns ``{phase name: {name: array with a leading repeat axis}, "dropout": {role: {layer: noise}}}``.
+        """
+        phases, batch = self.step.phases, indices.shape[1]
+        draws = {phase.name: {} for phase in phases}
+        for phase in phases:
+            if phase.reads_data:
+                draws[phase.name]["indices"] = indices[:phase.repeat].astype(np.int32)
+        for name in ("z", "label", "code"):  # by input first, then by phase
+            for phase in phases:
+                if phase.latent and name in latent_inputs(self.step.networks[phase.latent]):
+                    draws[phase.name][name] = self._latent(rng, name, (phase.repeat, batch))
+        for phase in phases:
+            for term in phase.terms:
+                if term.draws:
+                    draws[phase.name].update(term.draws(rng, (phase.repeat, batch)))
+        draws["dropout"] = self.step.draw_host_noise(rng, batch)
+        for phase in phases:
+            if phase.draws:
+                draws[phase.name].update(phase.draws(rng, (phase.repeat, batch), step, self.total_steps))
+        return draws
+
+    def _latent(self, rng, name: str, shape):
+        c = self.config
+        if name == "z":
+            return sample_z(rng, (*shape, c.latent_dim), c.z_dist)
+        if name == "label":
+            return rng.integers(0, c.num_classes, shape, dtype=np.int32)
+        return sample_codes(rng, shape, c.latent_spec().code_spec)
