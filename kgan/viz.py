@@ -67,22 +67,22 @@ def save_samples(samples: np.ndarray, path: str | Path, reference: np.ndarray | 
 
 # ---------------------------------------------------------------- training history
 
-_LOSS_PANELS = (  # (title, y label, [(metrics key, legend label, line style)])
-    ("Loss", "loss", [("d_loss", "D loss", "-"), ("g_loss", "G loss", "-"), ("gp", "gradient penalty", "--"),
-                      ("d_class_loss", "D class loss", "--"), ("g_class_loss", "G class loss", "--"),
-                      ("info_loss", "information loss", "--")]),
+# The loss plot's panels, by the ``panel`` a logged value declares (kgan.training.terms.Stat).
+_PANELS = {
+    "loss": ("Loss", "loss"),
     # Probabilities for the cross-entropy losses, raw critic scores for lsgan, wasserstein and
     # hinge; the records do not say which, so the panel names neither.
-    ("D output: real vs fake", "mean D output", [("d_real", "D(x), real", "-"), ("d_fake", "D(G(z)), fake", "-")]),
-)
+    "output": ("D output: real vs fake", "mean D output"),
+}
 LOSS_PLOT_INCHES, LOSS_PLOT_DPI = (8.0, 6.0), 100  # an 800 x 600 PNG
 
 
-def save_loss_plot(records: list[dict], path: str | Path) -> None:
+def save_loss_plot(records: list[dict], path: str | Path, stats) -> None:
     """The run's ``metrics.jsonl`` records as a PNG: losses above, D's outputs on real and fake below.
 
-    Keys a record lacks (extra loss terms that were off, older runs) are left out; a panel none of
-    whose keys were logged is dropped.
+    ``stats``: what the run logs, each with a ``name``, legend ``label``, ``panel`` and ``line``
+    style (``kgan.training.terms.Stat``; a run records its own in config.json). Stats no record holds
+    are left out; a panel none of whose stats were logged is dropped.
     """
     # matplotlib is only needed here, and its Figure with an explicit Agg canvas leaves pyplot's
     # global backend alone (safe inside a notebook or a GUI that uses another one).
@@ -91,12 +91,12 @@ def save_loss_plot(records: list[dict], path: str | Path) -> None:
 
     if not records:
         raise KganError("no logged steps to plot: the run's metrics.jsonl is empty (a line is written every --log-every steps)")
-    panels = [(title, ylabel, [line for line in lines if any(line[0] in r for r in records)])
-              for title, ylabel, lines in _LOSS_PANELS]
+    panels = [(title, ylabel, [(s.name, s.label, s.line) for s in stats
+                               if s.panel == panel and any(s.name in r for r in records)])
+              for panel, (title, ylabel) in _PANELS.items()]
     panels = [panel for panel in panels if panel[2]]
     if not panels:
-        keys = ", ".join(key for _, _, lines in _LOSS_PANELS for key, _, _ in lines)
-        raise KganError(f"the metrics records hold none of {keys}")
+        raise KganError(f"the metrics records hold none of {', '.join(s.name for s in stats)}")
     figure = Figure(figsize=LOSS_PLOT_INCHES, dpi=LOSS_PLOT_DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]

@@ -108,12 +108,13 @@ def test_losses_plot(request, tmp_path, run):
 
 
 def test_losses_plot_leaves_out_keys_not_logged(tmp_path):
+    from kgan.training.adversarial import gan_stats
     from kgan.viz import save_loss_plot
 
-    save_loss_plot([{"step": 1, "d_loss": 1.2}, {"step": 2, "d_loss": 1.1, "g_loss": 0.7}], tmp_path / "a.png")
+    save_loss_plot([{"step": 1, "d_loss": 1.2}, {"step": 2, "d_loss": 1.1, "g_loss": 0.7}], tmp_path / "a.png", gan_stats())
     _open(tmp_path / "a.png", "PNG")
     with pytest.raises(KganError, match="none of d_loss"):
-        save_loss_plot([{"step": 1, "images_per_sec": 10.0}], tmp_path / "b.png")
+        save_loss_plot([{"step": 1, "images_per_sec": 10.0}], tmp_path / "b.png", gan_stats())
     assert not (tmp_path / "b.png").exists()
 
 

@@ -62,6 +62,7 @@ def losses(run, output):
     mean output on real and on fake images below. D's outputs are probabilities for the cross-entropy losses and raw scores for lsgan,
     wasserstein and hinge.
     """
+    from kgan.training.monitor import logged_stats
     from kgan.viz import save_loss_plot
 
     output = output_file(output, ".png")
@@ -70,7 +71,7 @@ def losses(run, output):
         records = run_dir.read_metrics()
     except ValueError as e:  # a line that is not JSON
         raise KganError(f"unreadable {run_dir.metrics_path}: {e}") from None
-    save_loss_plot(records, output)
+    save_loss_plot(records, output, logged_stats(run_dir))
     click.echo(f"wrote the losses of {_count(len(records), 'logged step')} to {output}")
 
 

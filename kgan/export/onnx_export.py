@@ -1,7 +1,9 @@
 """Export a trained generator to ONNX under whichever Keras backend is active.
 
-The file has an input ``z`` (float32, [batch, latent_dim]), plus ``label`` (int32, [batch]) for
-conditional generators or ``code`` (float32, [batch, code_dim]) for InfoGAN ones, and one output
+The file has the inputs the generator declares (``kgan.networks.input_signature``): ``z`` (float32,
+[batch, latent_dim]), plus ``label`` (int32, [batch]) for conditional generators or ``code``
+(float32, [batch, code_dim]) for InfoGAN ones, or an image (float32 NHWC) for image-to-image
+ones; the ``inputs`` metadata key lists them. It has one output
 ``image`` (NHWC, float32 in [-1, 1], or uint8 in [0, 255] with ``uint8=True``), a dynamic batch
 dimension, and kgan's metadata (see ``kgan.export.metadata``). Backends name graph inputs and
 outputs their own way (``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the names are fixed up
@@ -93,6 +95,9 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")
+    if OUTPUT_IMAGE in input_signature(sampler.generator):
+        raise KganError(f"the generator has an input named {OUTPUT_IMAGE!r}, the name of the ONNX file's output; "
+                        f"rename that input")
     model = inference_model(sampler.generator, uint8)
     example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
                                             for name in image_inputs(sampler.generator)}}

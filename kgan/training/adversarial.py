@@ -16,7 +16,7 @@ from kgan.errors import KganError
 from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, input_names
 from kgan.training.losses import get_loss
 from kgan.training.phases import Phase, Role
-from kgan.training.terms import (Term, class_terms, discriminator_adversarial, generator_adversarial,
+from kgan.training.terms import (Stat, Term, class_terms, discriminator_adversarial, generator_adversarial,
                                  information_terms, penalty)
 
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
@@ -135,10 +135,20 @@ def adversarial_phases(config, sample_shape) -> list[Phase]:
     noisy = bool(config.instance_noise)
     return [
         Phase("discriminator", updates=(DISCRIMINATOR,), forward=discriminator_forward, terms=tuple(d_terms),
-              loss_stat="d_loss", repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2}, reads_data=True,
+              loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2}, reads_data=True,
               latent=GENERATOR, draws=_instance_noise(config, sample_shape, ("noise_real", "noise_fake")) if noisy else None,
               after_update=_clip(config.clip_value) if config.clip_value is not None else None),
-        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms), loss_stat="g_loss",
+        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms), loss_stat=Stat("g_loss", "G loss"),
               calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
               draws=_instance_noise(config, sample_shape, ("noise_fake",)) if noisy else None),
     ]
+
+
+def gan_stats() -> list[Stat]:
+    """Everything the GAN schedule can log, whichever terms are on: for runs that did not record
+    their own (kgan 0.1.0's), whose metrics.jsonl holds a subset of these."""
+    from kgan.config import TrainConfig
+    from kgan.training.step import phase_stats
+
+    every_term = TrainConfig(variant="gan", gp_weight=1.0, class_weight=1.0, info_weight=1.0)
+    return phase_stats(adversarial_phases(every_term, (1,)))

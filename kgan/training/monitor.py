@@ -21,6 +21,8 @@ from kgan.latent import sampling_inputs
 from kgan.metrics.evaluate import Evaluator, selection_key
 from kgan.rundir import RunDir
 from kgan.sampling import generate
+from kgan.training.adversarial import gan_stats
+from kgan.training.terms import Stat
 
 TRAINING_EVAL_SAMPLES = {"image": 2000, "points": 2500}  # smaller than kgan eval's 5,000: it runs often
 DEFAULT_TRAINING_METRICS = {"image": ["fid"], "points": ["modes"]}
@@ -85,8 +87,14 @@ class Monitor:
 
         records = self.run.read_metrics()
         if records:
-            save_loss_plot(records, self.run.loss_plot_path)
+            save_loss_plot(records, self.run.loss_plot_path, logged_stats(self.run))
         if any(self.run.samples_dir.glob("*.png")):
             save_training_gif(self.run.samples_dir, self.run.training_gif_path)
         if self.writer:
             self.writer.close()
+
+
+def logged_stats(run: RunDir) -> list[Stat]:
+    """What ``run`` logs, as its config.json records it; the GAN schedule's for runs that recorded none (kgan 0.1.0)."""
+    recorded = run.read_config().get("stats") if run.config_path.exists() else None
+    return [Stat(**stat) for stat in recorded] if isinstance(recorded, list) else gan_stats()

@@ -50,7 +50,7 @@ class Phase:
             ``Passes``) on ``batch`` (the real rows, by data array name, when ``reads_data``) and
             ``draws`` (this iteration's host draws), returning the named tensors the terms read.
         terms: the loss terms, in order (``kgan.training.terms``).
-        loss_stat: the key the phase's loss is logged under.
+        loss_stat: how the phase's loss is logged (a ``kgan.training.terms.Stat``).
         repeat: updates in a row per step, each on fresh draws (and a fresh real batch).
         calls: network calls in training mode per iteration, by role: each takes its own slice of
             host-drawn dropout noise. The step checks the count.
@@ -65,7 +65,7 @@ class Phase:
     updates: tuple
     forward: Callable
     terms: tuple
-    loss_stat: str
+    loss_stat: object
     repeat: int = 1
     calls: dict = field(default_factory=dict)
     reads_data: bool = False

@@ -117,7 +117,8 @@ class Training:
             for note in run.truncate_metrics(after_step=training.position.step):
                 print(f"note: {note}", file=sys.stderr)
             record = run.read_config()
-            run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment()})
+            run.write_config({**record, "config": config.to_dict(), "resumed_environment": environment(),
+                              "stats": [asdict(stat) for stat in step.stats()]})
             run.write_status("running", step=training.position.step, epoch=training.position.epoch,
                              total_steps=training.total_steps)
         return training

@@ -22,6 +22,11 @@ from kgan.training.phases import Passes
 from kgan.training.terms import Stat, total_loss
 
 
+def phase_stats(phases) -> list[Stat]:
+    """What a step over ``phases`` logs: each phase's loss, then what its terms log."""
+    return [phase.loss_stat for phase in phases] + [stat for phase in phases for term in phase.terms for stat in term.stats]
+
+
 class TrainingStep:
     """Networks by role, their optimizers and EMA copies, and the phases that update them.
 
@@ -81,8 +86,7 @@ class TrainingStep:
 
     def stats(self) -> list[Stat]:
         """What ``train_step`` returns, as the loss plot and TensorBoard label it."""
-        stats = [Stat(phase.loss_stat, f"{phase.name} loss") for phase in self.phases]
-        return stats + [stat for phase in self.phases for term in phase.terms for stat in term.stats]
+        return phase_stats(self.phases)
 
     def state_variables(self) -> list:
         """Every variable a step reads or writes, in a fixed order."""
@@ -111,10 +115,10 @@ class TrainingStep:
                 if phase.reads_data:
                     indices = draws.pop("indices")
                     batch = {name: ops.take(array, indices, axis=0) for name, array in data.items()}
-                loss, phase_stats = self._backend.minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
+                loss, term_stats = self._backend.minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
                 if phase.after_update:
                     phase.after_update(self.networks)
-            stats.update({phase.loss_stat: loss, **phase_stats})
+            stats.update({phase.loss_stat.name: loss, **term_stats})
         if calls != self.calls_per_step:
             raise RuntimeError(f"networks called {dict(calls)} times per step in training mode; the phases declare "
                                f"{dict(self.calls_per_step)}")

@@ -26,11 +26,19 @@ from kgan.networks import head_names
 
 @dataclass(frozen=True)
 class Stat:
-    """A value the step logs: its metrics.jsonl key, a legend label, and the loss-plot panel it belongs to."""
+    """A value the step logs: its metrics.jsonl key, and how the loss plot draws it.
+
+    Args:
+        name: the key in metrics.jsonl and TensorBoard.
+        label: its legend label.
+        panel: ``"loss"``, or ``"output"`` for what a discriminator says of real and fake samples.
+        line: matplotlib line style: solid for phase losses and outputs, dashed for extra terms.
+    """
 
     name: str
     label: str
-    panel: str = "loss"  # "loss", or "output" for what D says about real and fake samples
+    panel: str = "loss"
+    line: str = "-"
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class Term:
             forward results (``kgan.training.phases``) and this iteration's host draws by name.
         weight: multiplies the value in the loss; None adds it as is (the adversarial term).
         stat: logs the term's value under this key (None: not logged on its own).
-        stats: every key this term logs, for the loss plot (``stat`` included).
+        stats: every key this term logs (``stat`` included), as ``Stat``s for the loss plot.
         draws: ``(rng, (repeat, batch)) -> {name: array}``: host draws the term needs, e.g. the
             penalty's interpolation weights; they reach ``fn`` in ``views``.
         check: ``networks -> None`` (networks by role), raising ``KganError`` where they lack what
@@ -150,7 +158,7 @@ def penalty(weight: float, role: str = "discriminator") -> Term:
                             "sec. 4); use --d-norm layer, spectral or none")
 
     return Term("gradient_penalty", lambda v: gradient_penalty(v["critic"], v["real"], v["fake"], v["alpha"]),
-                weight=weight, stat="gp", stats=(Stat("gp", "gradient penalty"),),
+                weight=weight, stat="gp", stats=(Stat("gp", "gradient penalty", line="--"),),
                 draws=lambda rng, shape: {"alpha": rng.random(shape, dtype=np.float32)}, check=check)
 
 
@@ -167,9 +175,9 @@ def class_terms(weight: float, variant: str) -> tuple[Term, Term]:
     d = Term("class_discriminator",
              lambda v: cross_entropy(v["real_out"]["class_logits"], v["real_labels"])
              + cross_entropy(v["fake_out"]["class_logits"], v["label"]),
-             weight=weight, stat="d_class_loss", stats=(Stat("d_class_loss", "D class loss"),), check=check)
+             weight=weight, stat="d_class_loss", stats=(Stat("d_class_loss", "D class loss", line="--"),), check=check)
     g = Term("class_generator", lambda v: cross_entropy(v["fake_out"]["class_logits"], v["label"]),
-             weight=weight, stat="g_class_loss", stats=(Stat("g_class_loss", "G class loss"),), check=check)
+             weight=weight, stat="g_class_loss", stats=(Stat("g_class_loss", "G class loss", line="--"),), check=check)
     return d, g
 
 
@@ -180,6 +188,6 @@ def information_terms(weight: float, code_spec: list, variant: str) -> tuple[Ter
     def fn(v):
         return information_loss(v["fake_out"]["code"], v["code"], code_spec)
     d = Term("information_discriminator", fn, weight=weight, stat="info_loss",
-             stats=(Stat("info_loss", "information loss"),), check=check)
+             stats=(Stat("info_loss", "information loss", line="--"),), check=check)
     return d, Term("information_generator", fn, weight=weight, check=check)
 
