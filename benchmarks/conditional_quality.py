@@ -1,9 +1,10 @@
-"""Does a conditional generator draw the class it is asked for? A classifier trained on real data decides.
+r"""Does a conditional generator draw the class it is asked for? A classifier trained on real data decides.
 
 Two steps, each one command:
 
     # 1. A small CNN trained on real images; prints its held-out accuracy.
-    python benchmarks/conditional_quality.py classifier --data idx:../shared/data/mnist --out runs/mnist-classifier.keras
+    python benchmarks/conditional_quality.py classifier --data idx:../shared/data/mnist \
+        --out runs/mnist-classifier.keras
 
     # 2. Sample a trained run and classify: per-label accuracy for cgan/acgan; for infogan, how well its
     #    first categorical code matches the true classes under the best one-to-one matching.

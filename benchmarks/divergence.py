@@ -18,7 +18,8 @@ MARKS = (1, 5, 10, 20, 50, 100, 200, 300, 500, 1000)
 def main(paths):
     reports = sorted((json.load(open(p)) for p in paths), key=lambda r: r["config"]["steps"])
     longest = reports[-1]
-    print(f"per-step loss difference, relative, max over d_loss and g_loss (from the {longest['config']['steps']}-step run):")
+    print(f"per-step loss difference, relative, max over d_loss and g_loss "
+          f"(from the {longest['config']['steps']}-step run):")
     others = [b for b, e in longest["backends"].items() if "loss_rel_diff_per_step" in e]
     print("| step | " + " | ".join(f"{b} vs {longest['reference']}" for b in others) + " |")
     print("| --- |" + " --- |" * len(others))
@@ -30,7 +31,8 @@ def main(paths):
     print("| N | " + " | ".join(f"{b}: weights | {b}: samples" for b in others) + " |")
     print("| --- |" + " --- | --- |" * len(others))
     for report in reports:
-        cells = [f"{report['backends'][b]['generator_max_abs_diff']:.1e} | {report['backends'][b]['samples_max_abs_diff']:.1e}"
+        cells = [f"{report['backends'][b]['generator_max_abs_diff']:.1e} | "
+                 f"{report['backends'][b]['samples_max_abs_diff']:.1e}"
                  for b in others]
         print(f"| {report['config']['steps']} | " + " | ".join(cells) + " |")
 

@@ -72,7 +72,8 @@ def main():
     leftovers = [p.name for p in run.rglob("*.kgan-tmp")]
     print(f"\n{landed} of {args.kills} kills landed while kgan ran (the others found it finished or not yet started)")
     print(f"final weights and optimizer state equal to the unkilled run: {'yes, bit for bit' if same else 'NO'}")
-    print(f"metrics.jsonl holds each of the {args.steps} steps once: {'yes' if steps == list(range(1, args.steps + 1)) else steps}")
+    print(f"metrics.jsonl holds each of the {args.steps} steps once: "
+          f"{'yes' if steps == list(range(1, args.steps + 1)) else steps}")
     print(f"temporary files left behind: {leftovers or 'none'}")
     shutil.rmtree(work)
     if not same or steps != list(range(1, args.steps + 1)) or leftovers:

@@ -15,9 +15,9 @@ import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import torch  # before keras: TensorFlow and torch in one process need torch first  # noqa: E402
+import torch  # before keras: TensorFlow and torch in one process need torch first
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 LATENT, DATA_SIZE = 100, 8192
 

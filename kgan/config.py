@@ -6,9 +6,9 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-from kgan.latent.codes import code_spec
 from kgan.errors import KganError
 from kgan.latent import LatentSpec
+from kgan.latent.codes import code_spec
 from kgan.latent.noise import Z_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -110,7 +110,8 @@ class TrainConfig:
         for name, choices in (("z_dist", Z_DISTRIBUTIONS), ("optimizer", OPTIMIZERS), ("conditioning", CONDITIONINGS),
                               ("d_norm", D_NORMS + (None,)), ("precision", tuple(PRECISIONS))):
             if getattr(self, name) not in choices:
-                raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, got {getattr(self, name)!r}")
+                raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, "
+                                f"got {getattr(self, name)!r}")
         for name in ("gp_weight", "class_weight", "info_weight", "instance_noise"):
             if not getattr(self, name) >= 0:
                 raise KganError(f"{name} must be >= 0, got {getattr(self, name)!r}")

@@ -1,8 +1,13 @@
-"""The exception types the CLI turns into a one-line message and a non-zero exit."""
+"""kgan's exception types: ``KganError`` and its subclasses ``TrainingInterrupted`` and ``TrainingDiverged``.
+
+The CLI turns each into a one-line message and a non-zero exit: ``Error: ...`` and exit 1, except
+``TrainingInterrupted`` (the stop the user asked for), printed without ``Error:`` and exit 130.
+"""
 
 
 class KganError(Exception):
-    """A problem with the user's input (data, options, files), not a bug in kgan."""
+    """A problem with the user's input (data, options, files), not a bug in kgan; the base of the
+    two below, which say why a training run stopped early."""
 
 
 class TrainingInterrupted(KganError):

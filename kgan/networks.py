@@ -10,9 +10,12 @@ Training, sampling and export all go through this module, so they agree on it:
 - **Output heads.** A network returns one tensor (its ``logits`` head) or a dict of named heads,
   e.g. ``{"logits", "class_logits"}`` (ACGAN) or ``{"logits", "code"}`` (InfoGAN's Q head).
 - **Conditional** means "takes a class ``label``"; ``is_conditional`` is the one test of it.
+- ``generate`` runs a generator on its inputs in inference mode, in batches, as numpy.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 LATENT_INPUTS = ("z", "label", "code")  # drawn by kgan (kgan.latent), in this order
 SAMPLE_INPUT = "sample"  # the batch a discriminator judges
@@ -65,3 +68,17 @@ def input_signature(model) -> dict[str, tuple[str, tuple]]:
     Labels are int32 whatever the model declared, as kgan feeds them.
     """
     return {t.name: ("int32" if t.name == "label" else "float32", tuple(t.shape[1:])) for t in model.inputs}
+
+
+def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """``generator(inputs)`` in inference mode, in batches, as numpy; ``inputs`` is z or a dict by input name."""
+    from keras import ops
+
+    inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
+    inputs = {name: inputs[name] for name in input_names(generator)}
+    n = len(next(iter(inputs.values())))
+    chunks = [ops.convert_to_numpy(call_by_name(
+        generator, {name: ops.convert_to_tensor(value[i:i + batch_size]) for name, value in inputs.items()},
+        training=False))
+        for i in range(0, n, batch_size)]
+    return np.concatenate(chunks, axis=0)

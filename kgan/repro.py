@@ -116,8 +116,9 @@ def adam_effect(reference: BackendRun, other: BackendRun, lr: float, beta_1: flo
         return None  # the gradients agree where the weights moved apart: something else
     return {"variable": variable, "weights": int(moved.sum()), "of": int(moved.size), "max_abs_gradient": small,
             "largest_abs_gradient": largest, "median_gradient_disagreement": float(np.median(disagreement)),
-            "text": f"{variable}: {int(moved.sum())} of {moved.size} weights, |g| <= {small:.1e} (largest {largest:.1e}); "
-                    f"the backends' gradients differ by {np.median(disagreement):.0%} of their size (median); first steps "
+            "text": f"{variable}: {int(moved.sum())} of {moved.size} weights, |g| <= {small:.1e} "
+                    f"(largest {largest:.1e}); the backends' gradients differ by {np.median(disagreement):.0%} "
+                    f"of their size (median); first steps "
                     f"by up to {float(np.abs(reference.step1[variable] - other.step1[variable]).max()) / lr:.1f} lr"}
 
 def compare(reference: BackendRun, other: BackendRun, loss_rtol: float, weight_atol: float | None,
@@ -136,7 +137,8 @@ def compare(reference: BackendRun, other: BackendRun, loss_rtol: float, weight_a
         comparison["first_diverging"] = diverging
         causes = [adam_effect(reference, other, lr, beta_1, d["variable"]) for d in diverging]
         comparison["causes"] = [cause for cause in causes if cause]
-    comparison["passed"] = comparison["step1_loss_rel_diff"] <= loss_rtol and (weight_atol is None or weights <= weight_atol)
+    comparison["passed"] = (comparison["step1_loss_rel_diff"] <= loss_rtol
+                            and (weight_atol is None or weights <= weight_atol))
     return comparison
 
 
@@ -172,8 +174,8 @@ def worker(config_json: str, out: str) -> None:
 
     Resuming is exact, so the result equals a straight run.
     """
-    from kgan.training import run_loop
     from kgan.sampling import Sampler
+    from kgan.training import run_loop
 
     out = Path(out)
     config = TrainConfig.from_dict(json.loads(config_json))

@@ -84,9 +84,9 @@ def compare_quality(config: TrainConfig, backends, seeds: int) -> dict:
 
 
 def worker(config_json: str, out: str) -> None:
-    from kgan.training import run_loop
     from kgan.atomic import write_json
     from kgan.metrics.evaluate import evaluate_run
+    from kgan.training import run_loop
 
     config = TrainConfig.from_dict(json.loads(config_json))
     run = run_loop.train(config, Path(out) / "run", progress=False)

@@ -30,7 +30,6 @@ from pathlib import Path
 from kgan.atomic import TEMP_SUFFIX, atomic_path, write_json
 from kgan.errors import KganError
 
-
 # What kgan.train puts into a new run directory before the run starts: the caller's arrays, its networks.
 PREPARED = ("data.npz", "networks")
 
@@ -89,7 +88,8 @@ class RunDir:
         """
         links = [p.name for p in self._own_paths() if p.is_symlink()]
         if links:
-            raise KganError(f"{self.path}: {', '.join(links)} is a symbolic link; kgan writes only inside the run directory")
+            raise KganError(f"{self.path}: {', '.join(links)} is a symbolic link; "
+                            "kgan writes only inside the run directory")
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kgan.training.checkpoint import read_checkpoint, restore
 from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
-from kgan.networks import call_by_name, image_inputs, input_names
+from kgan.networks import generate, image_inputs
 from kgan.rundir import checkpoint_file
+from kgan.training.checkpoint import read_checkpoint, restore
 
 
 class Sampler:
@@ -35,7 +35,8 @@ class Sampler:
 
     @classmethod
     def load(cls, path: str | Path, role: str | None = None) -> "Sampler":
-        """The generator of the run directory or checkpoint ``path`` (``role``: which one, by default the variant's first)."""
+        """The generator of the run directory or checkpoint ``path`` (``role``: which one, by default the
+        variant's first)."""
         from kgan.variants import get_variant
 
         checkpoint = read_checkpoint(checkpoint_file(path))
@@ -66,16 +67,3 @@ class Sampler:
         if missing:
             raise KganError(f"this generator translates images: pass {', '.join(missing)} (arrays of {n} images)")
         return self.generate_from({**self.draw(n, seed, label, code).inputs, **images})
-
-
-def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``generator(inputs)`` in inference mode, in batches, as numpy; ``inputs`` is z or a dict by input name."""
-    from keras import ops
-
-    inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
-    inputs = {name: inputs[name] for name in input_names(generator)}
-    n = len(next(iter(inputs.values())))
-    chunks = [ops.convert_to_numpy(call_by_name(
-        generator, {name: ops.convert_to_tensor(value[i:i + batch_size]) for name, value in inputs.items()}, training=False))
-        for i in range(0, n, batch_size)]
-    return np.concatenate(chunks, axis=0)

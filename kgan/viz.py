@@ -90,7 +90,8 @@ def save_loss_plot(records: list[dict], path: str | Path, stats) -> None:
     from matplotlib.figure import Figure
 
     if not records:
-        raise KganError("no logged steps to plot: the run's metrics.jsonl is empty (a line is written every --log-every steps)")
+        raise KganError("no logged steps to plot: the run's metrics.jsonl is empty "
+                        "(a line is written every --log-every steps)")
     panels = [(title, ylabel, [(s.name, s.label, s.line) for s in stats
                                if s.panel == panel and any(s.name in r for r in records)])
               for panel, (title, ylabel) in _PANELS.items()]

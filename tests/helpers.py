@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,8 @@ import pytest
 
 # The MNIST test split: this workplace's copy beside the checkout, or the one kgan ships (the same files).
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-MNIST_DIR = SHARED_MNIST if SHARED_MNIST.is_dir() else Path(__file__).resolve().parents[1] / "kgan" / "embedded" / "mnist-test"
+MNIST_DIR = (SHARED_MNIST if SHARED_MNIST.is_dir()
+             else Path(__file__).resolve().parents[1] / "kgan" / "embedded" / "mnist-test")
 requires_mnist = pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"real MNIST not found at {MNIST_DIR}")
 
 
@@ -20,13 +22,6 @@ def invoke(*args):
     from kgan.cli import main
 
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line_error(result, expected: str):
-    """One ``Error: ...`` line naming ``expected`` on stderr and exit code 1."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert expected in lines[0], lines[0]
 
 
 def tiny_config(**overrides):
@@ -75,6 +70,31 @@ def run_steps(trainer, data, steps, n_critic=1, config=None):
     rng = np.random.default_rng(5)
     inputs = StepInputs(config, trainer, steps)
     size = data["x"].shape[0]
-    stats = [trainer.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i)) for i in range(steps)]
+    stats = [trainer.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i))
+             for i in range(steps)]
     trainer.sync_to_variables()
     return [{k: float(v) for k, v in s.items()} for s in stats]
+
+
+# --- the kgan command, as the CLI tests run it ---------------------------------------------------
+
+TINY_CLI = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
+def train_tiny(out, data, *extra, variant="dcgan"):
+    """``kgan train`` of a tiny net; options in ``extra`` come last, so they override ``TINY_CLI``."""
+    return invoke("train", variant, "--data", data, "--out", out, *TINY_CLI, *extra)
+
+
+def assert_ok(result):
+    detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
+    assert result.exit_code == 0, f"{result.output}\n{result.stderr}\n{detail}"
+
+
+def one_line_error(result, expected: str):
+    """One ``Error: ...`` line naming ``expected`` on stderr, exit code 1 (kgan's errors) or 2 (click's
+    usage errors), no traceback."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code in (1, 2), (result.exit_code, result.stderr)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # not an escaped exception
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.output + result.stderr

@@ -1,5 +1,6 @@
 """The Python API: kgan.train on arrays or specs, your own networks, Keras callbacks, kgan.load."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 from helpers import invoke
 
 import kgan
-from kgan.training.checkpoint import read_checkpoint
 from kgan.errors import KganError
+from kgan.training.checkpoint import read_checkpoint
 
 TINY = dict(steps=6, width=4, latent_dim=8, batch_size=16, log_every=1, progress=False)
 
@@ -101,3 +102,14 @@ def test_the_python_api_example_runs(tmp_path):
                             timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "reloaded: (4, 28, 28, 1)" in result.stdout and (tmp_path / "runs" / "dcgan-generator.keras").is_file()
+
+
+def test_the_new_variant_example_trains_with_its_own_term(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "new_variant.py"
+    result = subprocess.run([sys.executable, str(example), str(tmp_path / "run")], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = kgan.load(tmp_path / "run").history[-1]
+    assert record["step"] == 3 and {"gp", "drift"} <= record.keys() and record["drift"] > 0
+    stats = json.loads((tmp_path / "run" / "config.json").read_text())["stats"]
+    assert {"name": "drift", "label": "drift penalty", "panel": "loss", "line": "--"} in stats

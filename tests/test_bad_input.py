@@ -8,9 +8,9 @@ from helpers import invoke, one_line_error, tiny_config
 from PIL import Image
 
 from kgan import data
-from kgan.training import assembly, run_loop
-from kgan.latent.codes import code_spec, parse_code_values
 from kgan.errors import KganError
+from kgan.latent.codes import code_spec, parse_code_values
+from kgan.training import assembly, run_loop
 
 
 @pytest.mark.parametrize("option, value, expected", [

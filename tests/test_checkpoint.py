@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from helpers import tiny_config, values
 
-from kgan.training import checkpoint as ckpt
 from kgan.errors import KganError
+from kgan.training import checkpoint as ckpt
 from kgan.training.assembly import build_step
 
 META = {"config": {}, "data": {"size": 4, "sample_shape": [2]}, "position": {"step": 0, "epoch": 0, "batch": 0}}

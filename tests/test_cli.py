@@ -10,44 +10,17 @@ import json
 import math
 import re
 import shutil
-import traceback
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import TINY_CLI, assert_ok, invoke, one_line_error, train_tiny
 from PIL import Image
 
 from kgan.training.checkpoint import read_checkpoint
-from kgan.cli import main
 
-_TINY = ["--width", "4", "--batch-size", "16", "--latent-dim", "8", "--grid-size", "4", "--no-progress"]
 _METRIC_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "step"}
-
-
-def _invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def _train(out, data, *extra, variant="dcgan"):
-    """``kgan train`` of a tiny net; options in ``extra`` come last, so they override ``_TINY``."""
-    return _invoke("train", variant, "--data", data, "--out", out, *_TINY, *extra)
-
-
-def _assert_ok(result):
-    detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
-    assert result.exit_code == 0, f"{result.output}\n{result.stderr}\n{detail}"
-
-
-def _assert_one_line_error(result, expected: str):
-    """One ``Error: ...`` line naming ``expected`` on stderr, a non-zero exit, no traceback."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code != 0
-    assert isinstance(result.exception, SystemExit), repr(result.exception)  # not an escaped exception
-    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert expected in lines[0]
-    assert "Traceback" not in result.output + result.stderr
 
 
 def _json(path: Path):
@@ -73,8 +46,8 @@ def _mnist_npz(mnist256_npz) -> Path:
 @pytest.fixture(scope="module")
 def _image_run(tmp_path_factory, _mnist_npz) -> Path:
     out = tmp_path_factory.mktemp("image") / "run"
-    result = _train(out, f"npz:{_mnist_npz}", "--steps", 6, "--log-every", 2)
-    _assert_ok(result)
+    result = train_tiny(out, f"npz:{_mnist_npz}", "--steps", 6, "--log-every", 2)
+    assert_ok(result)
     assert f"run: {out}" in result.stdout
     return out
 
@@ -82,7 +55,7 @@ def _image_run(tmp_path_factory, _mnist_npz) -> Path:
 @pytest.fixture(scope="module")
 def _points_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("points") / "run"
-    _assert_ok(_train(out, "ring8", "--steps", 6, "--log-every", 2, variant="gan"))
+    assert_ok(train_tiny(out, "ring8", "--steps", 6, "--log-every", 2, variant="gan"))
     return out
 
 
@@ -92,8 +65,8 @@ def _points_run(tmp_path_factory) -> Path:
 def test_list_shows_variants_with_descriptions():
     from kgan.variants import get_variant
 
-    result = _invoke("list")
-    _assert_ok(result)
+    result = invoke("list")
+    assert_ok(result)
     lines = result.stdout.splitlines()
     for name in ("gan", "dcgan", "cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"):
         at = next((i for i, line in enumerate(lines) if line.split()[:1] == [name]), None)
@@ -136,7 +109,7 @@ def test_train_writes_samples_and_checkpoint(_image_run):
 
 def test_train_epochs_writes_epoch_grid(tmp_path, _mnist_npz):
     out = tmp_path / "run"
-    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--epochs", 1, "--batch-size", 64, "--log-every", 2))
+    assert_ok(train_tiny(out, f"npz:{_mnist_npz}", "--epochs", 1, "--batch-size", 64, "--log-every", 2))
     _png(out / "samples" / "epoch_0001.png")
     status = _json(out / "status.json")
     assert (status["state"], status["step"], status["epoch"]) == ("finished", 256 // 64, 1)
@@ -145,8 +118,8 @@ def test_train_epochs_writes_epoch_grid(tmp_path, _mnist_npz):
 def test_dry_run_prints_settings_and_writes_nothing(tmp_path, monkeypatch, _mnist_npz):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "run"
-    result = _train(out, f"npz:{_mnist_npz}", "--dry-run")
-    _assert_ok(result)
+    result = train_tiny(out, f"npz:{_mnist_npz}", "--dry-run")
+    assert_ok(result)
     config, _ = json.JSONDecoder().raw_decode(result.stdout)
     assert config["variant"] == "dcgan" and config["width"] == 4 and config["latent_dim"] == 8
     for model in ("generator", "discriminator"):
@@ -160,12 +133,12 @@ def test_dry_run_prints_settings_and_writes_nothing(tmp_path, monkeypatch, _mnis
 
 
 def test_sample_png(tmp_path, _image_run):
-    _assert_ok(_invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.png"))
+    assert_ok(invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.png"))
     _png(tmp_path / "x.png")
 
 
 def test_sample_npy(tmp_path, _image_run):
-    _assert_ok(_invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.npy"))
+    assert_ok(invoke("sample", _image_run, "-n", 9, "-o", tmp_path / "x.npy"))
     samples = np.load(tmp_path / "x.npy")
     assert samples.shape == (9, 28, 28, 1)
     assert np.isfinite(samples).all() and samples.min() >= -1.0 and samples.max() <= 1.0
@@ -173,7 +146,7 @@ def test_sample_npy(tmp_path, _image_run):
 
 def test_sample_seed_decides_samples(tmp_path, _image_run):
     def sample(name, seed, source=_image_run):
-        _assert_ok(_invoke("sample", source, "-n", 4, "--seed", seed, "-o", tmp_path / name))
+        assert_ok(invoke("sample", source, "-n", 4, "--seed", seed, "-o", tmp_path / name))
         return np.load(tmp_path / name)
 
     first = sample("a.npy", 1)
@@ -192,10 +165,10 @@ def test_gan_on_points(tmp_path, _points_run):
     assert pngs
     for png in pngs:
         _png(png)
-    _assert_ok(_invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.npy"))
+    assert_ok(invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.npy"))
     points = np.load(tmp_path / "pts.npy")
     assert points.shape == (50, 2) and np.isfinite(points).all()
-    _assert_ok(_invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.png"))
+    assert_ok(invoke("sample", _points_run, "-n", 50, "-o", tmp_path / "pts.png"))
     _png(tmp_path / "pts.png")
 
 
@@ -205,7 +178,7 @@ def test_gan_on_points(tmp_path, _points_run):
 def test_resume_continues_run(tmp_path, _image_run):
     run = tmp_path / "run"
     shutil.copytree(_image_run, run)
-    _assert_ok(_invoke("train", "--resume", run, "--steps", 10, "--no-progress"))
+    assert_ok(invoke("train", "--resume", run, "--steps", 10, "--no-progress"))
     status = _json(run / "status.json")
     assert (status["state"], status["step"]) == ("finished", 10)
     assert [m["step"] for m in _metrics(run)] == [2, 4, 6, 8, 10]
@@ -246,8 +219,8 @@ def test_train_bad_input(tmp_path, _mnist_npz, _bad_files, args, expected, code)
     paths = {"mnist": f"npz:{_mnist_npz}", **_bad_files}
     variant, *options = [arg.format(**paths) for arg in args]
     out = tmp_path / "run"
-    result = _invoke("train", variant, "--out", out, *_TINY, "--steps", 2, *options)
-    _assert_one_line_error(result, expected)
+    result = invoke("train", variant, "--out", out, *TINY_CLI, "--steps", 2, *options)
+    one_line_error(result, expected)
     assert result.exit_code == code
     assert not out.exists()
 
@@ -256,7 +229,7 @@ def test_train_refuses_non_empty_out(tmp_path, _mnist_npz):
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    _assert_one_line_error(_train(out, f"npz:{_mnist_npz}", "--steps", 2), "not empty")
+    one_line_error(train_tiny(out, f"npz:{_mnist_npz}", "--steps", 2), "not empty")
     assert [p.name for p in out.iterdir()] == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
 
 
@@ -267,48 +240,48 @@ def test_sample_corrupt_checkpoint(tmp_path, _image_run):
     whole = (_image_run / "checkpoint.npz").read_bytes()
     truncated.write_bytes(whole[: len(whole) // 2])
     for checkpoint in (garbage, truncated):
-        result = _invoke("sample", checkpoint, "-o", tmp_path / "x.npy")
-        _assert_one_line_error(result, "unreadable checkpoint")
+        result = invoke("sample", checkpoint, "-o", tmp_path / "x.npy")
+        one_line_error(result, "unreadable checkpoint")
     assert not (tmp_path / "x.npy").exists()
 
 
 def test_sample_checkpoint_without_config(tmp_path):
     checkpoint = tmp_path / "meta_only.npz"
     np.savez(checkpoint, meta=np.array(json.dumps({"format": 1})))
-    _assert_one_line_error(_invoke("sample", checkpoint, "-o", tmp_path / "x.npy"), str(checkpoint))
+    one_line_error(invoke("sample", checkpoint, "-o", tmp_path / "x.npy"), str(checkpoint))
 
 
 def test_sample_not_a_run(tmp_path):
     (tmp_path / "notes.txt").write_text("not a run")
-    _assert_one_line_error(_invoke("sample", tmp_path, "-o", tmp_path / "x.npy"), "not a kgan run directory")
+    one_line_error(invoke("sample", tmp_path, "-o", tmp_path / "x.npy"), "not a kgan run directory")
     assert not (tmp_path / "x.npy").exists()
 
 
 @pytest.mark.parametrize("name, count, expected", [("x.jpg", 4, ".png or .npy"), ("x.npy", 0, ">= 1")])
 def test_sample_bad_options(tmp_path, _image_run, name, count, expected):
-    _assert_one_line_error(_invoke("sample", _image_run, "-n", count, "-o", tmp_path / name), expected)
+    one_line_error(invoke("sample", _image_run, "-n", count, "-o", tmp_path / name), expected)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_resume_non_run(tmp_path):
     (tmp_path / "notes.txt").write_text("not a run")
-    _assert_one_line_error(_invoke("train", "--resume", tmp_path, "--steps", 4), "not a kgan run directory")
+    one_line_error(invoke("train", "--resume", tmp_path, "--steps", 4), "not a kgan run directory")
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_resume_accepts_the_old_command_repeated(tmp_path, _image_run, _mnist_npz):
     run = tmp_path / "run"
     shutil.copytree(_image_run, run)
-    result = _invoke("train", "dcgan", "--data", f"npz:{_mnist_npz}", "--out", run, *_TINY, "--log-every", 2,
+    result = invoke("train", "dcgan", "--data", f"npz:{_mnist_npz}", "--out", run, *TINY_CLI, "--log-every", 2,
                      "--resume", run, "--steps", 8)
-    _assert_ok(result)
+    assert_ok(result)
     assert f"run: {run} (backend {keras.backend.backend()})" in result.stdout
-    _assert_one_line_error(_invoke("train", "gan", "--resume", run, "--steps", 9), "VARIANT (gan; the run is dcgan)")
+    one_line_error(invoke("train", "gan", "--resume", run, "--steps", 9), "VARIANT (gan; the run is dcgan)")
 
 
 def test_resume_refuses_changed_settings(_image_run):
     before = {p.name: p.read_bytes() for p in _image_run.iterdir() if p.is_file()}
-    _assert_one_line_error(_invoke("train", "--resume", _image_run, "--width", 8), "width")
+    one_line_error(invoke("train", "--resume", _image_run, "--width", 8), "width")
     assert {p.name: p.read_bytes() for p in _image_run.iterdir() if p.is_file()} == before
 
 
@@ -316,21 +289,21 @@ def test_resume_dry_run_writes_nothing(tmp_path, _points_run):
     run = tmp_path / "run"
     shutil.copytree(_points_run, run)
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
-    _assert_ok(_invoke("train", "--resume", run, "--steps", 8, "--dry-run", "--no-progress"))
+    assert_ok(invoke("train", "--resume", run, "--steps", 8, "--dry-run", "--no-progress"))
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
 
 
 def test_train_refuses_an_out_path_that_is_a_file(tmp_path, _mnist_npz):
     out = tmp_path / "a-file"
     out.write_text("keep me")
-    _assert_one_line_error(_train(out, f"npz:{_mnist_npz}", "--steps", 2), "not a directory")
+    one_line_error(train_tiny(out, f"npz:{_mnist_npz}", "--steps", 2), "not a directory")
     assert out.read_text() == "keep me"
 
 
 def test_os_errors_become_one_line_errors(_image_run):
     # /proc takes no new files, not even from root.
-    result = _invoke("sample", _image_run, "-n", 2, "-o", "/proc/kgan-test.npy")
-    _assert_one_line_error(result, "/proc")
+    result = invoke("sample", _image_run, "-n", 2, "-o", "/proc/kgan-test.npy")
+    one_line_error(result, "/proc")
 
 
 def test_resume_refuses_different_data(tmp_path, _image_run, _mnist_npz):
@@ -344,7 +317,7 @@ def test_resume_refuses_different_data(tmp_path, _image_run, _mnist_npz):
     checkpoint = read_checkpoint(run / "checkpoint.npz")
     checkpoint.meta["config"]["data"] = f"npz:{other}"
     np.savez(run / "checkpoint.npz", meta=np.array(json.dumps(checkpoint.meta)), **checkpoint.arrays)
-    _assert_one_line_error(_invoke("train", "--resume", run, "--steps", 8, "--no-progress"), "now holds 100")
+    one_line_error(invoke("train", "--resume", run, "--steps", 8, "--no-progress"), "now holds 100")
 
 
 def test_relative_data_paths_are_stored_absolute(tmp_path, monkeypatch, _mnist_npz):
@@ -373,14 +346,14 @@ def test_cli_picks_an_installed_backend_when_none_is_configured(monkeypatch, tmp
 @pytest.fixture(scope="module")
 def _cgan_run(tmp_path_factory, _mnist_npz) -> Path:
     out = tmp_path_factory.mktemp("cgan") / "run"
-    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--steps", 2, "--ema", "0.9", variant="cgan"))
+    assert_ok(train_tiny(out, f"npz:{_mnist_npz}", "--steps", 2, "--ema", "0.9", variant="cgan"))
     return out
 
 
 @pytest.fixture(scope="module")
 def _infogan_run(tmp_path_factory, _mnist_npz) -> Path:
     out = tmp_path_factory.mktemp("infogan") / "run"
-    _assert_ok(_train(out, f"npz:{_mnist_npz}", "--steps", 2, "--categorical-codes", "4", "--continuous-codes", "1",
+    assert_ok(train_tiny(out, f"npz:{_mnist_npz}", "--steps", 2, "--categorical-codes", "4", "--continuous-codes", "1",
                       variant="infogan"))
     return out
 
@@ -392,24 +365,24 @@ def test_conditional_run_records_its_classes(_cgan_run):
 
 
 def test_sample_a_label(tmp_path, _cgan_run):
-    _assert_ok(_invoke("sample", _cgan_run, "--label", 3, "-n", 5, "-o", tmp_path / "threes.npy"))
+    assert_ok(invoke("sample", _cgan_run, "--label", 3, "-n", 5, "-o", tmp_path / "threes.npy"))
     threes = np.load(tmp_path / "threes.npy")
-    _assert_ok(_invoke("sample", _cgan_run, "--label", 8, "-n", 5, "-o", tmp_path / "eights.npy"))
+    assert_ok(invoke("sample", _cgan_run, "--label", 8, "-n", 5, "-o", tmp_path / "eights.npy"))
     assert threes.shape == (5, 28, 28, 1) and not np.allclose(threes, np.load(tmp_path / "eights.npy"))
 
 
 def test_conditional_grid_has_a_row_per_class(tmp_path, _cgan_run):
-    result = _invoke("sample", _cgan_run, "-n", 20, "-o", tmp_path / "grid.png")
-    _assert_ok(result)
+    result = invoke("sample", _cgan_run, "-n", 20, "-o", tmp_path / "grid.png")
+    assert_ok(result)
     assert "wrote 20 samples" in result.stdout
     # 10 rows of 2 images, 28 pixels and 2 of padding each, drawn at twice the size
     assert _png(tmp_path / "grid.png").size == (2 * (2 * 30 + 2), 2 * (10 * 30 + 2))
 
 
 def test_sample_infogan_codes(tmp_path, _infogan_run):
-    _assert_ok(_invoke("sample", _infogan_run, "--code", "2,*", "-n", 3, "-o", tmp_path / "c.npy"))
-    result = _invoke("sample", _infogan_run, "-n", 8, "-o", tmp_path / "rows.png")
-    _assert_ok(result)
+    assert_ok(invoke("sample", _infogan_run, "--code", "2,*", "-n", 3, "-o", tmp_path / "c.npy"))
+    result = invoke("sample", _infogan_run, "-n", 8, "-o", tmp_path / "rows.png")
+    assert_ok(result)
     assert "wrote 8 samples" in result.stdout  # 4 categories, a row of 2 each
     assert _png(tmp_path / "rows.png").size == (2 * (2 * 30 + 2), 2 * (4 * 30 + 2))
 
@@ -423,15 +396,15 @@ def test_sample_infogan_codes(tmp_path, _infogan_run):
     ("_infogan_run", ["--code", "1,x"], "is not a number"),
 ])
 def test_sample_bad_label_or_code(request, tmp_path, run, args, expected):
-    _assert_one_line_error(_invoke("sample", request.getfixturevalue(run), *args, "-o", tmp_path / "x.png"), expected)
+    one_line_error(invoke("sample", request.getfixturevalue(run), *args, "-o", tmp_path / "x.png"), expected)
 
 
 def test_training_tricks_are_named_settings(tmp_path, _mnist_npz):
-    result = _train(tmp_path / "run", f"npz:{_mnist_npz}", "--dry-run", "--label-smoothing", "0.7,1.0",
+    result = train_tiny(tmp_path / "run", f"npz:{_mnist_npz}", "--dry-run", "--label-smoothing", "0.7,1.0",
                     "--label-flip", "0.05", "--instance-noise", "0.1", "--instance-noise-steps", "500",
                     "--g-dropout", "0.2", "--ema", "0.999", "--lr-g", "1e-4", "--lr-d", "4e-4", "--n-critic", "2",
                     "--z-dist", "uniform", "--optimizer", "rmsprop")
-    _assert_ok(result)
+    assert_ok(result)
     settings = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
     assert settings["label_smoothing"] == [0.7, 1.0] and settings["label_flip"] == 0.05
     assert settings["instance_noise"] == 0.1 and settings["instance_noise_steps"] == 500
@@ -440,8 +413,8 @@ def test_training_tricks_are_named_settings(tmp_path, _mnist_npz):
 
 
 def test_variant_defaults_come_from_the_paper(tmp_path, _mnist_npz):
-    result = _invoke("train", "wgan_gp", "--data", f"npz:{_mnist_npz}", "--batch-size", "16", "--dry-run")
-    _assert_ok(result)
+    result = invoke("train", "wgan_gp", "--data", f"npz:{_mnist_npz}", "--batch-size", "16", "--dry-run")
+    assert_ok(result)
     settings = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
     assert (settings["gp_weight"], settings["n_critic"], settings["lr_d"], settings["beta_1"], settings["beta_2"],
             settings["d_norm"], settings["loss"]) == (10.0, 5, 1e-4, 0.0, 0.9, "layer", "wasserstein")
@@ -457,8 +430,8 @@ def test_variant_defaults_come_from_the_paper(tmp_path, _mnist_npz):
     ("dcgan", ["--num-classes", "10"], "num_classes is for conditional variants"),
 ])
 def test_train_refuses_settings_it_cannot_honour(tmp_path, _mnist_npz, variant, args, expected):
-    result = _train(tmp_path / "run", f"npz:{_mnist_npz}", *args, variant=variant)
-    _assert_one_line_error(result, expected)
+    result = train_tiny(tmp_path / "run", f"npz:{_mnist_npz}", *args, variant=variant)
+    one_line_error(result, expected)
     assert not (tmp_path / "run").exists()
 
 
@@ -478,7 +451,7 @@ def test_tensorflow_start_up_notices_are_not_shown():
 
 def test_a_runs_config_json_repeats_the_run(tmp_path, _image_run):
     again = tmp_path / "again"
-    _assert_ok(_invoke("train", "--config", _image_run / "config.json", "--out", again, "--no-progress"))
+    assert_ok(invoke("train", "--config", _image_run / "config.json", "--out", again, "--no-progress"))
     first, second = (read_checkpoint(run / "checkpoint.npz") for run in (_image_run, again))
     assert first.meta["config"] == second.meta["config"]
     assert all(np.array_equal(first.arrays[k], second.arrays[k]) for k in first.arrays)
@@ -487,8 +460,8 @@ def test_a_runs_config_json_repeats_the_run(tmp_path, _image_run):
 def test_a_toml_config_with_options_given_on_top(tmp_path, _mnist_npz):
     (tmp_path / "small.toml").write_text(f'variant = "dcgan"\ndata = "npz:{_mnist_npz}"\nwidth = 4\nlatent_dim = 8\n'
                                          f'batch_size = 16\nsteps = 2\nlabel_smoothing = [0.9, 0.9]\n')
-    result = _invoke("train", "--config", tmp_path / "small.toml", "--steps", 3, "--seed", 5, "--dry-run")
-    _assert_ok(result)
+    result = invoke("train", "--config", tmp_path / "small.toml", "--steps", 3, "--seed", 5, "--dry-run")
+    assert_ok(result)
     config = json.loads(result.stdout[:result.stdout.index("\ndata:")])
     assert (config["steps"], config["seed"], config["width"], config["label_smoothing"]) == (3, 5, 4, [0.9, 0.9])
 
@@ -500,10 +473,10 @@ def test_a_toml_config_with_options_given_on_top(tmp_path, _mnist_npz):
 ])
 def test_bad_config_files_get_one_line(tmp_path, text, expected):
     (tmp_path / "c.json").write_text(text)
-    _assert_one_line_error(_invoke("train", "--config", tmp_path / "c.json"), expected)
+    one_line_error(invoke("train", "--config", tmp_path / "c.json"), expected)
 
 
 def test_help_shows_each_variants_own_defaults():
-    result = _invoke("train", "--help")
+    result = invoke("train", "--help")
     assert "Variant defaults" in result.stdout
     assert re.search(r"wgan\s+--loss wasserstein --clip-value 0.01 --optimizer rmsprop", result.stdout)

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from kgan.training import run_loop
 from kgan.export.onnx_sampler import OnnxSampler
+from kgan.training import run_loop
 
 BACKENDS = ("jax", "tensorflow", "torch")
 MISSING = [b for b in BACKENDS if importlib.util.find_spec(b) is None]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"needs jax, tensorflow and torch (tox -e repro); missing {MISSING}")
+pytestmark = pytest.mark.skipif(bool(MISSING),
+                                reason=f"needs jax, tensorflow and torch (tox -e repro); missing {MISSING}")
 
 
 def kgan(*args, backend):
@@ -91,7 +92,8 @@ def test_every_variant_agrees_to_float64_rounding_for_100_steps(tmp_path, mnist2
 
 @pytest.mark.parametrize("variant, extra", FAMILY[3:])
 def test_fp32_agrees_at_step_one_and_reports_the_drift_after(tmp_path, mnist256_npz, variant, extra):
-    report = repro_report(tmp_path, variant, "--steps", 3, "--data", f"npz:{mnist256_npz}", "--precision", "fp32", *extra)
+    report = repro_report(tmp_path, variant, "--steps", 3, "--data", f"npz:{mnist256_npz}", "--precision", "fp32",
+                          *extra)
     compared = [e for e in report["backends"].values() if "passed" in e]
     assert all(e["step1_loss_rel_diff"] <= 1e-5 and len(e["loss_rel_diff_per_step"]) == 3 for e in compared)
     assert all(e["first_diverging"] and e["first_diverging"][0]["abs_diff"] > 0 for e in compared)
@@ -104,7 +106,8 @@ def test_metrics_have_the_same_value_on_every_backend(tmp_path, mnist256_npz):
     run = run_loop.train(tiny_config(data=f"npz:{mnist256_npz}", steps=3), tmp_path / "run", progress=False)
     scores = {}
     for backend in BACKENDS:
-        kgan("eval", run.path, "--features", "mnist", "-n", 128, "--json", tmp_path / f"{backend}.json", backend=backend)
+        kgan("eval", run.path, "--features", "mnist", "-n", 128, "--json", tmp_path / f"{backend}.json",
+             backend=backend)
         scores[backend] = json.loads((tmp_path / f"{backend}.json").read_text())["values"]
     for backend in BACKENDS[1:]:
         for name, value in scores[BACKENDS[0]].items():

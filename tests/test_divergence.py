@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 from helpers import tiny_config
 
-from kgan.training import run_loop
-from kgan.training.checkpoint import read_checkpoint
 from kgan.cli import main
 from kgan.errors import KganError, TrainingDiverged
 from kgan.sampling import Sampler
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 
 
 def test_a_nan_loss_stops_the_run_before_it_is_logged_or_saved_and_keeps_the_last_good_checkpoint(
@@ -47,7 +47,8 @@ def test_overflowing_weights_stop_the_run_with_one_line_and_write_no_checkpoint(
                                        "--lr-g", "1e4", "--width", "4", "--latent-dim", "8", "--batch-size", "16",
                                        "--no-progress", "--out", str(tmp_path / "run")])
     assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
-    assert re.match(r"Error: training diverged: (by )?step [1-4]: .+ not finite; no checkpoint was written; ", result.stderr)
+    assert re.match(r"Error: training diverged: (by )?step [1-4]: .+ not finite; no checkpoint was written; ",
+                    result.stderr)
     assert not (tmp_path / "run" / "checkpoint.npz").exists()
     assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "diverged"
 

@@ -2,7 +2,8 @@
 
 The fixtures in tests/fixtures/engine-0.1.0 were written by kgan 0.1.0's TrainingStep (commit 2e3a94e)
 under each backend on CPU: the final weights of G, D and G's EMA, and every step's logged
-losses (optimizer state is left out to keep the files small; it shows in the weights it moves). The rewritten engine must reproduce them exactly: same host draws, same op order.
+losses (optimizer state is left out to keep the files small; it shows in the weights it moves). The
+rewritten engine must reproduce them exactly: same host draws, same op order.
 
 Float32 results are bit-exact for one CPU model: another vectorises some kernels differently (the
 files were recorded on an Intel Xeon; an AMD EPYC rounds differently), so the runs are compared bit

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from test_cli import _assert_ok, _assert_one_line_error, _invoke, _train
+from helpers import assert_ok, invoke, one_line_error, train_tiny
 
 from kgan.sampling import Sampler
 
@@ -15,7 +15,7 @@ from kgan.sampling import Sampler
 def _watched_run(tmp_path_factory, mnist256_npz):
     """6 steps of a tiny DCGAN, scored every 3 steps on 64 samples, with TensorBoard logs."""
     out = tmp_path_factory.mktemp("watched") / "run"
-    _assert_ok(_train(out, f"npz:{mnist256_npz}", "--steps", 6, "--log-every", 2, "--eval-every", 3,
+    assert_ok(train_tiny(out, f"npz:{mnist256_npz}", "--steps", 6, "--log-every", 2, "--eval-every", 3,
                       "--eval-samples", 64, "--eval-features", "mnist", "--tensorboard"))
     return out
 
@@ -64,8 +64,8 @@ def test_tensorboard_events_hold_losses_scores_and_grids(_watched_run, monkeypat
 
 
 def test_eval_prints_a_table_and_writes_json(tmp_path, _watched_run):
-    result = _invoke("eval", _watched_run, "--features", "mnist", "-n", 64, "--json", tmp_path / "scores.json")
-    _assert_ok(result)
+    result = invoke("eval", _watched_run, "--features", "mnist", "-n", 64, "--json", tmp_path / "scores.json")
+    assert_ok(result)
     for name in ("fid", "kid", "is", "precision", "recall", "classes_covered", "class_kl"):
         assert f"  {name} " in result.stdout
     scores = json.loads((tmp_path / "scores.json").read_text())
@@ -76,8 +76,8 @@ def test_eval_prints_a_table_and_writes_json(tmp_path, _watched_run):
 
 def test_real_data_scores_better_than_an_untrained_generator(tmp_path, _watched_run, mnist256_npz):
     common = ["--features", "mnist", "-n", 100, "--metrics", "fid,is"]
-    _assert_ok(_invoke("eval", "--real", f"npz:{mnist256_npz}", *common, "--json", tmp_path / "real.json"))
-    _assert_ok(_invoke("eval", _watched_run, *common, "--json", tmp_path / "fake.json"))
+    assert_ok(invoke("eval", "--real", f"npz:{mnist256_npz}", *common, "--json", tmp_path / "real.json"))
+    assert_ok(invoke("eval", _watched_run, *common, "--json", tmp_path / "fake.json"))
     real, fake = (json.loads((tmp_path / f"{name}.json").read_text())["values"] for name in ("real", "fake"))
     assert real["fid"] < fake["fid"] / 5
     assert real["is"] > 5 > fake["is"]
@@ -85,18 +85,18 @@ def test_real_data_scores_better_than_an_untrained_generator(tmp_path, _watched_
 
 def test_toy_runs_are_scored_by_modes(tmp_path):
     out = tmp_path / "ring"
-    _assert_ok(_train(out, "ring8", "--steps", 4, "--eval-every", 2, "--eval-samples", 200, variant="gan"))
+    assert_ok(train_tiny(out, "ring8", "--steps", 4, "--eval-every", 2, "--eval-samples", 200, variant="gan"))
     assert [e["step"] for e in _lines(out / "eval.jsonl")] == [2, 4]
-    result = _invoke("eval", out, "-n", 300, "--json", tmp_path / "modes.json")
-    _assert_ok(result)
+    result = invoke("eval", out, "-n", 300, "--json", tmp_path / "modes.json")
+    assert_ok(result)
     values = json.loads((tmp_path / "modes.json").read_text())["values"]
     assert set(values) == {"modes_covered", "modes_total", "high_quality", "mode_kl"} and values["modes_total"] == 8
 
 
 def test_resumed_run_continues_its_evaluations(tmp_path):
     out = tmp_path / "ring"
-    _assert_ok(_train(out, "ring8", "--steps", 3, "--eval-every", 2, "--eval-samples", 100, variant="gan"))
-    _assert_ok(_invoke("train", "--resume", out, "--steps", 6, "--no-progress"))
+    assert_ok(train_tiny(out, "ring8", "--steps", 3, "--eval-every", 2, "--eval-samples", 100, variant="gan"))
+    assert_ok(invoke("train", "--resume", out, "--steps", 6, "--no-progress"))
     assert [e["step"] for e in _lines(out / "eval.jsonl")] == [2, 4, 6]
 
 
@@ -107,39 +107,40 @@ def test_resumed_run_continues_its_evaluations(tmp_path):
     (["--features", "cifar10"], "no pinned feature network for cifar10"),
 ])
 def test_eval_bad_input(_watched_run, args, expected):
-    _assert_one_line_error(_invoke("eval", _watched_run, *args), expected)
+    one_line_error(invoke("eval", _watched_run, *args), expected)
 
 
 def test_a_copy_of_a_pinned_set_is_recognised_by_its_labels(_watched_run, tmp_path, mnist256_npz):
-    result = _invoke("eval", _watched_run, "-n", 64, "--metrics", "fid")  # npz: MNIST digits, no --features
-    _assert_ok(result)
+    result = invoke("eval", _watched_run, "-n", 64, "--metrics", "fid")  # npz: MNIST digits, no --features
+    assert_ok(result)
     assert "note: picked the pinned mnist features: they label" in result.stdout
     with np.load(mnist256_npz) as npz:
         np.savez(tmp_path / "shuffled.npz", x=npz["x"], y=np.random.default_rng(0).permutation(npz["y"]))
     # Labels no pinned classifier agrees with: nothing is picked.
-    _assert_one_line_error(_invoke("eval", "--real", f"npz:{tmp_path / 'shuffled.npz'}", "-n", 64),
+    one_line_error(invoke("eval", "--real", f"npz:{tmp_path / 'shuffled.npz'}", "-n", 64),
                            "no pinned feature network for npz:")
 
 
 def test_eval_needs_one_source(_watched_run, mnist256_npz):
-    _assert_one_line_error(_invoke("eval"), "give a run directory or checkpoint, or --real DATA")
-    _assert_one_line_error(_invoke("eval", _watched_run, "--real", f"npz:{mnist256_npz}"), "(one of them)")
-    _assert_one_line_error(_invoke("eval", "no/such/run"), "no/such/run does not exist")
+    one_line_error(invoke("eval"), "give a run directory or checkpoint, or --real DATA")
+    one_line_error(invoke("eval", _watched_run, "--real", f"npz:{mnist256_npz}"), "(one of them)")
+    one_line_error(invoke("eval", "no/such/run"), "no/such/run does not exist")
 
 
 def test_train_refuses_bad_evaluation_settings_before_writing(tmp_path, mnist256_npz):
     out = tmp_path / "run"
-    result = _train(out, f"npz:{mnist256_npz}", "--steps", 2, "--eval-every", 1, "--eval-metrics", "kid",
+    result = train_tiny(out, f"npz:{mnist256_npz}", "--steps", 2, "--eval-every", 1, "--eval-metrics", "kid",
                     "--eval-features", "mnist")
-    _assert_one_line_error(result, "include it in --eval-metrics")
-    _assert_one_line_error(_train(out, "ring8", "--steps", 2, "--eval-every", 1, "--eval-metrics", "fid",
+    one_line_error(result, "include it in --eval-metrics")
+    one_line_error(train_tiny(out, "ring8", "--steps", 2, "--eval-every", 1, "--eval-metrics", "fid",
                                   variant="gan"), "fid is not a metric for 2-D points")
-    _assert_one_line_error(_invoke("eval", "--real", "ring8", "--metrics", "is"), "is is not a metric for 2-D points")
+    one_line_error(invoke("eval", "--real", "ring8", "--metrics", "is"), "is is not a metric for 2-D points")
     assert not out.exists()
 
 
 def test_inception_features_cannot_give_class_scores(_watched_run, tmp_path):
-    _assert_one_line_error(_invoke("eval", _watched_run, "--inception-weights", tmp_path / "w.h5", "--metrics", "fid,is"),
+    one_line_error(invoke("eval", _watched_run, "--inception-weights", tmp_path / "w.h5",
+                                   "--metrics", "fid,is"),
                            "give no class predictions, which is need")
 
 
@@ -148,12 +149,13 @@ def test_train_classifier_pins_into_the_users_directory_not_the_package(tmp_path
 
     shipped = (PINNED_DIR / "pinned.json").read_bytes()
     monkeypatch.setenv("KGAN_HOME", str(tmp_path / "home"))
-    _assert_ok(_invoke("metrics", "train-classifier", "--data", f"npz:{mnist256_npz}", "--name", "digits256",
+    assert_ok(invoke("metrics", "train-classifier", "--data", f"npz:{mnist256_npz}", "--name", "digits256",
                        "--epochs", 1))
     assert (tmp_path / "home" / "feature_nets" / "digits256.npz").is_file()
     assert (PINNED_DIR / "pinned.json").read_bytes() == shipped
-    listed = _invoke("metrics", "list")
+    listed = invoke("metrics", "list")
     assert "digits256" in listed.stdout and "mnist " in listed.stdout
-    _assert_ok(_invoke("eval", "--real", f"npz:{mnist256_npz}", "--features", "digits256", "-n", 64, "--metrics", "fid"))
-    _assert_one_line_error(_invoke("metrics", "train-classifier", "--data", "mnist"),
+    assert_ok(invoke("eval", "--real", f"npz:{mnist256_npz}", "--features", "digits256", "-n", 64,
+                       "--metrics", "fid"))
+    one_line_error(invoke("metrics", "train-classifier", "--data", "mnist"),
                            "mnist is one of kgan's own pinned networks")

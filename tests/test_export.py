@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 from helpers import tiny_config
 
-from kgan.training import run_loop
 from kgan.cli import main
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS
@@ -18,6 +17,7 @@ from kgan.export.onnx_export import export_onnx
 from kgan.export.onnx_sampler import OnnxSampler, default_providers
 from kgan.pixels import scale_to_uint8
 from kgan.sampling import Sampler
+from kgan.training import run_loop
 
 TOLERANCE = 1e-5
 
@@ -25,7 +25,8 @@ TOLERANCE = 1e-5
 @pytest.fixture(scope="module", params=["dcgan", "gan"])
 def run(request, tmp_path_factory, mnist_npz):
     """A tiny run of each image variant, trained a few steps so batch-norm statistics are not trivial."""
-    config = tiny_config(variant=request.param, data=f"npz:{mnist_npz}", steps=3, width=4 if request.param == "dcgan" else 8)
+    config = tiny_config(variant=request.param, data=f"npz:{mnist_npz}", steps=3,
+                         width=4 if request.param == "dcgan" else 8)
     return run_loop.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
 
 
@@ -99,7 +100,8 @@ def test_cli_export_then_sample_a_grid(run, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["export", str(run), "--onnx", "-o", str(tmp_path / "g.onnx"), "--opset", "17"])
     assert result.exit_code == 0, result.output + result.stderr
-    result = runner.invoke(main, ["sample", "--onnx", str(tmp_path / "g.onnx"), "-n", "9", "-o", str(tmp_path / "g.png")])
+    result = runner.invoke(main, ["sample", "--onnx", str(tmp_path / "g.onnx"), "-n", "9",
+                                  "-o", str(tmp_path / "g.png")])
     assert result.exit_code == 0 and (tmp_path / "g.png").stat().st_size > 0
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kgan.latent.codes import code_slices, code_spec
 from kgan.errors import KganError
 from kgan.latent import LatentSpec
-from kgan.latent.walks import (arithmetic_strip, arithmetic_z, code_traversal_inputs, interpolate,
-                               interpolation_inputs)
+from kgan.latent.codes import code_slices, code_spec
 from kgan.latent.noise import latent_for_sampling
+from kgan.latent.walks import arithmetic_strip, arithmetic_z, code_traversal_inputs, interpolate, interpolation_inputs
 
 PLAIN = LatentSpec(latent_dim=6, z_dist="normal")
 CONDITIONAL = LatentSpec(latent_dim=6, z_dist="normal", num_classes=3)

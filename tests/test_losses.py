@@ -35,12 +35,14 @@ def test_minimax_generator_loss_is_log_one_minus_d():
 def test_undecided_discriminator_costs_log_4():
     # D(x) = 1/2 everywhere is the optimum when p_g = p_data: V = -log 4, so D's loss is log 4.
     zeros = np.zeros((5, 1), np.float32)
-    assert value(get_loss("nonsaturating").discriminator(zeros, zeros, np.ones(5, np.float32), np.zeros(5, np.float32))) == pytest.approx(np.log(4), rel=1e-6)
+    assert value(get_loss("nonsaturating").discriminator(zeros, zeros, np.ones(5, np.float32),
+                                                         np.zeros(5, np.float32))) == pytest.approx(np.log(4), rel=1e-6)
 
 
 def test_losses_stay_finite_for_extreme_logits():
     big = np.array([[80.0], [-80.0]], np.float32)
-    assert np.isfinite(value(get_loss("nonsaturating").discriminator(big, big, np.ones(2, np.float32), np.zeros(2, np.float32))))
+    assert np.isfinite(value(get_loss("nonsaturating").discriminator(big, big, np.ones(2, np.float32),
+                                                                     np.zeros(2, np.float32))))
     assert np.isfinite(value(get_loss("minimax").generator(big)))
 
 
@@ -51,7 +53,8 @@ def test_unknown_loss_names_the_choices():
 
 def test_cross_entropy_takes_smoothed_targets():
     real_targets, fake_targets = np.full(3, 0.9, np.float32), np.zeros(3, np.float32)
-    expected = -np.mean(0.9 * np.log(sigmoid(REAL)) + 0.1 * np.log(1 - sigmoid(REAL))) - np.mean(np.log(1 - sigmoid(FAKE)))
+    expected = (-np.mean(0.9 * np.log(sigmoid(REAL)) + 0.1 * np.log(1 - sigmoid(REAL)))
+                - np.mean(np.log(1 - sigmoid(FAKE))))
     got = value(get_loss("nonsaturating").discriminator(REAL, FAKE, real_targets, fake_targets))
     assert got == pytest.approx(expected, rel=1e-5)
 

@@ -6,8 +6,8 @@ from helpers import tiny_config, values
 from keras import initializers
 
 from kgan.errors import KganError
-from kgan.training.assembly import build_step
 from kgan.numpy_init import draw
+from kgan.training.assembly import build_step
 
 RNG = np.random.default_rng(0)
 

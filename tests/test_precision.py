@@ -7,10 +7,10 @@ from helpers import tiny_config
 from keras import ops
 
 from kgan import backend
-from kgan.training import run_loop
-from kgan.training.checkpoint import read_checkpoint
 from kgan.errors import KganError
 from kgan.sampling import Sampler
+from kgan.training import run_loop
+from kgan.training.checkpoint import read_checkpoint
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kgan.sampling import Sampler
 from kgan.training import run_loop
 from kgan.training.checkpoint import LEGACY_GROUPS, read_checkpoint
-from kgan.sampling import Sampler
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release-0.1.0"
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from helpers import tiny_config
 
 from kgan import repro
+from kgan.cli import main
 from kgan.training import run_loop
 from kgan.training.checkpoint import read_checkpoint
-from kgan.cli import main
 
 TINY = ["--width", "8", "--batch-size", "16", "--latent-dim", "8", "--data", "ring8"]
 
@@ -60,12 +60,14 @@ def test_adam_turning_rounding_level_gradients_into_whole_steps_is_named_as_the_
     a = backend_run("a", [1.0], step1=step1_state([0.1, 0.2, -LR, -LR], [0.5, -0.3, 2e-7, 3e-7]))
     b = backend_run("b", [1.0], step1=step1_state([0.1, 0.2, LR, LR], [0.5, -0.3, -1e-7, -2e-7]))
     result = repro.compare(a, b, *FP32, lr=LR)
-    assert result["first_diverging"] == [{"variable": "g/kernel", "abs_diff": pytest.approx(2 * LR), "in_lr": pytest.approx(2)}]
+    assert result["first_diverging"] == [{"variable": "g/kernel", "abs_diff": pytest.approx(2 * LR),
+                                          "in_lr": pytest.approx(2)}]
     [cause] = result["causes"]
-    assert (cause["weights"], cause["of"], cause["max_abs_gradient"], cause["largest_abs_gradient"]) == (2, 4, 3e-7, 0.5)
+    assert (cause["weights"], cause["of"], cause["max_abs_gradient"],
+            cause["largest_abs_gradient"]) == (2, 4, 3e-7, 0.5)
     assert cause["median_gradient_disagreement"] == pytest.approx(np.median([3e-7 / 2e-7, 5e-7 / 3e-7]))
-    assert cause["text"] == "g/kernel: 2 of 4 weights, |g| <= 3.0e-07 (largest 5.0e-01); the backends' gradients differ " \
-                            "by 158% of their size (median); first steps by up to 2.0 lr"
+    assert cause["text"] == ("g/kernel: 2 of 4 weights, |g| <= 3.0e-07 (largest 5.0e-01); the backends' gradients "
+                             "differ by 158% of their size (median); first steps by up to 2.0 lr")
 
 
 def test_no_adam_cause_where_the_gradients_agree():
@@ -120,7 +122,8 @@ def test_the_permutation_test_separates_shifted_groups_from_noise():
 
 def test_cli_quality_scores_every_seed_on_the_active_backend(tmp_path, mnist_npz):
     backend = keras.backend.backend()
-    result = CliRunner().invoke(main, ["repro", "dcgan", "--quality", "--seeds", "2", "--steps", "2", "--backends", backend,
+    result = CliRunner().invoke(main, ["repro", "dcgan", "--quality", "--seeds", "2", "--steps", "2",
+                                       "--backends", backend,
                                        "--data", f"npz:{mnist_npz}", "--eval-samples", "32", "--eval-features", "mnist",
                                        "--width", "4", "--latent-dim", "8", "--batch-size", "16",
                                        "--json", str(tmp_path / "q.json")])
@@ -128,7 +131,8 @@ def test_cli_quality_scores_every_seed_on_the_active_backend(tmp_path, mnist_npz
     report = json.loads((tmp_path / "q.json").read_text())
     entry = report["backends"][backend]
     assert report["seeds"] == [0, 1] and len(entry["fid"]) == 2 and entry["fid"][0] != entry["fid"][1]
-    assert entry["features"] == "mnist" and entry["samples"] == 32 and "test" not in report  # one backend: nothing to test
+    # one backend: nothing to test
+    assert entry["features"] == "mnist" and entry["samples"] == 32 and "test" not in report
 
 
 def test_cli_quality_refuses_points():

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from helpers import invoke, one_line_error, tiny_config
 
-from kgan.training import run_loop
 from kgan.atomic import write_json
 from kgan.errors import KganError, TrainingInterrupted
 from kgan.rundir import RunDir
+from kgan.training import run_loop
 
 
 @pytest.fixture
@@ -130,7 +130,8 @@ def test_a_second_ctrl_c_stops_at_once_with_the_resume_command(tmp_path, mnist_n
     monkeypatch.setattr(TrainingStep, "train_step", second_ctrl_c_during_step_3)
     with pytest.raises(TrainingInterrupted, match=r"stopped at once at step 2 by a second Ctrl-C; the checkpoint "
                                                   r"of step 2 is kept; continue with: kgan train --resume"):
-        run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=6, checkpoint_every=2), tmp_path / "run", progress=False)
+        run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=6, checkpoint_every=2), tmp_path / "run",
+                       progress=False)
     assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "interrupted"
     calls.clear()  # the resumed run is interrupted at its third step as well
     result = invoke("train", "--resume", tmp_path / "run", "--steps", 6, "--no-progress")
@@ -168,7 +169,8 @@ def test_a_checkpoint_from_another_run_is_refused(tmp_path, mnist_npz, run):
     other = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, log_every=1, width=8), tmp_path / "other",
                       progress=False)
     os.replace(other.checkpoint_path, run.checkpoint_path)
-    one_line_error(invoke("train", "--resume", run.path, "--steps", 3), "checkpoint.npz is not this run's: its width differ")
+    one_line_error(invoke("train", "--resume", run.path, "--steps", 3),
+                   "checkpoint.npz is not this run's: its width differ")
 
 
 def test_a_full_disk_names_the_file_not_its_temporary(tmp_path, monkeypatch):
@@ -226,7 +228,8 @@ def test_kill_9_mid_run_then_resume_gives_the_unkilled_run_exactly(tmp_path):
 
     options = ["--data", "ring8", "--width", "8", "--latent-dim", "4", "--batch-size", "64", "--steps", "40",
                "--log-every", "1", "--checkpoint-every", "1", "--no-progress"]
-    killed = subprocess.Popen([sys.executable, "-m", "kgan", "train", "gan", "--out", str(tmp_path / "killed"), *options],
+    killed = subprocess.Popen([sys.executable, "-m", "kgan", "train", "gan", "--out", str(tmp_path / "killed"),
+                               *options],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     status = tmp_path / "killed" / "status.json"
     deadline = time.time() + 300

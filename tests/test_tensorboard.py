@@ -11,7 +11,8 @@ import pytest
 from kgan.errors import KganError
 from kgan.training.tensorboard import SummaryWriter, _masked_crc, crc32c
 
-SCALARS = {0: {"loss/d": 1.25, "loss/g": -0.5}, 10: {"loss/d": 0.75, "loss/g": 0.1}, 20: {"loss/d": 1e-3, "loss/g": 3.3}}
+SCALARS = {0: {"loss/d": 1.25, "loss/g": -0.5}, 10: {"loss/d": 0.75, "loss/g": 0.1},
+           20: {"loss/d": 1e-3, "loss/g": 3.3}}
 RGB = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
 GRAY = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
 

@@ -53,8 +53,10 @@ def phases(config, sample_shape):
     def generators_forward(passes, batch, draws):
         a, b = domains(batch)
         fake_b, fake_a = passes("g_ab", {"source": a}), passes("g_ba", {"source": b})
-        return {"a": a, "b": b, "rec_a": passes("g_ba", {"source": fake_b}), "rec_b": passes("g_ab", {"source": fake_a}),
-                "judged_b": passes.judge("d_b", {"sample": fake_b}), "judged_a": passes.judge("d_a", {"sample": fake_a})}
+        return {"a": a, "b": b,
+                "rec_a": passes("g_ba", {"source": fake_b}), "rec_b": passes("g_ab", {"source": fake_a}),
+                "judged_b": passes.judge("d_b", {"sample": fake_b}),
+                "judged_a": passes.judge("d_a", {"sample": fake_a})}
 
     def discriminators_forward(passes, batch, draws):
         a, b = domains(batch)
@@ -118,7 +120,8 @@ def test_it_trains_every_role_with_its_own_optimizer_and_ema(straight):
     # One builder, two roles: each network's variables live under its role's name.
     assert all(path.startswith("g_ba/") for path in checkpoint.meta["paths"]["g_ba"])
     records = straight.read_metrics()
-    assert [r["step"] for r in records] == [1, 2] and all(np.isfinite(r[k]) for r in records for k in ("d_loss", "g_loss", "cycle"))
+    assert [r["step"] for r in records] == [1, 2] and all(np.isfinite(r[k]) for r in records
+                                                          for k in ("d_loss", "g_loss", "cycle"))
     assert {s["name"] for s in straight.read_config()["stats"]} == {"d_loss", "g_loss", "cycle"}
     assert straight.loss_plot_path.exists() and any(straight.samples_dir.glob("*.png"))
 

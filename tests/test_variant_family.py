@@ -6,9 +6,9 @@ from helpers import BATCH, fake_images, requires_mnist, run_steps, tiny_config, 
 from keras import ops
 
 from kgan.errors import KganError
+from kgan.training.adversarial import discriminator_targets, instance_noise_std
 from kgan.training.assembly import build_step
 from kgan.training.terms import gradient_penalty
-from kgan.training.adversarial import discriminator_targets, instance_noise_std
 from kgan.variants import get_variant
 
 FAMILY = ["cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"]
@@ -85,7 +85,8 @@ def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
     variant = get_variant(name)
     generator, discriminator = variant.build("generator", config, SHAPE), variant.build("discriminator", config, SHAPE)
     inputs = {name: ops.convert_to_tensor(value) for name, value in
-              {"z": np.zeros((3, 8), "float32"), "label": np.array([0, 4, 9], "int32"), "code": np.zeros((3, 12), "float32")}.items()}
+              {"z": np.zeros((3, 8), "float32"), "label": np.array([0, 4, 9], "int32"),
+               "code": np.zeros((3, 12), "float32")}.items()}
     images = call_by_input_names(generator, inputs, training=False)
     assert tuple(images.shape) == (3, *SHAPE)
     out = call_by_input_names(discriminator, {"sample": images, "label": inputs["label"]}, training=False)
@@ -122,7 +123,8 @@ def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_square
 def test_gradient_penalty_is_taken_at_the_interpolates():
     # f(x) = sum(x^2) has gradient 2x: the norm at alpha*real + (1-alpha)*fake is known exactly.
     rng = np.random.default_rng(1)
-    real, fake, alpha = (rng.standard_normal((5, 2, 3)).astype("float32"), rng.standard_normal((5, 2, 3)).astype("float32"),
+    real, fake, alpha = (rng.standard_normal((5, 2, 3)).astype("float32"),
+                         rng.standard_normal((5, 2, 3)).astype("float32"),
                          rng.random(5).astype("float32"))
     x_hat = alpha[:, None, None] * real + (1 - alpha[:, None, None]) * fake
     expected = np.mean((2 * np.linalg.norm(x_hat.reshape(5, -1), axis=1) - 1) ** 2)
@@ -231,9 +233,9 @@ def test_settings_a_network_cannot_honour_are_refused(overrides, message):
 
 
 def test_sampling_and_export_read_the_ema_weights(tmp_path, mnist_npz):
+    from kgan.sampling import Sampler
     from kgan.training import run_loop
     from kgan.training.checkpoint import read_checkpoint
-    from kgan.sampling import Sampler
 
     run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=2, ema=0.5), tmp_path / "run", progress=False)
     checkpoint = read_checkpoint(run.checkpoint_path)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from helpers import tiny_config
 from keras import ops
 
 from kgan.errors import KganError
 from kgan.variants import Variant, get_variant, list_variants, register
-from helpers import tiny_config
 
 
 def build(name, shape, **overrides):

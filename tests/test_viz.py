@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import TINY_CLI, assert_ok, invoke, one_line_error
 from PIL import Image
 
 from kgan.errors import KganError
-from test_cli import _TINY, _assert_ok, _assert_one_line_error, _invoke
 from kgan.viz import LOSS_PLOT_DPI, LOSS_PLOT_INCHES, save_training_gif
-
 
 SIDE, PAD, SCALE = 16, 2, 2  # image side, image_grid's padding, save_samples' upscaling of small images
 def _open(path: Path, format: str) -> Image.Image:
@@ -35,7 +34,7 @@ def _grid_size(rows: int, columns: int) -> tuple[int, int]:
 def _sample(tmp_path: Path, run: Path, n: int, seed: int) -> np.ndarray:
     """The float images of `kgan sample RUN -n N --seed SEED`."""
     out = tmp_path / f"sample-{n}-{seed}.npy"
-    _assert_ok(_invoke("sample", run, "-n", n, "--seed", seed, "-o", out))
+    assert_ok(invoke("sample", run, "-n", n, "--seed", seed, "-o", out))
     return np.load(out)
 
 
@@ -73,26 +72,27 @@ def _data(tmp_path_factory) -> Path:
     return path
 
 
-def _train(tmp_path_factory, data, variant, *extra) -> Path:
+def _train_run(tmp_path_factory, data, variant, *extra) -> Path:
     out = tmp_path_factory.mktemp(variant) / "run"
-    _assert_ok(_invoke("train", variant, "--data", f"npz:{data}", "--out", out, *_TINY, *extra))
+    assert_ok(invoke("train", variant, "--data", f"npz:{data}", "--out", out, *TINY_CLI, *extra))
     return out
 
 
 @pytest.fixture(scope="module")
 def _image_run(tmp_path_factory, _data) -> Path:
     # 3 steps: an epoch grid at step 2, a step grid at the end; metrics at steps 1, 2, 3.
-    return _train(tmp_path_factory, _data, "dcgan", "--steps", 3, "--log-every", 1)
+    return _train_run(tmp_path_factory, _data, "dcgan", "--steps", 3, "--log-every", 1)
 
 
 @pytest.fixture(scope="module")
 def _cgan_run(tmp_path_factory, _data) -> Path:
-    return _train(tmp_path_factory, _data, "cgan", "--steps", 1)
+    return _train_run(tmp_path_factory, _data, "cgan", "--steps", 1)
 
 
 @pytest.fixture(scope="module")
 def _infogan_run(tmp_path_factory, _data) -> Path:
-    return _train(tmp_path_factory, _data, "infogan", "--steps", 1, "--categorical-codes", 4, "--continuous-codes", 1)
+    return _train_run(tmp_path_factory, _data, "infogan", "--steps", 1, "--categorical-codes", 4,
+                      "--continuous-codes", 1)
 
 
 # ---------------------------------------------------------------- losses
@@ -100,8 +100,8 @@ def _infogan_run(tmp_path_factory, _data) -> Path:
 
 @pytest.mark.parametrize("run", ["_image_run", "_infogan_run"])
 def test_losses_plot(request, tmp_path, run):
-    result = _invoke("viz", "losses", request.getfixturevalue(run), "-o", tmp_path / "losses.png")
-    _assert_ok(result)
+    result = invoke("viz", "losses", request.getfixturevalue(run), "-o", tmp_path / "losses.png")
+    assert_ok(result)
     image = _open(tmp_path / "losses.png", "PNG")
     assert image.size == tuple(round(inches * LOSS_PLOT_DPI) for inches in LOSS_PLOT_INCHES)
     assert len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)) > 10  # lines, not a blank page
@@ -111,7 +111,8 @@ def test_losses_plot_leaves_out_keys_not_logged(tmp_path):
     from kgan.training.adversarial import gan_stats
     from kgan.viz import save_loss_plot
 
-    save_loss_plot([{"step": 1, "d_loss": 1.2}, {"step": 2, "d_loss": 1.1, "g_loss": 0.7}], tmp_path / "a.png", gan_stats())
+    save_loss_plot([{"step": 1, "d_loss": 1.2}, {"step": 2, "d_loss": 1.1, "g_loss": 0.7}], tmp_path / "a.png",
+                   gan_stats())
     _open(tmp_path / "a.png", "PNG")
     with pytest.raises(KganError, match="none of d_loss"):
         save_loss_plot([{"step": 1, "images_per_sec": 10.0}], tmp_path / "b.png", gan_stats())
@@ -135,7 +136,7 @@ def _bare_run(tmp_path) -> Path:
 def test_losses_without_metrics(tmp_path, _bare_run, metrics, expected):
     if metrics is not None:
         (_bare_run / "metrics.jsonl").write_text(metrics)
-    _assert_one_line_error(_invoke("viz", "losses", _bare_run, "-o", tmp_path / "losses.png"), expected)
+    one_line_error(invoke("viz", "losses", _bare_run, "-o", tmp_path / "losses.png"), expected)
     assert not (tmp_path / "losses.png").exists()
 
 
@@ -145,7 +146,7 @@ def test_losses_without_metrics(tmp_path, _bare_run, metrics, expected):
 def test_gif_has_a_frame_per_grid_in_order(tmp_path, _image_run):
     pngs = sorted((_image_run / "samples").glob("*.png"))
     assert [p.name for p in pngs] == ["epoch_0001.png", "step_0000003.png"]
-    _assert_ok(_invoke("viz", "gif", _image_run, "-o", tmp_path / "training.gif", "--duration-ms", 200))
+    assert_ok(invoke("viz", "gif", _image_run, "-o", tmp_path / "training.gif", "--duration-ms", 200))
     with Image.open(tmp_path / "training.gif") as gif:
         assert gif.format == "GIF" and gif.n_frames == len(pngs) and gif.info["loop"] == 0
         for frame, png in enumerate(pngs):
@@ -169,7 +170,7 @@ def test_gif_orders_epochs_then_the_final_step(tmp_path):
 
 
 def test_gif_without_grids(tmp_path, _bare_run):
-    _assert_one_line_error(_invoke("viz", "gif", _bare_run, "-o", tmp_path / "t.gif"), "no sample grids")
+    one_line_error(invoke("viz", "gif", _bare_run, "-o", tmp_path / "t.gif"), "no sample grids")
     assert not (tmp_path / "t.gif").exists()
 
 
@@ -179,7 +180,7 @@ def test_gif_without_grids(tmp_path, _bare_run):
 @pytest.mark.parametrize("mode", ["linear", "slerp"])
 def test_interpolation_grid(tmp_path, _image_run, _grids, mode):
     out = tmp_path / "walk.png"
-    _assert_ok(_invoke("viz", "interpolate", _image_run, "-o", out, "--mode", mode, "--rows", 3, "--steps", 5,
+    assert_ok(invoke("viz", "interpolate", _image_run, "-o", out, "--mode", mode, "--rows", 3, "--steps", 5,
                        "--seed", 2))
     assert _open(out, "PNG").size == _grid_size(3, 5)
     [grid] = _grids
@@ -191,16 +192,16 @@ def test_interpolation_grid(tmp_path, _image_run, _grids, mode):
 
 def test_interpolation_grid_of_one_class(tmp_path, _cgan_run, _grids):
     out = tmp_path / "walk.png"
-    _assert_ok(_invoke("viz", "interpolate", _cgan_run, "-o", out, "--rows", 2, "--steps", 4, "--label", 3))
+    assert_ok(invoke("viz", "interpolate", _cgan_run, "-o", out, "--rows", 2, "--steps", 4, "--label", 3))
     assert _open(out, "PNG").size == _grid_size(2, 4)
-    _assert_ok(_invoke("sample", _cgan_run, "-n", 2, "--label", 3, "-o", tmp_path / "threes.npy"))
+    assert_ok(invoke("sample", _cgan_run, "-n", 2, "--label", 3, "-o", tmp_path / "threes.npy"))
     _assert_same_image(_grids[0][:, 0], np.load(tmp_path / "threes.npy"))
 
 
 @pytest.mark.parametrize("run", ["_cgan_run", "_infogan_run"])
 def test_interpolation_grid_of_conditional_runs(request, tmp_path, run):
     out = tmp_path / "walk.png"
-    _assert_ok(_invoke("viz", "interpolate", request.getfixturevalue(run), "-o", out, "--rows", 2, "--steps", 4))
+    assert_ok(invoke("viz", "interpolate", request.getfixturevalue(run), "-o", out, "--rows", 2, "--steps", 4))
     assert _open(out, "PNG").size == _grid_size(2, 4)
 
 
@@ -212,7 +213,7 @@ def test_arithmetic_strip(request, tmp_path, _grids, run):
     """A = 5, B = C = 9: each mean is one sample's z, and A - B + C is sample 5's z again."""
     run = request.getfixturevalue(run)
     out = tmp_path / "arith.png"
-    _assert_ok(_invoke("viz", "arithmetic", run, "-o", out, "-n", 16, "--seed", 3,
+    assert_ok(invoke("viz", "arithmetic", run, "-o", out, "-n", 16, "--seed", 3,
                        "--a", 5, "--b", "9", "--c", "9", "--count", 3))
     assert _open(out, "PNG").size == _grid_size(1, 3 + 3)
     [[strip]] = _grids
@@ -227,7 +228,7 @@ def test_arithmetic_strip(request, tmp_path, _grids, run):
 
 def test_arithmetic_averages_groups(tmp_path, _image_run):
     out = tmp_path / "arith.png"
-    _assert_ok(_invoke("viz", "arithmetic", _image_run, "-o", out, "--a", "3,7,12", "--b", "1,5", "--c", "20,22"))
+    assert_ok(invoke("viz", "arithmetic", _image_run, "-o", out, "--a", "3,7,12", "--b", "1,5", "--c", "20,22"))
     assert _open(out, "PNG").size == _grid_size(1, 3 + 8)
 
 
@@ -238,7 +239,7 @@ def test_arithmetic_averages_groups(tmp_path, _image_run):
     (["--a", "3", "--b", "1", "--c", ""], "--c takes comma-separated sample indices"),
 ])
 def test_arithmetic_bad_indices(tmp_path, _image_run, groups, expected):
-    _assert_one_line_error(_invoke("viz", "arithmetic", _image_run, "-o", tmp_path / "a.png", *groups), expected)
+    one_line_error(invoke("viz", "arithmetic", _image_run, "-o", tmp_path / "a.png", *groups), expected)
     assert not (tmp_path / "a.png").exists()
 
 
@@ -248,7 +249,7 @@ def test_arithmetic_bad_indices(tmp_path, _image_run, groups, expected):
 @pytest.mark.parametrize("code, columns", [(0, 4), (1, 5)], ids=["categorical", "continuous"])
 def test_traversal_grid(tmp_path, _infogan_run, _grids, code, columns):
     out = tmp_path / "traversal.png"
-    _assert_ok(_invoke("viz", "traversal", _infogan_run, "-o", out, "--code", code, "--steps", 5, "--rows", 3,
+    assert_ok(invoke("viz", "traversal", _infogan_run, "-o", out, "--code", code, "--steps", 5, "--rows", 3,
                        "--range", "-1.5,1.5"))
     assert _open(out, "PNG").size == _grid_size(3, columns)
     [grid] = _grids
@@ -265,8 +266,8 @@ def test_traversal_grid(tmp_path, _infogan_run, _grids, code, columns):
     ("_infogan_run", ["--code", "1", "--range", "1,-1"], "LOW < HIGH"),
 ])
 def test_traversal_bad_input(request, tmp_path, run, args, expected):
-    result = _invoke("viz", "traversal", request.getfixturevalue(run), "-o", tmp_path / "t.png", *args)
-    _assert_one_line_error(result, expected)
+    result = invoke("viz", "traversal", request.getfixturevalue(run), "-o", tmp_path / "t.png", *args)
+    one_line_error(result, expected)
     assert not (tmp_path / "t.png").exists()
 
 
@@ -286,7 +287,7 @@ _SUFFIX = {"gif": ".gif"}
 @pytest.mark.parametrize("command", list(_COMMANDS))
 def test_missing_run(tmp_path, command):
     out = tmp_path / f"x{_SUFFIX.get(command, '.png')}"
-    _assert_one_line_error(_invoke("viz", _COMMANDS[command][0], tmp_path / "nope", "-o", out,
+    one_line_error(invoke("viz", _COMMANDS[command][0], tmp_path / "nope", "-o", out,
                                    *_COMMANDS[command][1:]), "does not exist")
 
 
@@ -294,17 +295,17 @@ def test_missing_run(tmp_path, command):
 def test_not_a_run(tmp_path, command):
     (tmp_path / "notes.txt").write_text("not a run")
     out = tmp_path / f"x{_SUFFIX.get(command, '.png')}"
-    _assert_one_line_error(_invoke("viz", _COMMANDS[command][0], tmp_path, "-o", out, *_COMMANDS[command][1:]),
+    one_line_error(invoke("viz", _COMMANDS[command][0], tmp_path, "-o", out, *_COMMANDS[command][1:]),
                            "not a kgan run directory")
 
 
 @pytest.mark.parametrize("command", list(_COMMANDS))
 def test_wrong_output_type(tmp_path, _image_run, command):
     expected = _SUFFIX.get(command, ".png")
-    _assert_one_line_error(_invoke("viz", _COMMANDS[command][0], _image_run, "-o", tmp_path / "x.jpg",
+    one_line_error(invoke("viz", _COMMANDS[command][0], _image_run, "-o", tmp_path / "x.jpg",
                                    *_COMMANDS[command][1:]), f"output must end in {expected}")
 
 
 def test_output_directory_must_exist(tmp_path, _image_run):
-    result = _invoke("viz", "interpolate", _image_run, "-o", tmp_path / "missing" / "x.png")
-    _assert_one_line_error(result, "does not exist")
+    result = invoke("viz", "interpolate", _image_run, "-o", tmp_path / "missing" / "x.png")
+    one_line_error(result, "does not exist")

@@ -20,12 +20,15 @@ def format_values(values: dict) -> list[str]:
 
 @main.command("eval")
 @click.argument("run", type=click.Path(), required=False)
-@click.option("--real", "real_data", help="Score held-out real samples of this data spec instead of a run (the baseline).")
-@click.option("--metrics", help="Comma-separated: fid,kid,is,pr,coverage (images) or modes (ring8, grid25); default all.")
+@click.option("--real", "real_data",
+              help="Score held-out real samples of this data spec instead of a run (the baseline).")
+@click.option("--metrics",
+              help="Comma-separated: fid,kid,is,pr,coverage (images) or modes (ring8, grid25); default all.")
 @click.option("-n", "count", type=int, help="Samples, and real reference samples (default 5000; 2500 for toy sets).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z and the reference.")
 @click.option("--features", help="Pinned feature network (kgan metrics list); default: the run's data name.")
-@click.option("--inception-weights", type=click.Path(), help="Use Inception-v3 features from this .h5 file (fid,kid,pr).")
+@click.option("--inception-weights", type=click.Path(),
+              help="Use Inception-v3 features from this .h5 file (fid,kid,pr).")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the result to this JSON file.")
 def eval_command(run, real_data, metrics, count, seed, features, inception_weights, json_path):
     """Score RUN (a run directory or checkpoint file) against real samples of its training data."""

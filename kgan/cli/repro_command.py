@@ -17,12 +17,15 @@ CURVE_MARKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 @click.option("--steps", type=int, default=20, show_default=True, help="Generator updates per backend.")
 @click.option("--backends", default="jax,tensorflow,torch", show_default=True, help="Comma-separated backends.")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the full comparison (per-step curves) here.")
-@click.option("--loss-rtol", type=float, help="Tolerance: step-1 losses, relative (default 1e-10 in fp64, 1e-5 in fp32).")
+@click.option("--loss-rtol", type=float,
+              help="Tolerance: step-1 losses, relative (default 1e-10 in fp64, 1e-5 in fp32).")
 @click.option("--weight-atol", type=float,
-              help="Tolerance: final G weights, absolute (default 1e-9 in fp64; in fp32 reported, judged only if given).")
+              help="Tolerance: final G weights, absolute "
+                   "(default 1e-9 in fp64; in fp32 reported, judged only if given).")
 @click.option("--quality", is_flag=True,
               help="Compare quality instead: FID of --seeds runs per backend, and whether the backends differ.")
-@click.option("--seeds", type=click.IntRange(min=2), default=3, show_default=True, help="With --quality: runs per backend.")
+@click.option("--seeds", type=click.IntRange(min=2), default=3, show_default=True,
+              help="With --quality: runs per backend.")
 @config_options
 def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, seeds, **options):
     """Train VARIANT for --steps under each backend (own process, portable mode) and compare.
@@ -37,16 +40,18 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, 
     permutation test says whether the backends' mean FIDs differ by more than the seeds make them
     differ; exits 1 when they do at the 5% level (which equivalent backends also do 1 time in 20).
     """
-    from kgan import data, repro as reproducibility
-    from kgan.training import assembly
+    from kgan import data
+    from kgan import repro as reproducibility
     from kgan.atomic import write_json
+    from kgan.training import assembly
 
     if json_path and not Path(json_path).resolve().parent.is_dir():
         raise KganError(f"directory {Path(json_path).parent} does not exist")
     names = [b.strip() for b in backends.split(",") if b.strip()]
     unknown = [b for b in names if b not in reproducibility.BACKENDS]
     if unknown or not names or len(set(names)) != len(names):
-        raise KganError(f"--backends takes distinct names among {', '.join(reproducibility.BACKENDS)}; got {backends!r}")
+        raise KganError(f"--backends takes distinct names among {', '.join(reproducibility.BACKENDS)}; "
+                        f"got {backends!r}")
     if quality:
         config = assembly.resolve_config(variant, steps=steps, **options)
         _check_quality_settings(config)
@@ -68,7 +73,8 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, 
 def _print_report(variant, steps, report):
     compared = {b: e for b, e in report["backends"].items() if "passed" in e}
     click.echo(f"{variant}, {steps} steps, {report['precision']}, reference: {report['reference'] or 'none ran'}")
-    click.echo(f"{'backend':11s} {'status':8s} {'step-1 loss':>12s} {'max loss':>10s} {'G weights':>10s} {'samples':>10s}  verdict")
+    click.echo(f"{'backend':11s} {'status':8s} {'step-1 loss':>12s} {'max loss':>10s} {'G weights':>10s} "
+               f"{'samples':>10s}  verdict")
     click.echo(f"{'':11s} {'':8s} {'rel diff':>12s} {'rel diff':>10s} {'abs diff':>10s} {'abs diff':>10s}")
     for backend, entry in report["backends"].items():
         if backend in compared:

@@ -13,12 +13,16 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
 
 @main.command("sample")
 @click.argument("source", type=click.Path(), required=False)
-@click.option("--onnx", "onnx_file", type=click.Path(), help="Sample from this exported FILE.onnx with onnxruntime (no Keras).")
-@click.option("--provider", multiple=True, help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
+@click.option("--onnx", "onnx_file", type=click.Path(),
+              help="Sample from this exported FILE.onnx with onnxruntime (no Keras).")
+@click.option("--provider", multiple=True,
+              help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z.")
-@click.option("--label", type=click.IntRange(min=0), help="Class of every sample (cgan, acgan); default: a row per class.")
-@click.option("--code", help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
+@click.option("--label", type=click.IntRange(min=0),
+              help="Class of every sample (cgan, acgan); default: a row per class.")
+@click.option("--code",
+              help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
 @click.option("-o", "--output", type=click.Path(), required=True, help="FILE.png (a grid) or FILE.npy (raw array).")
 def sample(source, onnx_file, provider, count, seed, label, code, output):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.

@@ -64,24 +64,29 @@ CONFIG_OPTIONS = [
     click.option("--class-weight", type=float, help="Auxiliary class loss weight (ACGAN; 0: off)."),
     click.option("--info-weight", type=float, help="Information loss lambda (InfoGAN; 0: off)."),
     # Networks
-    click.option("--d-norm", type=click.Choice(D_NORMS), help="Normalisation in D (convolutional variants: default batch)."),
+    click.option("--d-norm", type=click.Choice(D_NORMS),
+                 help="Normalisation in D (convolutional variants: default batch)."),
     click.option("--g-dropout", type=float, help="Dropout rate in G's hidden layers (default 0)."),
-    click.option("--conditioning", type=click.Choice(CONDITIONINGS), help="How cgan's D sees the label (default concat)."),
+    click.option("--conditioning", type=click.Choice(CONDITIONINGS),
+                 help="How cgan's D sees the label (default concat)."),
     click.option("--num-classes", type=int, help="Classes of a conditional variant (default: from the data)."),
     click.option("--categorical-codes", type=NumberList(int), help="InfoGAN categorical code sizes, e.g. 10 or 10,5."),
     click.option("--continuous-codes", type=int, help="InfoGAN continuous U(-1, 1) codes."),
     # Training tricks
-    click.option("--label-smoothing", type=NumberList(float, 2), help="Real targets: a value (0.9) or a range (0.7,1.2)."),
+    click.option("--label-smoothing", type=NumberList(float, 2),
+                 help="Real targets: a value (0.9) or a range (0.7,1.2)."),
     click.option("--label-flip", type=float, help="Probability of swapping a sample's real/fake target (default 0)."),
     click.option("--instance-noise", type=float, help="Std of Gaussian noise added to D's inputs, annealed to 0."),
     click.option("--instance-noise-steps", type=int, help="Steps over which instance noise falls to 0 (default: all)."),
     # Monitoring
-    click.option("--eval-every", type=int, help="Score quality every N steps (eval.jsonl) and keep the best as best.npz."),
+    click.option("--eval-every", type=int,
+                 help="Score quality every N steps (eval.jsonl) and keep the best as best.npz."),
     click.option("--eval-metrics", callback=lambda ctx, param, value: value.split(",") if value else None,
                  help="Metrics for --eval-every, e.g. fid,kid (default fid; modes for ring8/grid25)."),
     click.option("--eval-samples", type=int, help="Samples per evaluation (default 2000; 2500 for toy sets)."),
     click.option("--eval-features", help="Pinned feature network for --eval-every (default: the data's name)."),
-    click.option("--tensorboard", is_flag=True, default=None, help="Also write TensorBoard event files to RUN/tensorboard."),
+    click.option("--tensorboard", is_flag=True, default=None,
+                 help="Also write TensorBoard event files to RUN/tensorboard."),
 ]
 
 
@@ -103,7 +108,8 @@ class TrainCommand(click.Command):
         from kgan.variants import list_variants
 
         def shown(value):
-            return ",".join(map(str, value)) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else value
+            return (",".join(map(str, value)) if isinstance(value, list)
+                    else f"{value:g}" if isinstance(value, float) else value)
 
         with formatter.section("Variant defaults (they replace the generic defaults above)"):
             formatter.write_dl([(v.name, " ".join(f"{option_name(k)} {shown(value)}" for k, value in v.defaults.items())
@@ -163,7 +169,8 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
             raise KganError("--config starts a new run; --resume continues one with its own settings")
         settings = read_config_file(config_file)
         if variant and settings.get("variant", variant) != variant:
-            raise KganError(f"VARIANT {variant} differs from the variant {settings['variant']} in --config {config_file}")
+            raise KganError(f"VARIANT {variant} differs from the variant {settings['variant']} "
+                            f"in --config {config_file}")
         variant = variant or settings.get("variant")
         if epochs is None and steps is None:  # a length given here replaces the file's, whichever it was
             epochs, steps = settings.get("epochs"), settings.get("steps")

@@ -59,8 +59,8 @@ def losses(run, output):
     """Plot RUN's losses and D's outputs against the step.
 
     A PNG from RUN's metrics.jsonl: D and G loss (and the extra terms that were on) above, D's
-    mean output on real and on fake images below. D's outputs are probabilities for the cross-entropy losses and raw scores for lsgan,
-    wasserstein and hinge.
+    mean output on real and on fake images below. D's outputs are probabilities for the
+    cross-entropy losses and raw scores for lsgan, wasserstein and hinge.
     """
     from kgan.training.monitor import logged_stats
     from kgan.viz import save_loss_plot
@@ -100,12 +100,13 @@ def gif(run, output, duration_ms):
 @_ROWS
 @_STEPS
 @_SEED
-@click.option("--label", type=click.IntRange(min=0), help="Class of every row (cgan, acgan); default: row i is class i % classes.")
+@click.option("--label", type=click.IntRange(min=0),
+              help="Class of every row (cgan, acgan); default: row i is class i % classes.")
 def interpolate(run, output, mode, rows, steps, seed, label):
     """Walks between random z, one per row.
 
-    RUN is a run directory or checkpoint; the grid is a PNG. Row i starts at the z of sample i of `kgan sample RUN --seed SEED`. InfoGAN codes are random
-    per row and held fixed along it.
+    RUN is a run directory or checkpoint; the grid is a PNG. Row i starts at the z of sample i of
+    `kgan sample RUN --seed SEED`. InfoGAN codes are random per row and held fixed along it.
     """
     from kgan.latent.walks import interpolation_inputs
 
@@ -130,7 +131,8 @@ def interpolate(run, output, mode, rows, steps, seed, label):
 def arithmetic(run, output, group_a, group_b, group_c, count, num_samples, seed, label, code):
     """Vector arithmetic: mean(A) - mean(B) + mean(C).
 
-    On z, as in DCGAN (Radford et al., sec. 6.3); the output is a PNG strip. The indices count (in row order) the samples of `kgan sample RUN -n N --seed SEED` (with the
+    On z, as in DCGAN (Radford et al., sec. 6.3); the output is a PNG strip. The indices count (in
+    row order) the samples of `kgan sample RUN -n N --seed SEED` (with the
     same --label/--code if it had them), so you pick them from that grid. The strip shows the
     images of mean(A), mean(B) and mean(C), then COUNT results: the arithmetic z, and COUNT - 1
     more with N(0, 0.25^2) noise added to each coordinate, to show whether the result holds
@@ -181,8 +183,9 @@ def _indices(option: str, text: str, available: int, num_samples: int, seed: int
 def traversal(run, output, code_index, steps, rows, value_range, seed):
     """InfoGAN: vary one code across the columns.
 
-    z and the other codes stay fixed along each row (random per row). A categorical code shows each of its categories (one column each, whatever --steps says); a
-    continuous one STEPS values evenly over --range.
+    z and the other codes stay fixed along each row (random per row). A categorical code shows
+    each of its categories (one column each, whatever --steps says); a continuous one STEPS values
+    evenly over --range.
     """
     from kgan.latent.walks import code_traversal_inputs
 

@@ -14,7 +14,8 @@ KEYS = (
     "latent_dim",      # length of z
     "z_dist",          # "normal": z ~ N(0, 1); "uniform": z ~ U(-1, 1)
     "num_classes",     # classes of a conditional generator (input "label"); "0" for unconditional ones
-    "code_spec",       # InfoGAN codes (input "code") as JSON, e.g. [{"kind": "categorical", "size": 10}]; "[]" when none
+    # InfoGAN codes (input "code") as JSON, e.g. [{"kind": "categorical", "size": 10}]; "[]" when none
+    "code_spec",
     "image_shape",     # "H,W,C" of one output image (NHWC layout)
     "value_range",     # "-1,1" (float32 output) or "0,255" (uint8 output)
     "output_dtype",    # "float32" or "uint8"
@@ -24,5 +25,6 @@ KEYS = (
 )
 # Keys files exported by kgan 0.1.0 lack; readers fall back where one is missing.
 NEWER_KEYS = (
-    "inputs",  # every graph input as JSON, name -> {"dtype", "shape" per sample}, e.g. {"z": {"dtype": "float32", "shape": [100]}}
+    # every graph input as JSON, name -> {"dtype", "shape" per sample}, e.g. {"z": {"dtype": "float32", "shape": [100]}}
+    "inputs",
 )

@@ -41,7 +41,8 @@ class ToUint8(layers.Layer):
 
 def inference_model(generator, uint8: bool = False) -> keras.Model:
     """``generator`` in inference mode on the inputs it declares, optionally with uint8 output."""
-    inputs = {name: keras.Input(shape, name=name, dtype=dtype) for name, (dtype, shape) in input_signature(generator).items()}
+    inputs = {name: keras.Input(shape, name=name, dtype=dtype)
+              for name, (dtype, shape) in input_signature(generator).items()}
     images = call_by_name(generator, inputs, training=False)
     if uint8:
         images = ToUint8(name="to_uint8")(images)
@@ -101,7 +102,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     model = inference_model(sampler.generator, uint8)
     example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
                                             for name in image_inputs(sampler.generator)}}
-    model([ops.convert_to_tensor(example[name]) for name in input_signature(sampler.generator)])  # Keras exports only called models
+    # Keras exports only called models
+    model([ops.convert_to_tensor(example[name]) for name in input_signature(sampler.generator)])
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "raw.onnx"
         try:
@@ -148,4 +150,5 @@ def _rename_io(proto, input_names: list[str]) -> None:
         node.output[:] = [renames.get(name, name) for name in node.output]
     for value in [*inputs, graph.output[0]]:
         value.name = renames[value.name]
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"  # one symbolic batch dimension, whatever the exporter called it
+        # one symbolic batch dimension, whatever the exporter called it
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"

@@ -40,7 +40,8 @@ class OnnxSampler:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise KganError("onnxruntime is not installed; pip install kgan[onnx] (or kgan[gpu] for onnxruntime-gpu)") from None
+            raise KganError("onnxruntime is not installed; "
+                            "pip install kgan[onnx] (or kgan[gpu] for onnxruntime-gpu)") from None
 
         path = Path(path)
         if not path.is_file():

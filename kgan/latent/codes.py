@@ -65,7 +65,8 @@ def parse_code_values(text: str, spec: list[dict]) -> list:
         try:
             value = int(item) if code["kind"] == "categorical" else float(item)
         except ValueError:
-            raise KganError(f"--code value {item!r} is not a {'category index' if code['kind'] == 'categorical' else 'number'}") from None
+            raise KganError(f"--code value {item!r} is not a "
+                            f"{'category index' if code['kind'] == 'categorical' else 'number'}") from None
         if not np.isfinite(value):
             raise KganError(f"--code value {item!r} is not a finite number")
         if code["kind"] == "categorical" and not 0 <= value < code["size"]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kgan.latent.codes import code_dim, fixed_codes, parse_code_values
 from kgan.errors import KganError
+from kgan.latent.codes import code_dim, fixed_codes, parse_code_values
 from kgan.latent.noise import latent_for_sampling
 
 
@@ -66,7 +66,8 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     # Labels and codes come from a second stream, so z for a seed is the same as unconditional z.
     rng = np.random.default_rng([seed, 1])
     if spec.num_classes:
-        inputs["label"] = (np.full(n, label) if label is not None else np.repeat(np.arange(rows), columns)).astype(np.int32)
+        inputs["label"] = (np.full(n, label) if label is not None
+                           else np.repeat(np.arange(rows), columns)).astype(np.int32)
     if spec.code_spec:
         if code_values is None:
             code_values = [None] * len(spec.code_spec)

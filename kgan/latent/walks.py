@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kgan.latent.codes import code_slices, describe, fixed_codes
 from kgan.errors import KganError
 from kgan.latent import LatentSpec, SamplingInputs, check_label
+from kgan.latent.codes import code_slices, describe, fixed_codes
 from kgan.latent.noise import latent_for_sampling
 
 MODES = ("linear", "slerp")

@@ -14,7 +14,8 @@ def batch_norm(name: str):
     # momentum 0.9 / epsilon 1e-5 are PyTorch's defaults: keras' 0.99 lags far behind the
     # weights in short GAN runs, so samples in inference mode would look untrained.
     return layers.BatchNormalization(momentum=0.9, epsilon=1e-5,
-                                     gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02), name=name)
+                                     gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
+                                     name=name)
 
 
 def d_normalization(kind: str, name: str):

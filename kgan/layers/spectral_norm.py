@@ -39,7 +39,8 @@ class _SpectrallyNormalized:
         super().build(input_shape)
         # kgan.numpy_init finds each weight's initializer as `<name>_initializer`.
         self.u_initializer = initializers.RandomNormal(0.0, 1.0)
-        self.u = self.add_weight(shape=(self.kernel.shape[-1],), initializer=self.u_initializer, trainable=False, name="u")
+        self.u = self.add_weight(shape=(self.kernel.shape[-1],), initializer=self.u_initializer, trainable=False,
+                                 name="u")
 
     def call(self, inputs, training=False):
         outputs = self.apply_kernel(inputs, spectrally_normalized(self, self.kernel, training))

@@ -26,8 +26,8 @@ from kgan.metrics.precision_recall import precision_recall
 IMAGE_METRICS = ("fid", "kid", "is", "pr", "coverage")
 POINT_METRICS = ("modes",)
 CLASSIFIER_METRICS = ("is", "coverage")  # need class logits, which the pinned networks have
-DEFAULT_SAMPLES = {"image": 5000, "points": 2500}
-PICK_SAMPLES, RECOGNISED = 1000, 0.8  # recognising a copy of a pinned set by how well its classifier labels it  # 2,500: the sample count of the VEEGAN/PacGAN tables
+DEFAULT_SAMPLES = {"image": 5000, "points": 2500}  # 2,500: the sample count of the VEEGAN/PacGAN tables
+PICK_SAMPLES, RECOGNISED = 1000, 0.8  # recognising a copy of a pinned set by how well its classifier labels it
 
 
 def parse_metrics(names, kind: str) -> list[str]:
@@ -114,7 +114,8 @@ class Evaluator:
         rows = self.order[:PICK_SAMPLES]
         best, best_accuracy = None, RECOGNISED
         for name, record in sorted(pinned.items()):
-            if list(record["sample_shape"]) != list(dataset.sample_shape) or record["num_classes"] != dataset.num_classes:
+            if (list(record["sample_shape"]) != list(dataset.sample_shape)
+                    or record["num_classes"] != dataset.num_classes):
                 continue
             net = load_feature_net(name)
             accuracy = float(np.mean(np.argmax(net.extract(dataset.x[rows])[1], axis=1) == dataset.labels[rows]))
@@ -142,7 +143,8 @@ class Evaluator:
 
     def describe(self) -> dict:
         return {"metrics": self.metrics, "n": self.n, "seed": self.seed, "reference": self.data_name,
-                **(self.net.describe() if self.net else {}), **({"features_picked": self.picked} if self.picked else {})}
+                **(self.net.describe() if self.net else {}),
+                **({"features_picked": self.picked} if self.picked else {})}
 
     def __call__(self, samples: np.ndarray) -> dict:
         """{metric value name: float} for ``samples`` (images in [-1, 1] or 2-D points)."""

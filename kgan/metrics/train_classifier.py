@@ -21,8 +21,15 @@ import numpy as np
 
 from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
-from kgan.metrics.feature_nets import (PINNED_DIR, REGISTRY, build_classifier, read_registry, sha256_of, user_dir,
-                                       weights_to_arrays)
+from kgan.metrics.feature_nets import (
+    PINNED_DIR,
+    REGISTRY,
+    build_classifier,
+    read_registry,
+    sha256_of,
+    user_dir,
+    weights_to_arrays,
+)
 
 TEST_SPLIT = 10_000
 

@@ -16,8 +16,15 @@ from kgan.errors import KganError
 from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, input_names
 from kgan.training.losses import get_loss
 from kgan.training.phases import Phase, Role
-from kgan.training.terms import (Stat, Term, class_terms, discriminator_adversarial, generator_adversarial,
-                                 information_terms, penalty)
+from kgan.training.terms import (
+    Stat,
+    Term,
+    class_terms,
+    discriminator_adversarial,
+    generator_adversarial,
+    information_terms,
+    penalty,
+)
 
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
 
@@ -68,13 +75,15 @@ def discriminator_forward(passes, batch, draws) -> dict:
              "real_out": passes.judge(DISCRIMINATOR, {"sample": real, "label": real_labels}),
              "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")}),
              # What the gradient penalty differentiates: D in inference mode, conditioned on the real labels.
-             "critic": lambda x: passes.judge(DISCRIMINATOR, {"sample": x, "label": real_labels}, training=False)["logits"]}
+             "critic": lambda x: passes.judge(DISCRIMINATOR, {"sample": x, "label": real_labels},
+                                              training=False)["logits"]}
     return {**draws, **views}
 
 
 def generator_forward(passes, batch, draws) -> dict:
     fake = _noisy(passes(GENERATOR, _latent(draws)), draws, "noise_fake")
-    return {**draws, "fake": fake, "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")})}
+    return {**draws, "fake": fake,
+            "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")})}
 
 
 def _instance_noise(config, sample_shape, keys):
@@ -109,7 +118,8 @@ def _check_players(config):
         for role, known in ((GENERATOR, LATENT_INPUTS), (DISCRIMINATOR, (SAMPLE_INPUT, "label"))):
             names = input_names(networks[role])
             if not set(names) <= set(known):
-                raise KganError(f"the {config.variant} {role} takes inputs {sorted(names)}; kgan feeds {', '.join(known)}")
+                raise KganError(f"the {config.variant} {role} takes inputs {sorted(names)}; "
+                                f"kgan feeds {', '.join(known)}")
         if config.latent_spec().code_spec and "code" not in input_names(networks[GENERATOR]):
             raise KganError(f"latent codes are for infogan; the {config.variant} generator takes none")
     return check
@@ -135,11 +145,12 @@ def adversarial_phases(config, sample_shape) -> list[Phase]:
     noisy = bool(config.instance_noise)
     return [
         Phase("discriminator", updates=(DISCRIMINATOR,), forward=discriminator_forward, terms=tuple(d_terms),
-              loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2}, reads_data=True,
-              latent=GENERATOR, draws=_instance_noise(config, sample_shape, ("noise_real", "noise_fake")) if noisy else None,
+              loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2},
+              reads_data=True, latent=GENERATOR,
+              draws=_instance_noise(config, sample_shape, ("noise_real", "noise_fake")) if noisy else None,
               after_update=_clip(config.clip_value) if config.clip_value is not None else None),
-        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms), loss_stat=Stat("g_loss", "G loss"),
-              calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
+        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms),
+              loss_stat=Stat("g_loss", "G loss"), calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
               draws=_instance_noise(config, sample_shape, ("noise_fake",)) if noisy else None),
     ]
 

@@ -84,7 +84,8 @@ def _renamed_legacy_groups(checkpoint: Checkpoint) -> Checkpoint:
         return f"{LEGACY_GROUPS.get(group, group)}/{rest}" if rest else key
 
     checkpoint.arrays = {new(key): value for key, value in checkpoint.arrays.items()}
-    checkpoint.meta["paths"] = {LEGACY_GROUPS.get(group, group): paths for group, paths in checkpoint.meta["paths"].items()}
+    checkpoint.meta["paths"] = {LEGACY_GROUPS.get(group, group): paths
+                                for group, paths in checkpoint.meta["paths"].items()}
     return checkpoint
 
 
@@ -95,7 +96,8 @@ def _finite(value: np.ndarray) -> bool:
 def _meta_problem(meta: dict) -> str | None:
     """What is wrong with the parts of ``meta`` that sampling and resuming read, or None."""
     def integers(values):
-        return isinstance(values, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+        return isinstance(values, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                                for v in values)
 
     position, data = meta.get("position"), meta.get("data")
     if not isinstance(meta.get("config"), dict):

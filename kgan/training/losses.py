@@ -4,8 +4,9 @@ A loss maps discriminator logits to the two players' objectives. Logits, not pro
 ``-log sigmoid(t) == softplus(-t)`` keeps every form numerically stable.
 
 The discriminator side also takes per-sample targets for real and fake samples (1 and 0 unless
-label smoothing or noisy labels change them; see ``kgan.targets``). Losses without targets
-(Wasserstein, hinge) say so with ``uses_targets=False``, and the config refuses those tricks there.
+label smoothing or noisy labels change them; ``discriminator_targets`` in
+``kgan.training.adversarial`` draws them). Losses without targets (Wasserstein, hinge) say so with
+``uses_targets=False``, and ``adversarial_phases`` there refuses those tricks for them.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from kgan.data import Dataset
 from kgan.errors import KganError
 from kgan.latent import sampling_inputs
 from kgan.metrics.evaluate import Evaluator, selection_key
+from kgan.networks import generate
 from kgan.rundir import RunDir
-from kgan.sampling import generate
 from kgan.training.adversarial import gan_stats
 from kgan.training.terms import Stat
 

@@ -21,9 +21,8 @@ from kgan import data
 from kgan.config import TrainConfig
 from kgan.errors import KganError, TrainingDiverged, TrainingInterrupted
 from kgan.latent import sampling_inputs
-from kgan.networks import image_inputs, is_conditional
+from kgan.networks import generate, image_inputs, is_conditional
 from kgan.rundir import RunDir
-from kgan.sampling import generate
 from kgan.training.assembly import default_run_path, environment, prepare, resume_config
 from kgan.training.checkpoint import restore, save_checkpoint
 from kgan.training.monitor import Monitor
@@ -142,7 +141,8 @@ class Training:
         except TrainingDiverged as e:  # the losses were finite, a weight is not
             raise TrainingDiverged(f"by step {self.position.step}: {e}") from None
         self.saved_step = self.position.step
-        self.run.write_status("running", step=self.position.step, epoch=self.position.epoch, total_steps=self.total_steps)
+        self.run.write_status("running", step=self.position.step, epoch=self.position.epoch,
+                              total_steps=self.total_steps)
 
     def _load(self, checkpoint):
         broken = [path for group in self.step.state_groups() for path in checkpoint.non_finite(group)]
@@ -152,7 +152,8 @@ class Training:
         saved = checkpoint.meta["data"]
         if [saved["size"], list(saved["sample_shape"])] != [len(self.dataset.x), list(self.dataset.sample_shape)]:
             raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
-                            f"{self.config.data} now holds {len(self.dataset.x)} of shape {list(self.dataset.sample_shape)}")
+                            f"{self.config.data} now holds {len(self.dataset.x)} "
+                            f"of shape {list(self.dataset.sample_shape)}")
         restore(self.step.state_groups(), checkpoint)
         self.step.sync_from_variables()
         self.position = Position(**checkpoint.meta["position"])
@@ -230,7 +231,8 @@ class Training:
             except KeyboardInterrupt:  # a second Ctrl-C: the step in flight is lost, the checkpoint is not
                 self._stopped("interrupted")
                 raise TrainingInterrupted(f"stopped at once at step {self.position.step} by a second Ctrl-C; "
-                                          f"{self._kept()}; continue with: kgan train --resume {self.run.path}") from None
+                                          f"{self._kept()}; continue with: "
+                                          f"kgan train --resume {self.run.path}") from None
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         by_callback = {"stopped_by": "callback"} if self._stop_requested(hooks) else {}

@@ -24,7 +24,8 @@ from kgan.training.terms import Stat, total_loss
 
 def phase_stats(phases) -> list[Stat]:
     """What a step over ``phases`` logs: each phase's loss, then what its terms log."""
-    return [phase.loss_stat for phase in phases] + [stat for phase in phases for term in phase.terms for stat in term.stats]
+    return [phase.loss_stat for phase in phases] + [stat for phase in phases
+                                                    for term in phase.terms for stat in term.stats]
 
 
 class TrainingStep:
@@ -115,7 +116,8 @@ class TrainingStep:
                 if phase.reads_data:
                     indices = draws.pop("indices")
                     batch = {name: ops.take(array, indices, axis=0) for name, array in data.items()}
-                loss, term_stats = self._backend.minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
+                loss, term_stats = self._backend.minimize(updates,
+                                                          partial(self._phase_loss, phase, passes, batch, draws))
                 if phase.after_update:
                     phase.after_update(self.networks)
             stats.update({phase.loss_stat.name: loss, **term_stats})

@@ -138,8 +138,8 @@ def discriminator_adversarial(loss, targets=None, check=None) -> Term:
         return loss.discriminator(real, fake, v["real_targets"], v["fake_targets"]), \
             {"d_real": ops.mean(loss.d_output(real)), "d_fake": ops.mean(loss.d_output(fake))}
     return Term(f"{loss.name}_discriminator", fn,
-                stats=(Stat("d_real", "D(x), real", "output"), Stat("d_fake", "D(G(z)), fake", "output")), draws=targets,
-                check=check)
+                stats=(Stat("d_real", "D(x), real", "output"), Stat("d_fake", "D(G(z)), fake", "output")),
+                draws=targets, check=check)
 
 
 def generator_adversarial(loss) -> Term:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import keras
 
-from kgan.variants.cgan import num_classes_of, conditional_generator
-from kgan.variants.dcgan import discriminator_features, logits_head
 from kgan.training.adversarial import two_player
+from kgan.variants.cgan import conditional_generator, num_classes_of
+from kgan.variants.dcgan import discriminator_features, logits_head
 from kgan.variants.registry import Variant, register
 
 

@@ -13,8 +13,8 @@ from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers.blocks import embedded_label, label_input
-from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
 from kgan.training.adversarial import two_player
+from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
 from kgan.variants.registry import Variant, register
 
 LABEL_EMBEDDING = 50  # size of G's label embedding
@@ -29,7 +29,8 @@ def num_classes_of(config) -> int:
 def conditional_generator(config, sample_shape) -> keras.Model:
     """G(z | y): [z, embed(y)] -> the DCGAN generator. Shared with acgan."""
     z, label = keras.Input((config.latent_dim,), name="z"), label_input()
-    h = layers.Concatenate(name="g_condition")([z, embedded_label(label, num_classes_of(config), LABEL_EMBEDDING, "g_label_embedding")])
+    h = layers.Concatenate(name="g_condition")(
+        [z, embedded_label(label, num_classes_of(config), LABEL_EMBEDDING, "g_label_embedding")])
     return generator_from(config, sample_shape, [z, label], h)
 
 

@@ -45,7 +45,8 @@ def generator_from(config, sample_shape, inputs, h) -> keras.Model:
     For 28x28x1 and width 64: 100 -> 7x7x256 -> 14x14x128 -> 28x28x64 -> 28x28x1.
     """
     start, n = upsampling_plan(sample_shape, config.variant)
-    h = layers.Dense(start * start * config.width * 2**n, use_bias=False, kernel_initializer=weights(), name="g_project")(h)
+    h = layers.Dense(start * start * config.width * 2**n, use_bias=False, kernel_initializer=weights(),
+                     name="g_project")(h)
     h = layers.Reshape((start, start, config.width * 2**n), name="g_reshape")(h)
     h = g_dropout(config, layers.ReLU(name="g_relu0")(batch_norm("g_bn0")(h)), 0)
     for i in range(n):

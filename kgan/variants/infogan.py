@@ -11,10 +11,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from kgan.latent.codes import code_dim, code_spec
 from kgan.errors import KganError
-from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
+from kgan.latent.codes import code_dim, code_spec
 from kgan.training.adversarial import two_player
+from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
 from kgan.variants.registry import Variant, register
 
 
@@ -44,7 +44,8 @@ INFOGAN = register(
     Variant(
         name="infogan",
         description="InfoGAN: latent codes (default 1 categorical x10 + 2 continuous) learned without labels",
-        reference="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs, arXiv:1606.03657",
+        reference="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs, "
+                  "arXiv:1606.03657",
         roles=two_player(build_generator, build_discriminator),
         defaults={"latent_dim": 62, "categorical_codes": [10], "continuous_codes": 2, "info_weight": 1.0,
                   "lr_g": 1e-3, "lr_d": 2e-4},

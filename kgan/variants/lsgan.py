@@ -1,8 +1,8 @@
 """LSGAN: least-squares losses in place of cross-entropy (a = 0, b = c = 1), DCGAN nets and
 Adam(2e-4, 0.5) (Mao et al. 2017, eq. 9 and sec. 4)."""
 
-from kgan.variants import dcgan
 from kgan.training.adversarial import two_player
+from kgan.variants import dcgan
 from kgan.variants.registry import Variant, register
 
 LSGAN = register(

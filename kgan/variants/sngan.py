@@ -2,8 +2,8 @@
 hinge loss, no batch norm in D; Adam(2e-4, 0.5, 0.999) with one D step, the paper's setting C
 (Miyato et al. 2018, sec. 4 and table 1)."""
 
-from kgan.variants import dcgan
 from kgan.training.adversarial import two_player
+from kgan.variants import dcgan
 from kgan.variants.registry import Variant, register
 
 SNGAN = register(

@@ -2,8 +2,8 @@
 every weight to [-0.01, 0.01]; RMSprop 5e-5 and 5 critic updates per G update (Arjovsky et al.
 2017, Algorithm 1). The nets are DCGAN's, as in the paper's experiments."""
 
-from kgan.variants import dcgan
 from kgan.training.adversarial import two_player
+from kgan.variants import dcgan
 from kgan.variants.registry import Variant, register
 
 WGAN = register(

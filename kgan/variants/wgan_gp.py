@@ -4,8 +4,8 @@ lambda = 10 on interpolates x_hat = a*x + (1-a)*G(z), a ~ U[0, 1] per sample; Ad
 5 critic updates per G update; no batch norm in the critic (the penalty is per sample), layer norm
 instead (Gulrajani et al. 2017, Algorithm 1 and sec. 4)."""
 
-from kgan.variants import dcgan
 from kgan.training.adversarial import two_player
+from kgan.variants import dcgan
 from kgan.variants.registry import Variant, register
 
 WGAN_GP = register(
