@@ -42,13 +42,13 @@ def kgan_step_fn(batch, rng):
     from kgan.training.step_inputs import StepInputs
 
     config = TrainConfig(variant="dcgan", batch_size=batch)
-    trainer = build_step(config, (28, 28, 1))
-    data = trainer.to_device(rng.uniform(-1, 1, (DATA_SIZE, 28, 28, 1)).astype(np.float32))
-    inputs = StepInputs(config, trainer, 1)
+    training_step = build_step(config, (28, 28, 1))
+    data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, 28, 28, 1)).astype(np.float32))
+    inputs = StepInputs(config, training_step, 1)
 
     def step(sync=False):
         # The host draws (z, targets) are part of every kgan step, so they are timed too.
-        stats = trainer.train_step(data, inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0))
+        stats = training_step.train_step(data, inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0))
         if sync:
             keras.ops.convert_to_numpy(stats["g_loss"])
 

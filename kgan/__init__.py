@@ -8,7 +8,7 @@ on first use), so ``kgan list`` and friends stay fast:
     images = kgan.load(run.path).sample(16)                    # kgan.api.load
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _API = ("train", "load", "Run")
 

@@ -24,11 +24,16 @@ MAXIMA = {"batch_size": 65536, "latent_dim": 16384, "width": 4096, "grid_size": 
 
 @dataclass
 class TrainConfig:
-    """The resolved settings of one run.
+    """The resolved settings of one run, validated: bad values raise a one-line ``KganError``.
 
     A variant supplies its own defaults (``Variant.defaults``) on top of these; the user's
     options go on top of both. Everything here is JSON-serialisable so that a run directory
-    fully describes how it was made.
+    fully describes how it was made. Each field is a ``kgan train`` option of the same name
+    (``lr_g`` is ``--lr-g``); the comments below say what each one does.
+
+    Example:
+        config = TrainConfig(variant="wgan_gp", data="fashion_mnist", steps=2000, gp_weight=10.0)
+        config.replace(seed=1).to_dict()
     """
 
     variant: str
@@ -74,7 +79,7 @@ class TrainConfig:
     label_flip: float = 0.0  # probability of swapping a sample's real/fake target
     instance_noise: float = 0.0  # initial std of Gaussian noise added to D's inputs
     instance_noise_steps: int | None = None  # steps over which it falls to 0 (default: the whole run)
-    # Monitoring (kgan.monitor): these change what is logged, never the training itself
+    # Monitoring (kgan.training.monitor): these change what is logged, never the training itself
     eval_every: int | None = None  # steps between quality evaluations; the best one is kept as best.npz
     eval_metrics: list | None = None  # kgan.metrics.evaluate names; default fid (images) or modes (toy sets)
     eval_samples: int | None = None  # samples per evaluation (default 2000 images, 2500 points)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgan.errors import KganError
+
 LATENT_INPUTS = ("z", "label", "code")  # drawn by kgan (kgan.latent), in this order
 SAMPLE_INPUT = "sample"  # the batch a discriminator judges
 
@@ -75,6 +77,10 @@ def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.
     from keras import ops
 
     inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
+    missing = [name for name in input_names(generator) if name not in inputs]
+    if missing:
+        raise KganError(f"the generator also takes {', '.join(missing)}, which was not given "
+                        f"(images to translate come from the caller)")
     inputs = {name: inputs[name] for name in input_names(generator)}
     n = len(next(iter(inputs.values())))
     chunks = [ops.convert_to_numpy(call_by_name(

@@ -78,12 +78,18 @@ def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
     result = run_in_backend(backend, "kgan.repro", json.dumps(config.to_dict()), str(out))
     if result.returncode != 0:
         return BackendRun(backend, "failed", last_error_line(result))
+    from kgan.variants import get_variant
+
+    variant = get_variant(config.variant)
+    sample_shape = tuple(json.loads((out / "run" / "config.json").read_text())["data"]["sample_shape"])
+    loss_names = [phase.loss_stat.name for phase in variant.phases(config, sample_shape)]
     metrics = [json.loads(line) for line in (out / "run" / "metrics.jsonl").read_text().splitlines()]
-    losses = {name: [m[name] for m in metrics] for name in ("d_loss", "g_loss")}
-    generator = read_checkpoint(out / "run" / "checkpoint.npz").group("generator")
+    losses = {name: [m[name] for m in metrics] for name in loss_names}
+    role = variant.sampled_role
+    generator = read_checkpoint(out / "run" / "checkpoint.npz").group(role)
     step1 = read_checkpoint(out / "step1.npz")
     return BackendRun(backend, "ran", losses=losses, generator=generator, samples=np.load(out / "samples.npy"),
-                      step1={**by_path(step1, "generator"), **by_path(step1, "generator_optimizer")})
+                      step1={**by_path(step1, role), **by_path(step1, f"{role}_optimizer")})
 
 
 def first_diverging(reference: BackendRun, other: BackendRun, lr: float, count: int = 3) -> list[dict]:
@@ -123,7 +129,7 @@ def adam_effect(reference: BackendRun, other: BackendRun, lr: float, beta_1: flo
 
 def compare(reference: BackendRun, other: BackendRun, loss_rtol: float, weight_atol: float | None,
             lr: float = 1.0, beta_1: float = 0.5) -> dict:
-    per_step = np.max([relative(reference.losses[k], other.losses[k]) for k in ("d_loss", "g_loss")], axis=0)
+    per_step = np.max([relative(reference.losses[k], other.losses[k]) for k in reference.losses], axis=0)
     weights = max(float(np.abs(a - b).max()) for a, b in zip(reference.generator, other.generator))
     comparison = {
         "step1_loss_rel_diff": float(per_step[0]),

@@ -8,7 +8,7 @@
     RUN/networks/         from Python (your own models): generator.keras, discriminator.keras
     RUN/metrics.jsonl     one JSON line per logged step
     RUN/samples/*.png     the fixed-noise grid after each epoch
-    RUN/checkpoint.npz    the latest full training state (see kgan.checkpoint)
+    RUN/checkpoint.npz    the latest full training state (see kgan.training.checkpoint)
     RUN/losses.png        D and G losses, D(x) and D(G(z)) over the run (written when it stops)
     RUN/training.gif      the fixed-noise grids in order (written when it stops)
   with --eval-every N:
@@ -59,6 +59,17 @@ def read_jsonl(path: Path) -> tuple[list[dict], bool]:
 
 
 class RunDir:
+    """A run directory: where each file of a run lives, and the one process that may write it.
+
+    Args:
+        path: the directory (``RunDir.create`` makes a new one, ``RunDir.open`` checks an existing one).
+
+    Example:
+        run = RunDir.open("runs/dcgan-mnist-20261201-120000")
+        run.read_metrics()[-1]   # the last metrics.jsonl record
+        run.status()             # what status.json says, checked against the lock
+    """
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.config_path = self.path / "config.json"

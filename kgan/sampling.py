@@ -21,6 +21,12 @@ class Sampler:
     (image-to-image) samples from the one it names first unless ``role`` picks another; a generator
     that takes images (``kgan.networks.image_inputs``) needs them passed by input name.
 
+    Args:
+        generator: the generator network, with its trained weights.
+        config: the run's TrainConfig.
+        sample_shape: the shape of one sample.
+        meta: the checkpoint's metadata (data info, loop position, training backend).
+
     Example:
         sampler = Sampler.load("runs/dcgan-fashion_mnist-...")
         images = sampler.sample(64, seed=0)            # (64, 28, 28, 1) in [-1, 1]

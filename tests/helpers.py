@@ -62,17 +62,17 @@ def fake_images(size=64):
     return np.random.default_rng(1).uniform(-1, 1, (size, 28, 28, 1)).astype(np.float32)
 
 
-def run_steps(trainer, data, steps, n_critic=1, config=None):
-    """``steps`` adversarial steps on random rows of ``data``, their inputs drawn as kgan.fit draws them."""
+def run_steps(training_step, data, steps, n_critic=1, config=None):
+    """``steps`` adversarial steps on random rows of ``data``, their inputs drawn as kgan train draws them."""
     from kgan.training.step_inputs import StepInputs
 
     config = config or tiny_config(n_critic=n_critic)
     rng = np.random.default_rng(5)
-    inputs = StepInputs(config, trainer, steps)
+    inputs = StepInputs(config, training_step, steps)
     size = data["x"].shape[0]
-    stats = [trainer.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i))
+    stats = [training_step.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i))
              for i in range(steps)]
-    trainer.sync_to_variables()
+    training_step.sync_to_variables()
     return [{k: float(v) for k, v in s.items()} for s in stats]
 
 

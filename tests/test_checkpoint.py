@@ -12,14 +12,14 @@ META = {"config": {}, "data": {"size": 4, "sample_shape": [2]}, "position": {"st
 
 
 @pytest.fixture(scope="module")
-def trainer():
+def training_step():
     return build_step(tiny_config(), (28, 28, 1))
 
 
-def test_round_trip_restores_every_variable(tmp_path, trainer):
+def test_round_trip_restores_every_variable(tmp_path, training_step):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "note": "x"})
-    saved = values(trainer.state_variables())
+    ckpt.save_checkpoint(path, training_step.state_groups(), {**META, "note": "x"})
+    saved = values(training_step.state_variables())
     other = build_step(tiny_config(seed=1), (28, 28, 1))
     assert not all(np.array_equal(a, b) for a, b in zip(saved, values(other.state_variables())))
     loaded = ckpt.read_checkpoint(path)
@@ -28,16 +28,16 @@ def test_round_trip_restores_every_variable(tmp_path, trainer):
     assert all(np.array_equal(a, b) for a, b in zip(saved, values(other.state_variables())))
 
 
-def test_a_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, trainer, monkeypatch):
+def test_a_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, training_step, monkeypatch):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "generation": 1})
+    ckpt.save_checkpoint(path, training_step.state_groups(), {**META, "generation": 1})
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", crash)
     with pytest.raises(OSError):
-        ckpt.save_checkpoint(path, trainer.state_groups(), {**META, "generation": 2})
+        ckpt.save_checkpoint(path, training_step.state_groups(), {**META, "generation": 2})
     assert ckpt.read_checkpoint(path).meta["generation"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["c.npz"]  # no temp file left behind
 
@@ -58,9 +58,9 @@ def test_a_plain_npz_is_not_a_checkpoint(tmp_path):
         ckpt.read_checkpoint(path)
 
 
-def test_restoring_into_a_different_architecture_is_refused(tmp_path, trainer):
+def test_restoring_into_a_different_architecture_is_refused(tmp_path, training_step):
     path = tmp_path / "c.npz"
-    ckpt.save_checkpoint(path, trainer.state_groups(), META)
+    ckpt.save_checkpoint(path, training_step.state_groups(), META)
     wider = build_step(tiny_config(width=8), (28, 28, 1))
     with pytest.raises(KganError, match="shape"):
         ckpt.restore(wider.state_groups(), ckpt.read_checkpoint(path))

@@ -1,7 +1,7 @@
 """The `kgan` command end to end, through click's CliRunner, on real MNIST digits and ring8 points.
 
 Every network is tiny (width 4, z of 8, batches of 16) and trains for a handful of steps, so most
-of the time goes to JAX compiling each new trainer; the trained runs are module-scoped and shared.
+of the time goes to JAX compiling each new training step; the trained runs are module-scoped and shared.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Five-step runs match, bit for bit, the ones recorded before the roles/phases/terms engine.
 
-The fixtures in tests/fixtures/engine-0.1.0 were written by kgan 0.1.0's TrainingStep (commit 2e3a94e)
+The fixtures in tests/fixtures/engine-0.1.0 were written by kgan 0.1.0's GANTrainer (commit 2e3a94e)
 under each backend on CPU: the final weights of G, D and G's EMA, and every step's logged
 losses (optimizer state is left out to keep the files small; it shows in the weights it moves). The
 rewritten engine must reproduce them exactly: same host draws, same op order.

@@ -1,4 +1,4 @@
-"""Latent walks (kgan.latent_walks): interpolation, vector arithmetic and code traversal, in numpy alone."""
+"""Latent walks (kgan.latent.walks): interpolation, vector arithmetic and code traversal, in numpy alone."""
 
 from __future__ import annotations
 

@@ -45,8 +45,8 @@ def test_unknown_initializers_are_refused():
 @pytest.mark.parametrize("variant", ["dcgan", "gan"])
 def test_the_seed_alone_decides_the_initial_weights(variant):
     def weights(seed):
-        trainer = build_step(tiny_config(variant=variant, seed=seed, width=8), (28, 28, 1))
-        return values(trainer.generator.variables + trainer.networks["discriminator"].variables)
+        training_step = build_step(tiny_config(variant=variant, seed=seed, width=8), (28, 28, 1))
+        return values(training_step.generator.variables + training_step.networks["discriminator"].variables)
 
     first, again, other = weights(0), weights(0), weights(1)
     assert all(np.array_equal(a, b) for a, b in zip(first, again))

@@ -25,7 +25,7 @@ task every quantity has a closed form (D*) or a one-dimensional integral (C(G)):
 2. G becomes the identity, so p_g = p_data. The same discriminator, retrained, falls to D = 1/2
    and V(D, G) to -log 4; kgan's reported d_loss (= -V) to log 4.
 
-The generator stays fixed by giving it an SGD optimizer with learning rate 0: the trainer still
+The generator stays fixed by giving it an SGD optimizer with learning rate 0: the training_step still
 runs its generator update every step (there is no D-only step), and that update is then exactly
 a no-op, which the tests check bit for bit.
 """
@@ -124,26 +124,27 @@ def real_data():
 def train_discriminator(generator, discriminator, seed=0, steps=STEPS):
     """``steps`` kgan steps (N_CRITIC D updates each) against a generator that does not move.
 
-    Returns the trainer (variables synced) and each step's reported statistics.
+    Returns the training_step (variables synced) and each step's reported statistics.
     """
     d_lr = keras.optimizers.schedules.CosineDecay(LR, decay_steps=steps * N_CRITIC, alpha=0.05)
     # The settings the phases and StepInputs read: the loss, z's size and law, and no target or input tricks.
     config = TrainConfig(variant="gan", loss="minimax", latent_dim=1, z_dist="normal", batch_size=BATCH,
                          n_critic=N_CRITIC, steps=steps)
-    trainer = TrainingStep({"generator": generator, "discriminator": discriminator}, adversarial_phases(config, (1,)),
-                           {"generator": keras.optimizers.SGD(learning_rate=0.0),  # fixed G: a no-op update
-                            "discriminator": keras.optimizers.Adam(d_lr)})
+    networks = {"generator": generator, "discriminator": discriminator}
+    training_step = TrainingStep(networks, adversarial_phases(config, (1,)),
+                                 {"generator": keras.optimizers.SGD(learning_rate=0.0),  # fixed G: a no-op update
+                                  "discriminator": keras.optimizers.Adam(d_lr)})
     x = real_data()
-    data = trainer.to_device(x)
-    inputs = StepInputs(config, trainer, steps)
+    data = training_step.to_device(x)
+    inputs = StepInputs(config, training_step, steps)
     rng = np.random.default_rng([seed, 0])
     stats = []
     for step in range(steps):
         # Real rows drawn with replacement (kgan.fit walks a shuffled permutation; the law is the same).
         indices = rng.integers(0, len(x), (N_CRITIC, BATCH))
-        stats.append(trainer.train_step(data, inputs.draw(rng, indices, step)))
-    trainer.sync_to_variables()
-    return trainer, [{name: float(v) for name, v in s.items()} for s in stats]
+        stats.append(training_step.train_step(data, inputs.draw(rng, indices, step)))
+    training_step.sync_to_variables()
+    return training_step, [{name: float(v) for name, v in s.items()} for s in stats]
 
 
 def d_probability(discriminator, x):
@@ -187,37 +188,37 @@ def shifted():
     generator, discriminator = affine_generator(MU, SIGMA), mlp_discriminator()
     g_before = values(generator.variables)
     untrained = {"d": d_probability(discriminator, TEST_POINTS), "v": value(discriminator, generator)}
-    trainer, stats = train_discriminator(generator, discriminator)
-    return trainer, stats, g_before, untrained
+    training_step, stats = train_discriminator(generator, discriminator)
+    return training_step, stats, g_before, untrained
 
 
 def test_the_generator_stays_fixed(shifted):
-    trainer, _, g_before, _ = shifted
-    # Its update ran every step (the trainer has no D-only step) and changed nothing, bit for bit.
-    assert int(values([trainer.optimizers["generator"].iterations])[0]) == STEPS
-    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == STEPS * N_CRITIC
-    assert all(np.array_equal(b, a) for b, a in zip(g_before, values(trainer.generator.variables)))
+    training_step, _, g_before, _ = shifted
+    # Its update ran every step (the training_step has no D-only step) and changed nothing, bit for bit.
+    assert int(values([training_step.optimizers["generator"].iterations])[0]) == STEPS
+    assert int(values([training_step.optimizers["discriminator"].iterations])[0]) == STEPS * N_CRITIC
+    assert all(np.array_equal(b, a) for b, a in zip(g_before, values(training_step.generator.variables)))
 
 
 def test_discriminator_learns_the_optimal_discriminator(shifted):
     """D(x) -> p_data / (p_data + p_g) (Proposition 1). Measured max error 0.015; untrained 0.46."""
-    trainer, _, _, untrained = shifted
+    training_step, _, _, untrained = shifted
     target = optimal_d(TEST_POINTS.ravel())
     # D* is far from flat here (1.0 at x = -1.5, 0.21 at x = 1.5, back to 0.33 at x = 2): the test
     # asks for a curve.
     assert target.max() - target.min() > 0.5
     assert np.abs(untrained["d"] - target).max() > MISS * D_TOL
-    error = np.abs(d_probability(trainer.networks["discriminator"], TEST_POINTS) - target)
+    error = np.abs(d_probability(training_step.networks["discriminator"], TEST_POINTS) - target)
     assert error.max() < D_TOL, f"max |D - D*| = {error.max():.4f} at x = {TEST_POINTS.ravel()[error.argmax()]}"
 
 
 def test_value_at_the_optimal_discriminator_is_minus_log4_plus_2jsd(shifted):
     """V(D, G) -> C(G) = -log 4 + 2 JSD (Theorem 1), -0.938 here. Measured errors: V 2e-4, d_loss 2e-3."""
-    trainer, stats, _, untrained = shifted
+    training_step, stats, _, untrained = shifted
     c = optimal_value()
     assert c - (-math.log(4)) > 0.4  # p_g != p_data: C(G) is well above its minimum -log 4
     assert abs(untrained["v"] - c) > MISS * V_TOL
-    v = value(trainer.networks["discriminator"], trainer.generator)
+    v = value(training_step.networks["discriminator"], training_step.generator)
     assert abs(v - c) < V_TOL, f"V = {v:.4f}, C(G) = {c:.4f}"
     # kgan reports d_loss = -V on each batch.
     d_loss = np.mean([s["d_loss"] for s in stats[-LAST_STEPS:]])
@@ -240,10 +241,10 @@ def test_at_the_global_optimum_d_is_one_half_and_v_is_minus_log4(shifted):
     assert np.abs(d_probability(discriminator, TEST_POINTS) - 0.5).max() > MISS * HALF_TOL
     assert abs(value(discriminator, generator) + math.log(4)) > MISS * V_TOL
 
-    trainer, stats = train_discriminator(generator, discriminator, seed=1, steps=STEPS_AT_OPTIMUM)
-    error = np.abs(d_probability(trainer.networks["discriminator"], TEST_POINTS) - 0.5)
+    training_step, stats = train_discriminator(generator, discriminator, seed=1, steps=STEPS_AT_OPTIMUM)
+    error = np.abs(d_probability(training_step.networks["discriminator"], TEST_POINTS) - 0.5)
     assert error.max() < HALF_TOL, f"max |D - 1/2| = {error.max():.4f}"
-    v = value(trainer.networks["discriminator"], trainer.generator)
+    v = value(training_step.networks["discriminator"], training_step.generator)
     assert abs(v + math.log(4)) < V_TOL, f"V = {v:.4f}, -log 4 = {-math.log(4):.4f}"
     # kgan's reported d_loss (-V on each batch) and mean D outputs.
     last = stats[-LAST_STEPS:]

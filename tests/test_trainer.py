@@ -10,31 +10,32 @@ from kgan.training.assembly import build_step
 @pytest.fixture(scope="module")
 def stepped():
     """A tiny DCGAN before and after one adversarial step."""
-    trainer = build_step(tiny_config(), (28, 28, 1))
-    before = {name: values(vs) for name, vs in trainer.state_groups().items()}
-    stats = run_steps(trainer, trainer.to_device(fake_images()), 1)[0]
-    return trainer, before, stats
+    training_step = build_step(tiny_config(), (28, 28, 1))
+    before = {name: values(vs) for name, vs in training_step.state_groups().items()}
+    stats = run_steps(training_step, training_step.to_device(fake_images()), 1)[0]
+    return training_step, before, stats
 
 
-def changed(trainer, before, group, kind):
-    variables = trainer.state_groups()[group]
+def changed(training_step, before, group, kind):
+    variables = training_step.state_groups()[group]
     return {v.path: not np.array_equal(b, a) for v, b, a in zip(variables, before[group], values(variables))
             if kind in v.path}
 
 
 @pytest.mark.parametrize("group", ["generator", "discriminator"])
 def test_a_step_changes_every_weight_of_both_players(stepped, group):
-    trainer, before, _ = stepped
-    players = {"generator": trainer.generator, "discriminator": trainer.networks["discriminator"]}
+    training_step, before, _ = stepped
+    players = {"generator": training_step.generator, "discriminator": training_step.networks["discriminator"]}
     trainable = {v.path for v in players[group].trainable_variables}
-    moved = changed(trainer, before, group, "")
+    moved = changed(training_step, before, group, "")
     assert trainable and all(moved[path] for path in trainable)
 
 
 @pytest.mark.parametrize("group", ["generator", "discriminator"])
 def test_a_step_updates_batch_norm_statistics(stepped, group):
-    trainer, before, _ = stepped
-    statistics = {**changed(trainer, before, group, "moving_mean"), **changed(trainer, before, group, "moving_var")}
+    training_step, before, _ = stepped
+    statistics = {**changed(training_step, before, group, "moving_mean"),
+                  **changed(training_step, before, group, "moving_var")}
     assert statistics and all(statistics.values())
 
 
@@ -46,36 +47,36 @@ def test_a_step_reports_losses_and_discriminator_outputs(stepped):
 
 
 def test_n_critic_discriminator_updates_per_generator_update():
-    trainer = build_step(tiny_config(n_critic=3), (28, 28, 1))
-    run_steps(trainer, trainer.to_device(fake_images()), 2, n_critic=3)
-    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == 6
-    assert int(values([trainer.optimizers["generator"].iterations])[0]) == 2
+    training_step = build_step(tiny_config(n_critic=3), (28, 28, 1))
+    run_steps(training_step, training_step.to_device(fake_images()), 2, n_critic=3)
+    assert int(values([training_step.optimizers["discriminator"].iterations])[0]) == 6
+    assert int(values([training_step.optimizers["generator"].iterations])[0]) == 2
 
 
 def test_same_seed_and_inputs_give_bit_identical_weights():
     results = []
     for _ in range(2):
-        trainer = build_step(tiny_config(seed=3), (28, 28, 1))
-        run_steps(trainer, trainer.to_device(fake_images()), 2)
-        results.append(values(trainer.state_variables()))
+        training_step = build_step(tiny_config(seed=3), (28, 28, 1))
+        run_steps(training_step, training_step.to_device(fake_images()), 2)
+        results.append(values(training_step.state_variables()))
     assert all(np.array_equal(a, b) for a, b in zip(*results))
 
 
 def test_mlp_gan_with_host_dropout_trains_on_points():
-    trainer = build_step(tiny_config(variant="gan", width=8), (2,))
+    training_step = build_step(tiny_config(variant="gan", width=8), (2,))
     # Three dropout layers in D, each called on the real and fake batch and in the G update.
-    assert trainer.host_noise_shapes(BATCH) == {
+    assert training_step.host_noise_shapes(BATCH) == {
         "generator": {}, "discriminator": {f"d_dropout{i}": (3, BATCH, units) for i, units in enumerate((32, 16, 8))}}
     points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
-    before = values(trainer.generator.trainable_variables)
-    run_steps(trainer, trainer.to_device(points), 2)
-    assert all(not np.array_equal(b, a) for b, a in zip(before, values(trainer.generator.trainable_variables)))
+    before = values(training_step.generator.trainable_variables)
+    run_steps(training_step, training_step.to_device(points), 2)
+    assert all(not np.array_equal(b, a) for b, a in zip(before, values(training_step.generator.trainable_variables)))
 
 
 def test_weights_stay_readable_between_steps_after_a_sync():
     # JAX donates the step's state buffers; variables synced from them must not be freed.
-    trainer = build_step(tiny_config(), (28, 28, 1))
-    data = trainer.to_device(fake_images())
-    run_steps(trainer, data, 1)
-    run_steps(trainer, data, 1)
-    assert all(np.isfinite(w).all() for w in values(trainer.generator.variables))
+    training_step = build_step(tiny_config(), (28, 28, 1))
+    data = training_step.to_device(fake_images())
+    run_steps(training_step, data, 1)
+    run_steps(training_step, data, 1)
+    assert all(np.isfinite(w).all() for w in values(training_step.generator.variables))

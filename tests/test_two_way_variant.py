@@ -81,14 +81,13 @@ def phases(config, sample_shape):
 @pytest.fixture(scope="module", autouse=True)
 def registered():
     from kgan.training.phases import Role
-    from kgan.variants import Variant, register
-    from kgan.variants.registry import _VARIANTS
+    from kgan.variants import Variant, register, unregister
 
     register(Variant(NAME, "two-way translator (test only)", "-", phases=phases,
                      roles=(Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
                             Role("d_a", critic), Role("d_b", critic))))
     yield
-    del _VARIANTS[NAME]
+    unregister(NAME)
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +163,31 @@ def test_its_onnx_export_takes_the_image_input(straight):
     assert list(onnx.signature) == ["source"] and onnx.signature["source"] == ("float32", (28, 28, 1))
     expected = Sampler.load(straight.path).sample(3, source=images)
     assert np.abs(onnx.run({"source": images}) - expected).max() <= 1e-5
+
+
+def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits):
+    import dataclasses
+
+    from kgan.errors import KganError
+    from kgan.training import assembly
+    from kgan.training.phases import Role
+    from kgan.variants import Variant, register, unregister
+
+    def renamed_stat(config, sample_shape):
+        d_phase, g_phase = phases(config, sample_shape)
+        return [d_phase, dataclasses.replace(g_phase, loss_stat=d_phase.loss_stat)]
+
+    def unknown_role(config, sample_shape):
+        d_phase, g_phase = phases(config, sample_shape)
+        return [d_phase, dataclasses.replace(g_phase, updates=("g_ab", "g_xy"))]
+
+    roles = (Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
+             Role("d_a", critic), Role("d_b", critic))
+    for name, phase_list, expected in (("clash_test", renamed_stat, "more than one logged stat d_loss"),
+                                       ("unknown_test", unknown_role, "phases name roles it lacks: g_xy")):
+        register(Variant(name, "-", "-", roles=roles, phases=phase_list))
+        try:
+            with pytest.raises(KganError, match=expected):
+                assembly.build_step(dataclasses.replace(config(digits, 1), variant=name), (28, 28, 1))
+        finally:
+            unregister(name)

@@ -20,28 +20,29 @@ def family_config(name, **overrides):
     return tiny_config(variant=name, **{**classes, **overrides})
 
 
-def labelled_data(trainer, config):
+def labelled_data(training_step, config):
     labels = np.random.default_rng(2).integers(0, 10, 64) if config.num_classes else None
-    return trainer.to_device(fake_images(), labels)
+    return training_step.to_device(fake_images(), labels)
 
 
 @pytest.fixture(scope="module", params=FAMILY)
 def stepped(request):
     """Each variant of the family before and after one adversarial step."""
     config = family_config(request.param)
-    trainer = build_step(config, SHAPE)
-    before = {name: values(vs) for name, vs in trainer.state_groups().items()}
-    stats = run_steps(trainer, labelled_data(trainer, config), 1, n_critic=config.n_critic, config=config)[0]
-    return config, trainer, before, stats
+    training_step = build_step(config, SHAPE)
+    before = {name: values(vs) for name, vs in training_step.state_groups().items()}
+    data = labelled_data(training_step, config)
+    stats = run_steps(training_step, data, 1, n_critic=config.n_critic, config=config)[0]
+    return config, training_step, before, stats
 
 
 def test_a_step_changes_exactly_the_weights_it_should(stepped):
-    config, trainer, before, _ = stepped
+    config, training_step, before, _ = stepped
     # E[f(x)] - E[f(G(z))] does not depend on the critic's output bias: its gradient is exactly 0.
     # The hinge loss's bias gradient, -P(f(x) < 1) + P(f(G(z)) > -1), is 0 too while every score
     # is inside the margin, as at initialisation.
     constant = {"discriminator/d_logits/bias"} if config.loss in ("wasserstein", "hinge") else set()
-    for group, model in (("generator", trainer.generator), ("discriminator", trainer.networks["discriminator"])):
+    for group, model in training_step.networks.items():
         after = dict(zip([v.path for v in model.variables], values(model.variables)))
         old = dict(zip([v.path for v in model.variables], before[group]))
         unchanged = {v.path for v in model.trainable_variables if np.array_equal(old[v.path], after[v.path])}
@@ -49,16 +50,16 @@ def test_a_step_changes_exactly_the_weights_it_should(stepped):
 
 
 def test_a_step_is_n_critic_discriminator_updates_and_one_generator_update(stepped):
-    config, trainer, _, _ = stepped
-    assert int(values([trainer.optimizers["discriminator"].iterations])[0]) == config.n_critic
-    assert int(values([trainer.optimizers["generator"].iterations])[0]) == 1
+    config, training_step, _, _ = stepped
+    assert int(values([training_step.optimizers["discriminator"].iterations])[0]) == config.n_critic
+    assert int(values([training_step.optimizers["generator"].iterations])[0]) == 1
 
 
 def test_discriminator_state_outside_the_weights_is_its_normalisation(stepped):
     # Non-trainable state is batch-norm statistics (moving) or spectral-norm vectors (moving);
     # layer norm has none.
-    config, trainer, before, _ = stepped
-    model = trainer.networks["discriminator"]
+    config, training_step, before, _ = stepped
+    model = training_step.networks["discriminator"]
     old = dict(zip([v.path for v in model.variables], before["discriminator"]))
     for variable, value in zip(model.non_trainable_variables, values(model.non_trainable_variables)):
         assert not np.array_equal(old[variable.path], value), variable.path
@@ -79,7 +80,7 @@ def test_each_variant_logs_its_extra_terms(stepped):
     ("infogan", {"logits": (3, 1), "code": (3, 12)}),
 ])
 def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
-    from kgan.networks import call_by_name as call_by_input_names
+    from kgan.networks import call_by_name
 
     config = family_config(name)
     variant = get_variant(name)
@@ -87,9 +88,9 @@ def test_conditional_inputs_and_outputs_have_the_right_shapes(name, outputs):
     inputs = {name: ops.convert_to_tensor(value) for name, value in
               {"z": np.zeros((3, 8), "float32"), "label": np.array([0, 4, 9], "int32"),
                "code": np.zeros((3, 12), "float32")}.items()}
-    images = call_by_input_names(generator, inputs, training=False)
+    images = call_by_name(generator, inputs, training=False)
     assert tuple(images.shape) == (3, *SHAPE)
-    out = call_by_input_names(discriminator, {"sample": images, "label": inputs["label"]}, training=False)
+    out = call_by_name(discriminator, {"sample": images, "label": inputs["label"]}, training=False)
     out = out if isinstance(out, dict) else {"logits": out}
     assert {k: tuple(v.shape) for k, v in out.items()} == outputs
 
@@ -104,9 +105,9 @@ def test_cgan_generator_output_depends_on_the_label():
 
 def test_projection_discriminator_builds_and_trains():
     config = family_config("cgan", conditioning="projection")
-    trainer = build_step(config, SHAPE)
-    assert any(layer.name == "d_projection" for layer in trainer.networks["discriminator"].layers)
-    assert np.isfinite(run_steps(trainer, labelled_data(trainer, config), 1, config=config)[0]["d_loss"])
+    training_step = build_step(config, SHAPE)
+    assert any(layer.name == "d_projection" for layer in training_step.networks["discriminator"].layers)
+    assert np.isfinite(run_steps(training_step, labelled_data(training_step, config), 1, config=config)[0]["d_loss"])
 
 
 def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_squared():
@@ -135,9 +136,9 @@ def test_gradient_penalty_is_taken_at_the_interpolates():
 
 def test_weight_clipping_keeps_every_critic_weight_within_c():
     config = family_config("wgan", lr_d=0.05)  # a large step, so the clip has something to do
-    trainer = build_step(config, SHAPE)
-    run_steps(trainer, labelled_data(trainer, config), 2, n_critic=config.n_critic, config=config)
-    weights = np.concatenate([w.ravel() for w in values(trainer.networks["discriminator"].trainable_variables)])
+    training_step = build_step(config, SHAPE)
+    run_steps(training_step, labelled_data(training_step, config), 2, n_critic=config.n_critic, config=config)
+    weights = np.concatenate([w.ravel() for w in values(training_step.networks["discriminator"].trainable_variables)])
     assert np.abs(weights).max() <= 0.01 + 1e-7
     assert np.isclose(np.abs(weights), 0.01).mean() > 0.1  # many sit on the bound: the clip acted
 
@@ -156,14 +157,14 @@ def test_infogan_information_loss_falls_on_real_digits(mnist256_npz, tmp_path):
 
 def test_ema_weights_are_the_moving_average_of_the_generator():
     config = tiny_config(ema=0.75)
-    trainer = build_step(config, SHAPE)
-    start = values(trainer.generator.trainable_variables)
-    assert all(np.array_equal(a, b) for a, b in zip(start, values(trainer.ema["generator"].trainable_variables)))
-    run_steps(trainer, labelled_data(trainer, config), 1, config=config)
-    after = values(trainer.generator.trainable_variables)
-    for s, a, e in zip(start, after, values(trainer.ema["generator"].trainable_variables)):
+    training_step = build_step(config, SHAPE)
+    start = values(training_step.generator.trainable_variables)
+    assert all(np.array_equal(a, b) for a, b in zip(start, values(training_step.ema["generator"].trainable_variables)))
+    run_steps(training_step, labelled_data(training_step, config), 1, config=config)
+    after = values(training_step.generator.trainable_variables)
+    for s, a, e in zip(start, after, values(training_step.ema["generator"].trainable_variables)):
         np.testing.assert_allclose(e, 0.75 * s + 0.25 * a, atol=1e-6)
-    assert trainer.sampling_generator is trainer.ema["generator"]
+    assert training_step.sampling_generator is training_step.ema["generator"]
 
 
 def test_label_smoothing_sets_real_targets_only():
@@ -188,8 +189,8 @@ def test_instance_noise_and_targets_reach_the_step():
     from kgan.training.step_inputs import StepInputs
 
     config = tiny_config(instance_noise=0.3, label_smoothing=[0.9, 0.9], n_critic=2)
-    trainer = build_step(config, SHAPE)
-    inputs = StepInputs(config, trainer, 4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
+    training_step = build_step(config, SHAPE)
+    inputs = StepInputs(config, training_step, 4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
     d, g = inputs["discriminator"], inputs["generator"]
     assert d["noise_std"] == pytest.approx([0.225, 0.225]) and g["noise_std"] == pytest.approx([0.225])
     assert d["noise_real"].shape == (2, BATCH, *SHAPE) and g["noise_fake"].shape == (1, BATCH, *SHAPE)
@@ -199,17 +200,17 @@ def test_instance_noise_and_targets_reach_the_step():
              "generator": {**g, "noise_std": 0 * g["noise_std"]}}
     plain = {**inputs, "discriminator": {k: v for k, v in d.items() if not k.startswith("noise")},
              "generator": {k: v for k, v in g.items() if not k.startswith("noise")}}
-    data = trainer.to_device(fake_images())
+    data = training_step.to_device(fake_images())
     losses = []
     for step_inputs in (quiet, plain, inputs):
-        trainer = build_step(config, SHAPE)
-        losses.append(float(trainer.train_step(data, step_inputs)["d_loss"]))
+        training_step = build_step(config, SHAPE)
+        losses.append(float(training_step.train_step(data, step_inputs)["d_loss"]))
     assert losses[0] == pytest.approx(losses[1], rel=1e-6) and losses[2] != pytest.approx(losses[1], rel=1e-3)
 
 
 def test_g_dropout_adds_host_dropout_to_the_generator():
-    trainer = build_step(tiny_config(g_dropout=0.5), SHAPE)
-    shapes = trainer.host_noise_shapes(BATCH)["generator"]
+    training_step = build_step(tiny_config(g_dropout=0.5), SHAPE)
+    shapes = training_step.host_noise_shapes(BATCH)["generator"]
     assert {name for name in shapes if name.startswith("g_dropout")} == {"g_dropout0", "g_dropout1", "g_dropout2"}
     assert shapes["g_dropout0"][0] == 2  # G runs once for the D update, once for its own
 

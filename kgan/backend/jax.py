@@ -46,6 +46,8 @@ def input_gradient(fn, x):
 
 
 class CompiledStep:
+    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``)."""
+
     def __init__(self, fn, state_variables, xla=True):
         self.variables = list(state_variables)
 

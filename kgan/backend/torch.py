@@ -26,6 +26,8 @@ def input_gradient(fn, x):
 
 
 class CompiledStep:
+    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``)."""
+
     def __init__(self, fn, state_variables, xla=False):
         self._fn = fn
 

@@ -13,11 +13,12 @@ from kgan.export.metadata import DEFAULT_OPSET
 @click.option("-o", "--output", type=click.Path(), help="FILE.onnx (default: generator.onnx in the run directory).")
 @click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--uint8", is_flag=True, help="Output uint8 pixels in [0, 255] instead of float32 in [-1, 1].")
-def export(source, as_onnx, output, opset, uint8):
+@click.option("--role", help="Which generator of a variant with several (default: the one it samples from).")
+def export(source, as_onnx, output, opset, uint8, role):
     """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
     from kgan.export.onnx_export import export_onnx
 
     if not as_onnx:
         raise KganError("choose a format: --onnx")
-    path = export_onnx(source, output, opset=opset, uint8=uint8)
+    path = export_onnx(source, output, opset=opset, uint8=uint8, role=role)
     click.echo(f"wrote {path} (and its metadata as {path.name}.json)")

@@ -75,8 +75,10 @@ def default_output(source: str | Path) -> Path:
 
 
 def export_onnx(source: str | Path, output: str | Path | None = None, opset: int = DEFAULT_OPSET,
-                uint8: bool = False) -> Path:
+                uint8: bool = False, role: str | None = None) -> Path:
     """Export the generator of a run directory or checkpoint to ``output`` (default beside it).
+
+    ``role`` picks one of a variant's generators (default: the one it samples from).
 
     Example:
         path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
@@ -92,7 +94,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError(f"output must end in .onnx, got {output}")
     if not output.parent.is_dir():
         raise KganError(f"directory {output.parent} does not exist")
-    sampler = Sampler.load(source)
+    sampler = Sampler.load(source, role)
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")

@@ -22,9 +22,9 @@ class LatentSpec:
 
     Args:
         latent_dim: length of z.
-        z_dist: "normal" or "uniform" (see ``kgan.noise``).
+        z_dist: "normal" or "uniform" (see ``kgan.latent.noise``).
         num_classes: classes of a conditional generator (input ``label``); 0 when unconditional.
-        code_spec: InfoGAN codes (input ``code``, see ``kgan.codes``); empty when none.
+        code_spec: InfoGAN codes (input ``code``, see ``kgan.latent.codes``); empty when none.
     """
 
     latent_dim: int

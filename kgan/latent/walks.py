@@ -1,8 +1,8 @@
 """Walks through a generator's latent space: interpolations, vector arithmetic, code traversals.
 
-Numpy only, like ``kgan.latent``: these build generator inputs (``SamplingInputs``), and any
+Numpy only, like the rest of ``kgan.latent``: these build generator inputs (``SamplingInputs``), and any
 sampler (a run's ``Sampler``, or the Keras-free ONNX one) turns them into images. Every z comes
-from ``kgan.noise`` and every code from ``kgan.codes``, so a walk is as reproducible as a sample
+from ``kgan.latent.noise`` and every code from ``kgan.latent.codes``, so a walk is as reproducible as a sample
 grid: the same seed gives the same walk on every backend.
 """
 

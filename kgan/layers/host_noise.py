@@ -1,7 +1,7 @@
 """Randomness inside a model, drawn on the host: the same masks on every backend.
 
 Backends draw different numbers from the same seed, so a Keras ``Dropout`` makes runs differ
-between JAX, TensorFlow and torch. ``HostDropout`` instead reads uniform noise that the trainer
+between JAX, TensorFlow and torch. ``HostDropout`` instead reads uniform noise that the training step
 draws with numpy and feeds into the step (``host_noise``); each layer has one noise slice per call
 of its model in a step.
 """
@@ -45,7 +45,7 @@ def _next_noise(name: str):
 
 @keras.saving.register_keras_serializable(package="kgan")
 class HostDropout(layers.Layer):
-    """Dropout whose mask comes from host-drawn uniform noise when the trainer feeds it.
+    """Dropout whose mask comes from host-drawn uniform noise when the training step feeds it.
 
     Outside ``host_noise`` (e.g. a user calling the model in training mode) it falls back to
     Keras' own RNG. In inference mode it is the identity.

@@ -19,7 +19,7 @@ from kgan.config import PRECISIONS, TrainConfig
 from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
-from kgan.training.step import TrainingStep
+from kgan.training.step import TrainingStep, phase_stats
 from kgan.variants import get_variant
 
 
@@ -54,6 +54,7 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
 
     networks = {role.name: build(role, role.name) for role in variant.roles}
     phases = variant.phases(config, sample_shape)
+    _check_names(variant, phases)
     for phase in phases:
         for term in phase.terms:
             if term.check:
@@ -69,6 +70,21 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla)
 
 
+def _check_names(variant, phases) -> None:
+    """Everything kept by name must have a name of its own: checkpoint groups, host draws, logged stats."""
+    roles = [role.name for role in variant.roles]
+    groups = roles + [f"{role}{suffix}" for role in roles for suffix in ("_optimizer", "_ema")]
+    stats = [stat.name for stat in phase_stats(phases)]
+    for kind, names in (("role and checkpoint group", groups), ("phase", [p.name for p in phases] + ["dropout"]),
+                        ("logged stat", stats)):
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise KganError(f"the {variant.name} variant names more than one {kind} {', '.join(repeated)}")
+    unknown = sorted({role for phase in phases for role in [*phase.updates, *phase.calls] if role not in roles})
+    if unknown:
+        raise KganError(f"the {variant.name} variant's phases name roles it lacks: {', '.join(unknown)}")
+
+
 def prepare(config: TrainConfig):
     """(config, dataset, step): everything that can fail on bad input, before anything is written.
 
@@ -78,9 +94,6 @@ def prepare(config: TrainConfig):
         backend.current().set_portable()
     backend.set_precision(PRECISIONS[config.precision])
     dataset = data.load(config.data, config.image_size)
-    if len(dataset.x) < config.batch_size * config.n_critic:
-        raise KganError(f"batch size {config.batch_size} x n_critic {config.n_critic} is larger than "
-                        f"the data set ({len(dataset.x)} samples)")
     if get_variant(config.variant).needs_labels:
         if dataset.labels is None:
             raise KganError(f"{config.variant} needs class labels; {config.data} has none")
@@ -96,7 +109,11 @@ def prepare(config: TrainConfig):
                             f"classes in {config.data}")
     elif config.num_classes is not None:
         raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
-    return config, dataset, build_step(config, dataset.sample_shape)
+    step = build_step(config, dataset.sample_shape)
+    if len(dataset.x) < config.batch_size * step.batches_per_step:
+        raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "
+                        f"is larger than the data set ({len(dataset.x)} samples)")
+    return config, dataset, step
 
 
 def environment() -> dict:

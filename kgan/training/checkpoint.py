@@ -19,13 +19,22 @@ import numpy as np
 from kgan.atomic import atomic_path
 from kgan.errors import KganError, TrainingDiverged
 
-FORMAT = 1
+FORMAT = 2  # 2: groups per role (kgan 0.2); 1: kgan 0.1.0's, read as well
+READABLE_FORMATS = (1, 2)
 REQUIRED_META = {"config", "data", "position", "paths"}  # what sampling and resuming read
 LEGACY_GROUPS = {"g_optimizer": "generator_optimizer", "d_optimizer": "discriminator_optimizer"}  # kgan 0.1.0
 
 
 @dataclass
 class Checkpoint:
+    """A checkpoint read back (``read_checkpoint``): its ``meta`` and its arrays by ``GROUP/index`` key.
+
+    Example:
+        checkpoint = read_checkpoint("runs/dcgan-.../checkpoint.npz")
+        weights = checkpoint.group("generator")          # numpy arrays, in variable order
+        checkpoint.meta["position"]                      # {"step": ..., "epoch": ..., "batch": ...}
+    """
+
     meta: dict
     arrays: dict[str, np.ndarray]
 
@@ -70,8 +79,8 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     except (ValueError, KeyError, EOFError, zipfile.BadZipFile):
         # numpy's own message here would advise loading with allow_pickle, which kgan never does.
         raise KganError(f"unreadable checkpoint {path}: not a kgan checkpoint (an .npz archive of arrays)") from None
-    if not (isinstance(meta, dict) and meta.get("format") == FORMAT and REQUIRED_META <= meta.keys()):
-        raise KganError(f"{path} is not a kgan checkpoint of format {FORMAT}")
+    if not (isinstance(meta, dict) and meta.get("format") in READABLE_FORMATS and REQUIRED_META <= meta.keys()):
+        raise KganError(f"{path} is not a kgan checkpoint of format {' or '.join(map(str, READABLE_FORMATS))}")
     problem = _meta_problem(meta)
     if problem:
         raise KganError(f"{path} has damaged metadata: {problem}")

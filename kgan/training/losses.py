@@ -21,6 +21,22 @@ from kgan.errors import KganError
 
 @dataclass(frozen=True)
 class AdversarialLoss:
+    """An adversarial loss on logits, for both players.
+
+    Args:
+        name: what users pass as ``--loss``.
+        description: one line for ``--help`` and the docs.
+        discriminator: ``(real_logits, fake_logits, real_targets, fake_targets) -> scalar``.
+        generator: ``(fake_logits) -> scalar``.
+        uses_targets: whether the discriminator side reads per-sample targets (label smoothing
+            and noisy labels need it).
+        d_output: what D "says" of a sample, for logging.
+
+    Example:
+        loss = get_loss("hinge")
+        d = loss.discriminator(real_logits, fake_logits, None, None)
+    """
+
     name: str
     description: str
     discriminator: Callable  # (real_logits, fake_logits, real_targets, fake_targets) -> scalar

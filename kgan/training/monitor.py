@@ -4,7 +4,7 @@ With ``eval_every`` the generator is scored every N steps (``kgan.metrics.evalua
 z each time; each result is a line of RUN/eval.jsonl, and the checkpoint of the best one so far
 (lowest FID for images, most modes covered for toy sets) is copied to RUN/best.npz. With
 ``tensorboard`` the logged values, the evaluations and the per-epoch grids also go to
-RUN/tensorboard as event files, written without TensorFlow (``kgan.tensorboard``).
+RUN/tensorboard as event files, written without TensorFlow (``kgan.training.tensorboard``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ DEFAULT_TRAINING_METRICS = {"image": ["fid"], "points": ["modes"]}
 
 
 class Monitor:
-    """Built before the run directory exists, so bad evaluation settings fail before anything is written."""
+    """What a run reports besides metrics.jsonl: evaluations every ``eval_every`` steps, TensorBoard, plots.
+
+    Built before the run directory exists, so bad evaluation settings fail before anything is written.
+
+    Args:
+        config: the run's TrainConfig (``eval_*`` and ``tensorboard`` settings).
+        dataset: the training data, which evaluations compare samples against.
+    """
 
     def __init__(self, config: TrainConfig, dataset: Dataset):
         self.config, self.run, self.writer, self.best = config, None, None, None

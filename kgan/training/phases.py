@@ -51,10 +51,11 @@ class Phase:
             ``draws`` (this iteration's host draws), returning the named tensors the terms read.
         terms: the loss terms, in order (``kgan.training.terms``).
         loss_stat: how the phase's loss is logged (a ``kgan.training.terms.Stat``).
-        repeat: updates in a row per step, each on fresh draws (and a fresh real batch).
+        repeat: updates in a row per step, each on fresh draws (and, reading data, a fresh real batch).
         calls: network calls in training mode per iteration, by role: each takes its own slice of
             host-drawn dropout noise. The step checks the count.
-        reads_data: the phase sees a batch of real rows.
+        reads_data: the phase sees real rows: its k-th repeat reads the step's k-th batch, so phases
+            that read data share batches (as CycleGAN's generators and discriminators do).
         latent: the generator role whose latent inputs (z, label, code) the phase draws.
         draws: ``(rng, (repeat, batch), step, total_steps) -> {name: array}``: the forward's own
             host draws (instance noise, say).

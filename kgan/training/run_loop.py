@@ -65,7 +65,22 @@ class _DeferredInterrupt:
 
 
 class Training:
-    """One run in progress. ``Training.start`` and ``Training.resume`` build it; ``run_loop()`` trains."""
+    """One run in progress: its config, run directory, data, step and monitor, and where the loop is.
+
+    ``Training.start`` (a new run) and ``Training.resume`` (from a run's checkpoint) build it,
+    failing on bad input before anything is written; ``run_loop()`` trains.
+
+    Args:
+        config: the resolved TrainConfig.
+        run: the run directory, locked by this process.
+        dataset: the training data (``kgan.data.Dataset``).
+        step: the ``TrainingStep`` built for ``config``.
+        monitor: evaluations and TensorBoard (``kgan.training.monitor.Monitor``).
+
+    Example:
+        training = Training.start(resolve_config("dcgan", data="mnist", steps=500), "runs/dcgan")
+        run = training.run_loop(progress=False, callbacks=[keras.callbacks.TerminateOnNaN()])
+    """
 
     def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, step: TrainingStep, monitor: Monitor):
         self.config, self.run, self.dataset, self.step, self.monitor = config, run, dataset, step, monitor
@@ -278,8 +293,8 @@ class Training:
             end_of_epoch = self.position.batch == self.steps_per_epoch
             if self.position.step % self.config.log_every == 0 or self.position.step == self.total_steps:
                 record = self._log(window, window_start)
-                bar.set_postfix(d_loss=f"{record['d_loss']:.3f}", g_loss=f"{record['g_loss']:.3f}",
-                                img_s=f"{record['images_per_sec']:.0f}")
+                bar.set_postfix({**{name: f"{record[name]:.3f}" for name in self.step.loss_names},
+                                 "img_s": f"{record['images_per_sec']:.0f}"})
                 window, window_start = [], time.perf_counter()
             if end_of_epoch:
                 self.position.epoch += 1

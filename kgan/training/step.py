@@ -85,6 +85,11 @@ class TrainingStep:
         """Real batches one step reads: the most any phase that reads data repeats."""
         return max((phase.repeat for phase in self.phases if phase.reads_data), default=1)
 
+    @property
+    def loss_names(self) -> list[str]:
+        """The keys the phases' losses are logged under (``d_loss``, ``g_loss``)."""
+        return [phase.loss_stat.name for phase in self.phases]
+
     def stats(self) -> list[Stat]:
         """What ``train_step`` returns, as the loss plot and TensorBoard label it."""
         return phase_stats(self.phases)
@@ -106,7 +111,7 @@ class TrainingStep:
         return total_loss(phase.terms, phase.forward(passes, batch, draws))
 
     def _train_step(self, data, inputs):
-        calls, stats = Counter(), {}
+        calls, losses, stats = Counter(), {}, {}
         passes = Passes(self.networks, inputs["dropout"], calls)
         for phase in self.phases:
             updates = [(self.optimizers[role], self.networks[role].trainable_variables) for role in phase.updates]
@@ -120,12 +125,13 @@ class TrainingStep:
                                                           partial(self._phase_loss, phase, passes, batch, draws))
                 if phase.after_update:
                     phase.after_update(self.networks)
-            stats.update({phase.loss_stat.name: loss, **term_stats})
+            losses[phase.loss_stat.name] = loss
+            stats.update(term_stats)
         if calls != self.calls_per_step:
             raise RuntimeError(f"networks called {dict(calls)} times per step in training mode; the phases declare "
                                f"{dict(self.calls_per_step)}")
         self._update_ema()
-        return stats
+        return {**losses, **stats}
 
     def _update_ema(self):
         decay = self.ema_decay

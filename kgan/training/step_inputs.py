@@ -16,7 +16,7 @@ import numpy as np
 
 from kgan.latent.codes import sample_codes
 from kgan.latent.noise import sample_z
-from kgan.networks import latent_inputs
+from kgan.networks import LATENT_INPUTS, latent_inputs
 
 
 @dataclass
@@ -43,7 +43,7 @@ class StepInputs:
         for phase in phases:
             if phase.reads_data:
                 draws[phase.name]["indices"] = indices[:phase.repeat].astype(np.int32)
-        for name in ("z", "label", "code"):  # by input first, then by phase
+        for name in LATENT_INPUTS:  # by input first, then by phase
             for phase in phases:
                 if phase.latent and name in latent_inputs(self.step.networks[phase.latent]):
                     draws[phase.name][name] = self._latent(rng, name, (phase.repeat, batch))

@@ -1,6 +1,8 @@
 """GAN variants, one small file each; importing this package registers them all."""
 
-from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, sngan, wgan, wgan_gp  # noqa: F401  (registers them)
-from kgan.variants.registry import Variant, get_variant, list_variants, register
+# The registry first: a variant file may then import Variant and register from this package.
+from kgan.variants.registry import Variant, get_variant, list_variants, register, unregister  # noqa: I001
 
-__all__ = ["Variant", "get_variant", "list_variants", "register"]
+from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, sngan, wgan, wgan_gp  # noqa: F401
+
+__all__ = ["Variant", "get_variant", "list_variants", "register", "unregister"]

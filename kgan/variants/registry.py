@@ -1,4 +1,4 @@
-"""The variant registry: a variant is data (roles, phases, settings), never a branch in the trainer."""
+"""The variant registry: a variant is data (roles, phases, settings), never a branch in the training step."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kgan.errors import KganError
-
-
-def _adversarial_phases(config, sample_shape):
-    from kgan.training.adversarial import adversarial_phases
-
-    return adversarial_phases(config, sample_shape)
+from kgan.training.adversarial import adversarial_phases
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class Variant:
     description: str
     reference: str
     roles: tuple
-    phases: Callable = _adversarial_phases
+    phases: Callable = adversarial_phases
     defaults: dict = field(default_factory=dict)
     needs_labels: bool = False
 
@@ -67,6 +62,11 @@ def register(variant: Variant) -> Variant:
         raise ValueError(f"variant {variant.name!r} is already registered")
     _VARIANTS[variant.name] = variant
     return variant
+
+
+def unregister(name: str) -> None:
+    """Forget the variant ``name`` (one registered for a while, e.g. by a test)."""
+    _VARIANTS.pop(name, None)
 
 
 def get_variant(name: str) -> Variant:
