@@ -151,7 +151,7 @@ def test_it_translates_images_with_either_generator(straight):
         Sampler.load(straight.path, role="d_a")
 
 
-def test_its_onnx_export_takes_the_image_input(straight):
+def test_its_onnx_export_takes_the_image_input(straight, tmp_path):
     pytest.importorskip("onnxruntime")
     from kgan.data import load
     from kgan.export.onnx_export import export_onnx
@@ -163,6 +163,12 @@ def test_its_onnx_export_takes_the_image_input(straight):
     assert list(onnx.signature) == ["source"] and onnx.signature["source"] == ("float32", (28, 28, 1))
     expected = Sampler.load(straight.path).sample(3, source=images)
     assert np.abs(onnx.run({"source": images}) - expected).max() <= 1e-5
+    # The other direction, by role, through the CLI.
+    from helpers import assert_ok, invoke
+
+    assert_ok(invoke("export", straight.path, "--onnx", "--role", "g_ba", "-o", tmp_path / "g_ba.onnx"))
+    backwards = OnnxSampler(tmp_path / "g_ba.onnx").run({"source": images})
+    assert np.abs(backwards - Sampler.load(straight.path, role="g_ba").sample(3, source=images)).max() <= 1e-5
 
 
 def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits):
