@@ -58,16 +58,12 @@ def two_player(build_generator, build_discriminator) -> tuple[Role, Role]:
     return Role(GENERATOR, build_generator, generates=True), Role(DISCRIMINATOR, build_discriminator)
 
 
-def _latent(draws: dict) -> dict:
-    return {name: draws[name] for name in LATENT_INPUTS if name in draws}
-
-
 def _noisy(samples, draws: dict, key: str):
     return samples if key not in draws else samples + draws["noise_std"] * draws[key]
 
 
 def discriminator_forward(passes, batch, draws) -> dict:
-    fake = ops.stop_gradient(passes(GENERATOR, _latent(draws)))
+    fake = ops.stop_gradient(passes(GENERATOR, draws))
     real = _noisy(batch["x"], draws, "noise_real")
     fake = _noisy(fake, draws, "noise_fake")
     real_labels = batch.get("labels")
@@ -81,7 +77,7 @@ def discriminator_forward(passes, batch, draws) -> dict:
 
 
 def generator_forward(passes, batch, draws) -> dict:
-    fake = _noisy(passes(GENERATOR, _latent(draws)), draws, "noise_fake")
+    fake = _noisy(passes(GENERATOR, draws), draws, "noise_fake")
     return {**draws, "fake": fake,
             "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")})}
 
