@@ -32,12 +32,18 @@ class Dataset:
         x: the samples, float32: NHWC images in [-1, 1] or 2-D points.
         labels: int64 class labels of shape (N,), or `None` for unlabelled data.
         num_classes: `labels.max() + 1`, or `None` for unlabelled data.
+        b: for image-to-image data, the second domain's images (NHWC in [-1, 1], same size and
+            channels as `x`, which holds domain A); `None` for everything else.
+        paired: `b[i]` is the counterpart of `x[i]` (pix2pix's data); otherwise the two domains are
+            unpaired and may differ in length (CycleGAN's).
     """
 
     name: str
     x: np.ndarray
     labels: np.ndarray | None
     num_classes: int | None
+    b: np.ndarray | None = None
+    paired: bool = False
 
     @property
     def kind(self) -> str:

@@ -37,6 +37,8 @@ class Variant:
     phases: Callable = adversarial_phases
     defaults: dict = field(default_factory=dict)
     needs_labels: bool = False
+    directions: dict = field(default_factory=dict)
+    data: str = "samples"
 
     def role(self, name: str):
         for role in self.roles:
@@ -48,6 +50,15 @@ class Variant:
     def sampled_role(self) -> str:
         """The generator a run samples from and exports by default."""
         return next(role.name for role in self.roles if role.generates)
+
+    def direction_role(self, direction: str | None) -> str:
+        """The generator role that translates in ``direction`` (``a2b``, ``b2a``); None: the sampled role."""
+        if direction is None:
+            return self.sampled_role
+        if direction not in self.directions:
+            offered = ", ".join(self.directions) or "none: it generates from noise"
+            raise KganError(f"{self.name} does not translate {direction}; its directions: {offered}")
+        return self.directions[direction]
 
     def build(self, role: str, config, sample_shape: tuple):
         """The network of ``role`` for ``config`` and samples of ``sample_shape``."""
