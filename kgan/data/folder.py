@@ -47,7 +47,7 @@ def load(spec: str, directory: Path, size: int | None) -> Dataset:
         with _open_image(path) as img:
             modes.add(img.mode)
     mode = "L" if modes <= {"1", "L", *SIXTEEN_BIT_MODES} else "RGB"
-    pixels = np.stack([_read_image(p, mode, size) for p in files])
+    pixels = np.stack([read_image(p, mode, size) for p in files])
     if mode == "L":
         pixels = pixels[..., None]
     return Dataset(name=spec, x=uint8_to_float(pixels), labels=None, num_classes=None)
@@ -71,7 +71,9 @@ def _to_8_bit(img: Image.Image) -> Image.Image:
     return Image.fromarray(np.round(np.asarray(img, np.float64) * (255 / 65535)).astype(np.uint8), "L")
 
 
-def _read_image(path: Path, mode: str, size: int) -> np.ndarray:
+def read_image(path: Path, mode: str, size: int) -> np.ndarray:
+    """One image file as uint8 pixels (size, size) for mode "L" or (size, size, 3) for "RGB",
+    center-cropped to a square; `DataError` if it cannot be decoded."""
     with _open_image(path) as img:
         try:
             return np.asarray(fit_square(_to_8_bit(img).convert(mode), size))
