@@ -12,9 +12,17 @@ A spec is either the name of a set or `prefix:PATH` (see `DATA_SOURCES`):
 - `ring8`, `grid25`: toy 2-D point sets (`toy.py`);
 - `idx:DIR`: a directory of IDX files (`idx.py`);
 - `npz:FILE`: a numpy .npz archive of images or points (`npz.py`);
-- `folder:DIR`: a directory of .png/.jpg/.jpeg images (`folder.py`).
+- `folder:DIR`: a directory of .png/.jpg/.jpeg images (`folder.py`);
+- `paired:DIR_A,DIR_B`, `paired:FILE.npz`: image pairs for pix2pix, matched by file name or stored
+  as arrays `a` and `b` (`paired.py`);
+- `sidebyside:DIR`: pix2pix's layout, each image an A|B pair side by side (`sidebyside.py`);
+- `unpaired:DIR_A,DIR_B`, `unpaired:DIR`, `unpaired:FILE.npz`: two unpaired domains for CycleGAN
+  and DiscoGAN; DIR holds CycleGAN's trainA/ and trainB/ (`unpaired.py`).
 
-Surrounding whitespace is ignored, and `~` in a PATH is expanded.
+The image-to-image specs return domain A in `Dataset.x` and domain B in `Dataset.b`.
+
+Surrounding whitespace is ignored, and `~` in a PATH is expanded; `paired:` and `unpaired:` take
+several comma-separated paths.
 
 This package imports only numpy, Pillow and the standard library so that the
 CLI can validate data before paying for a deep-learning backend; keras is
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgan.data import folder, idx, named, npz, toy
+from kgan.data import folder, idx, named, npz, paired, sidebyside, toy, unpaired
 from kgan.data.dataset import DataError, Dataset, check_image_size
 from kgan.data.folder import DEFAULT_FOLDER_SIZE, SIXTEEN_BIT_MODES
 from kgan.data.named import DEBIAN_FASHION_MNIST, NAMED_SETS
@@ -55,14 +63,24 @@ DATA_SOURCES: dict[str, str] = {
     "idx:DIR": "directory of IDX files (*-images-idx3-ubyte[.gz], optional *-labels-idx1-ubyte[.gz])",
     "npz:FILE": "numpy .npz: images (N,H,W[,C]) or points (N,D) under 'x', labels under 'y'",
     "folder:DIR": "directory of .png/.jpg/.jpeg images, center-cropped and resized (default 64x64)",
+    "paired:DIR_A,DIR_B": "pix2pix pairs: images in two directories matched by file name (A in x, B in b)",
+    "paired:FILE.npz": "pix2pix pairs: numpy .npz with equally long image arrays 'a' and 'b', optional labels 'y'",
+    "sidebyside:DIR": "pix2pix's layout: directory of A|B images twice as wide as high, left half A, right half B",
+    "unpaired:DIR_A,DIR_B": "CycleGAN/DiscoGAN domains: two directories of images, any lengths (A in x, B in b)",
+    "unpaired:DIR": "CycleGAN's layout: a directory holding trainA/ and trainB/ (testA/, testB/ are not read)",
+    "unpaired:FILE.npz": "CycleGAN/DiscoGAN: numpy .npz with image arrays 'a' and 'b', optional labels 'y' of a",
     "ring8": "toy 2-D points: 8 Gaussians on a unit circle (std 0.01), 64k points",
     "grid25": "toy 2-D points: 5x5 grid of Gaussians at {-4,-2,0,2,4} (std 0.05), 64k points",
 }
 
 # The module that reads each kind of spec: a whole-spec name is read by `module.load(name, size)`,
-# a `prefix:PATH` spec by `module.load(spec, path, size)`.
+# a `prefix:PATH` spec by `module.load(spec, path, size)`, with a list of paths for the prefixes
+# in `_MULTI_PATH_PREFIXES`.
 _READERS_BY_NAME = {**dict.fromkeys(NAMED_SETS, named), **dict.fromkeys(TOY_SETS, toy)}
-_READERS_BY_PREFIX = {"idx": idx, "npz": npz, "folder": folder}
+_READERS_BY_PREFIX = {"idx": idx, "npz": npz, "folder": folder, "paired": paired, "sidebyside": sidebyside,
+                      "unpaired": unpaired}
+# Their PATH is one or more comma-separated paths; the others' PATH is one path, commas and all, as before.
+_MULTI_PATH_PREFIXES = ("paired", "unpaired")
 
 _VALID_SPECS = ", ".join(DATA_SOURCES)
 
@@ -95,20 +113,27 @@ def load(spec: str, image_size: int | None = None) -> Dataset:
     if colon and kind in _READERS_BY_PREFIX:
         if not arg.strip():
             raise DataError(f"data spec {spec!r} has no path; write it as {kind}:PATH")
-        return _READERS_BY_PREFIX[kind].load(spec, Path(arg.strip()).expanduser(), size)
+        if kind not in _MULTI_PATH_PREFIXES:
+            return _READERS_BY_PREFIX[kind].load(spec, Path(arg.strip()).expanduser(), size)
+        parts = [part.strip() for part in arg.split(",")]
+        if not all(parts):  # an empty part would silently become the working directory
+            raise DataError(f"data spec {spec!r} has an empty path between its commas; write it as {kind}:DIR_A,DIR_B")
+        return _READERS_BY_PREFIX[kind].load(spec, [Path(part).expanduser() for part in parts], size)
     raise DataError(f"unknown data spec {spec!r}; valid specs: {_VALID_SPECS}")
 
 
 def absolute_spec(spec: str) -> str:
-    """`spec` with its path made absolute, so a run resumes from any working directory.
+    """`spec` with its paths made absolute, so a run resumes from any working directory.
 
     Args:
-        spec: a data spec; specs without a path (`"mnist"`) come back unchanged.
+        spec: a data spec; specs without a path (`"mnist"`) come back unchanged, and so do
+            specs with an empty path, which `load` refuses.
 
     Returns:
-        The spec, its PATH (if any) expanded and made absolute.
+        The spec, each of its paths (if any) expanded and made absolute.
     """
     kind, colon, arg = spec.partition(":")
-    if colon and kind in _READERS_BY_PREFIX and arg.strip():
-        return f"{kind}:{Path(arg.strip()).expanduser().absolute()}"
+    parts = [part.strip() for part in arg.split(",")] if kind in _MULTI_PATH_PREFIXES else [arg.strip()]
+    if colon and kind in _READERS_BY_PREFIX and all(parts):
+        return f"{kind}:" + ",".join(str(Path(part).expanduser().absolute()) for part in parts)
     return spec

@@ -41,8 +41,8 @@ def load(spec: str, path: Path, size: int | None) -> Dataset:
     x_key = x_key or next((k for k in arrays if k != labels_key), None)
     if x_key is None:
         raise DataError(f"{spec}: {path} holds no data array; save it with numpy.savez(path, x=array)")
-    x = _npz_samples(spec, x_key, arrays[x_key])
-    labels = None if labels_key is None else _npz_labels(spec, labels_key, arrays[labels_key], len(x))
+    x = npz_samples(spec, x_key, arrays[x_key])
+    labels = None if labels_key is None else npz_labels(spec, labels_key, arrays[labels_key], len(x))
     if x.ndim == 2:
         return Dataset(name=spec, x=x, labels=labels, num_classes=num_classes(labels))
     return image_dataset(spec, x, labels, size)
@@ -60,8 +60,21 @@ def read_npz(path: Path, fix: str) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: cannot read as .npz ({type(exc).__name__}: {exc}); {fix}") from exc
 
 
-def _npz_samples(spec: str, key: str, x: np.ndarray) -> np.ndarray:
-    """Validate array `key` and return float32 points (N, D) or NHWC images in [-1, 1]."""
+def npz_samples(spec: str, key: str, x: np.ndarray) -> np.ndarray:
+    """Array `key` of an .npz as float32 points (N, D) or NHWC images in [-1, 1].
+
+    Args:
+        spec: the whole data spec, for error messages.
+        key: the array's name in the archive, for error messages.
+        x: the array: (N, D) points, uint8 images or float images in [0, 1] or [-1, 1],
+            (N, H, W) or (N, H, W, C) with 1, 3 or 4 channels.
+
+    Returns:
+        Float32 points as given, or NHWC images scaled to [-1, 1].
+
+    Raises:
+        DataError: the dtype, shape or range is not one of those.
+    """
     if x.dtype.kind not in "uif":
         raise DataError(f"{spec}: array {key!r} has dtype {x.dtype}; store numbers (uint8 images or floats)")
     if x.ndim not in (2, 3, 4) or len(x) == 0 or 0 in x.shape:
@@ -101,7 +114,21 @@ def _npz_image_range(spec: str, key: str, x: np.ndarray) -> np.ndarray:
     )
 
 
-def _npz_labels(spec: str, key: str, labels: np.ndarray, n: int) -> np.ndarray:
+def npz_labels(spec: str, key: str, labels: np.ndarray, n: int) -> np.ndarray:
+    """Array `key` of an .npz as int64 class labels, one for each of `n` samples.
+
+    Args:
+        spec: the whole data spec, for error messages.
+        key: the array's name in the archive, for error messages.
+        labels: integer labels >= 0, shape (n,) or keras-style (n, 1).
+        n: the number of samples the labels belong to.
+
+    Returns:
+        The labels, int64 of shape (n,).
+
+    Raises:
+        DataError: the labels are not 1-D non-negative integers, or their count is not `n`.
+    """
     if labels.ndim == 2 and labels.shape[1] == 1:  # keras-style (N, 1) labels
         labels = labels[:, 0]
     if labels.dtype.kind not in "ui" or labels.ndim != 1:
