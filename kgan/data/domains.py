@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from kgan.data.dataset import DataError, Dataset, image_dataset, num_classes
+from kgan.data.folder import DEFAULT_FOLDER_SIZE, image_mode, read_images
 from kgan.data.npz import npz_labels, npz_samples, read_npz
 
-_CHANNELS = {1: "grayscale", 3: "RGB", 4: "RGBA"}
+_CHANNEL_NAMES = {1: "grayscale", 3: "RGB", 4: "RGBA"}
+_MODE_CHANNELS = {"L": 1, "RGB": 3}  # folder.image_mode's modes
 _NPZ_FIX = "save it with numpy.savez(path, a=domain_A_images, b=domain_B_images)"
 
 
@@ -36,19 +38,54 @@ def two_domain_dataset(spec: str, a: np.ndarray, b: np.ndarray, *, paired: bool,
         DataError: the domains differ in channels or image size, since one generator maps
             one onto the other.
     """
-    (ca, cb), (sa, sb) = (a.shape[3], b.shape[3]), sources
-    if ca != cb:
-        raise DataError(
-            f"{spec}: domain A ({sa}) is {_CHANNELS.get(ca, ca)} ({ca} channels) but domain B ({sb}) is "
-            f"{_CHANNELS.get(cb, cb)} ({cb} channels); convert one domain so both have the same channels "
-            "(e.g. PIL's image.convert('RGB') on the grayscale images)"
-        )
+    check_channels(spec, a.shape[3], b.shape[3], sources)
+    sa, sb = sources
     if a.shape[1:3] != b.shape[1:3]:
         raise DataError(
             f"{spec}: domain A ({sa}) holds {a.shape[1]}x{a.shape[2]} images but domain B ({sb}) "
             f"{b.shape[1]}x{b.shape[2]}; give an image size (--image-size) to bring both to one size"
         )
     return Dataset(name=spec, x=a, labels=labels, num_classes=num_classes(labels), b=b, paired=paired)
+
+
+def check_channels(spec: str, channels_a: int, channels_b: int, sources: tuple[str, str]) -> None:
+    """`DataError` unless both domains have the same number of channels, naming which domain has which.
+
+    Args:
+        spec: the whole data spec, for the message.
+        channels_a: domain A's channels (1, 3 or 4).
+        channels_b: domain B's channels.
+        sources: where each domain came from (a directory, an array), for the message.
+    """
+    if channels_a != channels_b:
+        (ca, sa), (cb, sb) = (_channels(channels_a), sources[0]), (_channels(channels_b), sources[1])
+        raise DataError(f"{spec}: domain A ({sa}) is {ca} but domain B ({sb}) is {cb}; convert one domain so both "
+                        "have the same channels (grayscale to RGB: image.convert('RGB') in Pillow, "
+                        "np.repeat(x, 3, axis=-1) for arrays)")
+
+
+def read_folder_domains(spec: str, files_a: list[Path], files_b: list[Path], size: int | None,
+                        sources: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two domains' image files, each read as `folder:DIR` reads its files (grayscale only when all are).
+
+    Args:
+        spec: the whole data spec, for error messages.
+        files_a: domain A's image files, in the order they are to be read.
+        files_b: domain B's image files.
+        size: the side of the square images, `DEFAULT_FOLDER_SIZE` when `None`.
+        sources: where each domain came from, for error messages.
+
+    Returns:
+        Float32 NHWC images in [-1, 1], domain A's and domain B's.
+
+    Raises:
+        DataError: an image is unreadable, or the domains differ in channels.
+    """
+    # The modes come from the headers: a channel mismatch is refused before any pixels are decoded.
+    mode_a, mode_b = image_mode(files_a), image_mode(files_b)
+    check_channels(spec, *(_MODE_CHANNELS[m] for m in (mode_a, mode_b)), sources)
+    size = size or DEFAULT_FOLDER_SIZE
+    return read_images(files_a, mode_a, size), read_images(files_b, mode_b, size)
 
 
 def is_npz(path: Path) -> bool:
@@ -98,3 +135,8 @@ def _npz_images(spec: str, key: str, x: np.ndarray) -> np.ndarray:
         raise DataError(f"{spec}: array {key!r} has shape {x.shape}, points rather than images; "
                         "store images (N, H, W) or (N, H, W, C)")
     return npz_samples(spec, key, x)
+
+
+def _channels(count: int) -> str:
+    name = _CHANNEL_NAMES.get(count, "an image")
+    return f"{name} ({count} channel{'' if count == 1 else 's'})"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kgan.data.dataset import DataError, Dataset
-from kgan.data.domains import is_npz, load_npz, two_domain_dataset
-from kgan.data.folder import DEFAULT_FOLDER_SIZE, image_mode, list_images, read_images
+from kgan.data.domains import is_npz, load_npz, read_folder_domains, two_domain_dataset
+from kgan.data.folder import list_images
 
 _SHOWN = 3  # unmatched files named in the error; the rest are counted
 
@@ -46,11 +46,9 @@ def load(spec: str, paths: list[Path], size: int | None) -> Dataset:
         shown = ", ".join(map(str, unmatched[:_SHOWN])) + (", ..." if len(unmatched) > _SHOWN else "")
         raise DataError(f"{spec}: {len(unmatched)} image(s) without a file of the same name in the other directory "
                         f"({shown}); give {dir_a} and {dir_b} the same file names, or remove the unmatched ones")
-    names = sorted(by_name_a)
-    size = size or DEFAULT_FOLDER_SIZE
-    a, b = (read_images(files, image_mode(files), size) for files in
-            ([by_name_a[n] for n in names], [by_name_b[n] for n in names]))
-    return two_domain_dataset(spec, a, b, paired=True, sources=(str(dir_a), str(dir_b)))
+    names, sources = sorted(by_name_a), (str(dir_a), str(dir_b))
+    a, b = read_folder_domains(spec, [by_name_a[n] for n in names], [by_name_b[n] for n in names], size, sources)
+    return two_domain_dataset(spec, a, b, paired=True, sources=sources)
 
 
 def _by_name(spec: str, files: list[Path]) -> dict[str, Path]:

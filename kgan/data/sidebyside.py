@@ -32,8 +32,8 @@ def load(spec: str, directory: Path, size: int | None) -> Dataset:
         with open_image(path) as img:
             width, height = img.size
         if width != 2 * height:
-            raise DataError(f"{path}: {width}x{height} pixels, not an A|B pair side by side (width = 2 x height); "
-                            f"crop or remove it, or for separate A and B files use paired:DIR_A,DIR_B ({spec})")
+            raise DataError(f"{spec}: {path} is {width}x{height} pixels, not an A|B pair side by side (width = 2 x "
+                            "height); crop or remove it, or for separate A and B files use paired:DIR_A,DIR_B")
         heights.append(height)
     mode, size = image_mode(files), size or DEFAULT_FOLDER_SIZE
     a = read_images(files, mode, size, boxes=[(0, 0, h, h) for h in heights])

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from kgan.data.dataset import DataError, Dataset
-from kgan.data.domains import is_npz, load_npz, two_domain_dataset
-from kgan.data.folder import DEFAULT_FOLDER_SIZE, image_mode, list_images, read_images
+from kgan.data.domains import is_npz, load_npz, read_folder_domains, two_domain_dataset
+from kgan.data.folder import list_images
 
 # CycleGAN's released data sets keep the training domains here; testA/ and testB/ beside them are held out,
 # and a user scores on them with unpaired:DIR/testA,DIR/testB.
@@ -43,8 +41,9 @@ def load(spec: str, paths: list[Path], size: int | None) -> Dataset:
     if len(paths) != 2:
         raise DataError(f"{spec}: unpaired: takes two image directories, unpaired:DIR_A,DIR_B, a CycleGAN directory "
                         "holding trainA/ and trainB/, unpaired:DIR, or an .npz file, unpaired:FILE.npz")
-    a, b = (_read_domain(spec, directory, size or DEFAULT_FOLDER_SIZE) for directory in paths)
-    return two_domain_dataset(spec, a, b, paired=False, sources=(str(paths[0]), str(paths[1])))
+    sources = (str(paths[0]), str(paths[1]))
+    a, b = read_folder_domains(spec, list_images(spec, paths[0]), list_images(spec, paths[1]), size, sources)
+    return two_domain_dataset(spec, a, b, paired=False, sources=sources)
 
 
 def _cyclegan_dirs(spec: str, directory: Path) -> list[Path]:
@@ -57,7 +56,3 @@ def _cyclegan_dirs(spec: str, directory: Path) -> list[Path]:
                         "directory holding trainA/ and trainB/, or name the two domains: unpaired:DIR_A,DIR_B")
     return [directory / name for name in _TRAIN_DIRS]
 
-
-def _read_domain(spec: str, directory: Path, size: int) -> np.ndarray:
-    files = list_images(spec, directory)
-    return read_images(files, image_mode(files), size)
