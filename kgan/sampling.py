@@ -9,61 +9,78 @@ import numpy as np
 from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
-from kgan.networks import generate, image_inputs
+from kgan.networks import generate, image_inputs, input_signature
 from kgan.rundir import checkpoint_file
-from kgan.training.checkpoint import read_checkpoint, restore
+from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
 
 
 class Sampler:
     """A generator loaded from a run directory or a checkpoint file, in inference mode.
 
     Runs trained with ``--ema`` sample from the averaged weights. A variant with several generators
-    (image-to-image) samples from the one it names first unless ``role`` picks another; a generator
-    that takes images (``kgan.networks.image_inputs``) needs them passed by input name.
+    (image-to-image) samples from the one it names first unless ``role`` (or a translation
+    ``direction``) picks another; a generator that takes images (``kgan.networks.image_inputs``)
+    translates them (``translate``, or ``sample`` with the images by input name).
 
     Args:
         generator: the generator network, with its trained weights.
         config: the run's TrainConfig.
         sample_shape: the shape of one sample.
         meta: the checkpoint's metadata (data info, loop position, training backend).
+        role: the generator's role in its variant (None: not known, e.g. a network built by hand).
+        direction: the translation direction (``a2b``, ``b2a``) the generator's role serves in its
+            variant, None for a generator from noise.
 
     Example:
         sampler = Sampler.load("runs/dcgan-fashion_mnist-...")
         images = sampler.sample(64, seed=0)            # (64, 28, 28, 1) in [-1, 1]
         threes = Sampler.load("runs/cgan-...").sample(16, label=3)
+        horses = Sampler.load("runs/cyclegan-...", direction="b2a").translate(zebras)
     """
 
-    def __init__(self, generator, config: TrainConfig, sample_shape: tuple, meta: dict | None = None):
+    def __init__(self, generator, config: TrainConfig, sample_shape: tuple, meta: dict | None = None,
+                 role: str | None = None, direction: str | None = None):
         self.generator, self.config, self.sample_shape = generator, config, sample_shape
         self.image_inputs = image_inputs(generator)
         self.meta = meta or {}  # the checkpoint's: data info, loop position, training backend
         self.latent_spec = config.latent_spec()
+        self.role, self.direction = role, direction
 
     @classmethod
-    def load(cls, path: str | Path, role: str | None = None) -> "Sampler":
-        """The generator of the run directory or checkpoint ``path`` (``role``: which one, by default the
-        variant's first)."""
+    def load(cls, path: str | Path, role: str | None = None, direction: str | None = None) -> "Sampler":
+        """The generator of the run directory or checkpoint ``path``: the variant's first by default,
+        or the one of ``role``, or the one translating in ``direction`` (``a2b``, ``b2a``)."""
+        return cls.from_checkpoint(read_checkpoint(checkpoint_file(path)), role, direction, name=str(path))
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint, role: str | None = None, direction: str | None = None,
+                        name: str = "the checkpoint") -> "Sampler":
+        """``load`` for a checkpoint already read (``name``: where it came from, for messages)."""
         from kgan.variants import get_variant
 
-        checkpoint = read_checkpoint(checkpoint_file(path))
         config = TrainConfig.from_dict(checkpoint.meta["config"])
         sample_shape = tuple(checkpoint.meta["data"]["sample_shape"])
         variant = get_variant(config.variant)
-        role = variant.role(role or variant.sampled_role)
+        if role is not None and direction is not None:
+            raise KganError(f"give a role or a direction, not both (got role {role} and direction {direction})")
+        role = variant.role(role or variant.direction_role(direction))
         if not role.generates:
             raise KganError(f"{role.name} is not a generator of {config.variant}")
         group = f"{role.name}_ema" if config.ema else role.name
         if checkpoint.non_finite(group):
-            raise KganError(f"{path}: the generator's weights are not finite (NaN or infinity): the run diverged")
+            raise KganError(f"{name}: the generator's weights are not finite (NaN or infinity): the run diverged")
         generator = variant.build(role.name, config, sample_shape)
         restore({group: generator.variables}, checkpoint)
-        return cls(generator, config, sample_shape, checkpoint.meta)
+        # The direction this role serves, also when it was picked by role: export records it.
+        served = next((d for d, r in variant.directions.items() if r == role.name), None)
+        return cls(generator, config, sample_shape, checkpoint.meta, role=role.name, direction=served)
 
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> SamplingInputs:
         """Generator inputs for ``n`` samples (see ``kgan.latent.sampling_inputs``)."""
         return sampling_inputs(self.latent_spec, n, seed, label, code)
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
+        """The generator's output for ``inputs`` (z, or a dict by input name), in inference mode."""
         return generate(self.generator, inputs)
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
@@ -73,3 +90,40 @@ class Sampler:
         if missing:
             raise KganError(f"this generator translates images: pass {', '.join(missing)} (arrays of {n} images)")
         return self.generate_from({**self.draw(n, seed, label, code).inputs, **images})
+
+    @property
+    def source_shape(self) -> tuple:
+        """The shape of one image the generator translates (its single image input's)."""
+        if not self.image_inputs:
+            raise KganError(f"{self.config.variant} generates from noise; use sample()")
+        if len(self.image_inputs) > 1:
+            raise KganError(f"this generator takes several images ({', '.join(self.image_inputs)}); "
+                            f"use sample() with each by name")
+        return input_signature(self.generator)[self.image_inputs[0]][1]
+
+    def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
+        """``images`` translated by the generator: (N, H, W, C) floats in [-1, 1] (or uint8 pixels) in,
+        (N, H', W', C') floats in [-1, 1] out. ``seed`` draws z for a generator that also takes noise.
+
+        Example:
+            fake_b = Sampler.load(run, direction="a2b").translate(real_a)
+        """
+        images = model_images(images, self.source_shape)
+        return self.sample(len(images), seed, **{self.image_inputs[0]: images})
+
+
+def model_images(images, expected_shape: tuple) -> np.ndarray:
+    """``images`` as float32 in [-1, 1] (uint8 pixels scaled), checked against one image's ``expected_shape``."""
+    images = np.asarray(images)
+    if images.ndim != len(expected_shape) + 1 or images.shape[1:] != tuple(expected_shape):
+        raise KganError(f"expected images of shape (N, {', '.join(map(str, expected_shape))}), got {images.shape}")
+    if not len(images):
+        raise KganError("no images to translate")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    if not np.issubdtype(images.dtype, np.floating):
+        raise KganError(f"expected float images in [-1, 1] or uint8 pixels, got {images.dtype}")
+    images = images.astype(np.float32)
+    if images.size and not (np.isfinite(images).all() and np.abs(images).max() <= 1.0):
+        raise KganError(f"expected float images in [-1, 1], got values in [{np.nanmin(images)}, {np.nanmax(images)}]")
+    return images

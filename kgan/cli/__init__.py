@@ -124,8 +124,9 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     sample_command,
     status_command,
     train_command,
+    translate_command,
     viz_command,
 )
 
 __all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "repro_command",
-           "sample_command", "status_command", "train_command", "viz_command"]
+           "sample_command", "status_command", "train_command", "translate_command", "viz_command"]

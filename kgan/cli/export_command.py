@@ -14,11 +14,15 @@ from kgan.export.metadata import DEFAULT_OPSET
 @click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--uint8", is_flag=True, help="Output uint8 pixels in [0, 255] instead of float32 in [-1, 1].")
 @click.option("--role", help="Which generator of a variant with several (default: the one it samples from).")
-def export(source, as_onnx, output, opset, uint8, role):
+@click.option("--direction", type=click.Choice(["a2b", "b2a"]),
+              help="An image-to-image run's generator by what it translates (instead of --role).")
+def export(source, as_onnx, output, opset, uint8, role, direction):
     """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
     from kgan.export.onnx_export import export_onnx
 
     if not as_onnx:
         raise KganError("choose a format: --onnx")
-    path = export_onnx(source, output, opset=opset, uint8=uint8, role=role)
+    if role and direction:
+        raise KganError("give --role or --direction, not both")
+    path = export_onnx(source, output, opset=opset, uint8=uint8, role=role, direction=direction)
     click.echo(f"wrote {path} (and its metadata as {path.name}.json)")

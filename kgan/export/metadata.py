@@ -27,4 +27,8 @@ KEYS = (
 NEWER_KEYS = (
     # every graph input as JSON, name -> {"dtype", "shape" per sample}, e.g. {"z": {"dtype": "float32", "shape": [100]}}
     "inputs",
+    # "generator" (from noise: z, label, code) or "translator" (an image-to-image generator: one image input)
+    "kind",
+    # what a translator translates: "a2b" or "b2a" (its variant's directions); "" for other generators
+    "direction",
 )

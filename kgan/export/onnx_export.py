@@ -66,6 +66,8 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
         "exported_with": keras.backend.backend(),
         "trained_with": str(sampler.meta.get("backend", "unknown")),
         "training_steps": str(sampler.meta.get("position", {}).get("step", 0)),
+        "kind": "translator" if sampler.image_inputs else "generator",
+        "direction": sampler.direction or "",
     }
 
 
@@ -75,13 +77,15 @@ def default_output(source: str | Path) -> Path:
 
 
 def export_onnx(source: str | Path, output: str | Path | None = None, opset: int = DEFAULT_OPSET,
-                uint8: bool = False, role: str | None = None) -> Path:
+                uint8: bool = False, role: str | None = None, direction: str | None = None) -> Path:
     """Export the generator of a run directory or checkpoint to ``output`` (default beside it).
 
-    ``role`` picks one of a variant's generators (default: the one it samples from).
+    ``role`` picks one of a variant's generators (default: the one it samples from); ``direction``
+    (``a2b``, ``b2a``) picks an image-to-image variant's generator by what it translates.
 
     Example:
         path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
+        path = export_onnx("runs/cyclegan-...", "b2a.onnx", direction="b2a")
     """
     try:
         import onnx
@@ -94,7 +98,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError(f"output must end in .onnx, got {output}")
     if not output.parent.is_dir():
         raise KganError(f"directory {output.parent} does not exist")
-    sampler = Sampler.load(source, role)
+    sampler = Sampler.load(source, role, direction)
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")

@@ -5,6 +5,7 @@ Example:
     sampler = OnnxSampler("generator.onnx")          # CUDA if onnxruntime-gpu offers it, else CPU
     images = sampler.sample(16, seed=0)              # (16, H, W, C) uint8
     sevens = sampler.sample(16, label=7)             # conditional generators (cgan, acgan)
+    fake_b = OnnxSampler("g_ab.onnx").translate(real_a)  # image-to-image generators: [-1, 1] floats or uint8
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
 from kgan.latent.spec import LatentSpec, SamplingInputs, input_signature, sampling_inputs
+from kgan.networks import LATENT_INPUTS
 from kgan.pixels import scale_to_uint8
+from kgan.sampling import model_images
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 BATCH = 1024
@@ -78,6 +81,11 @@ class OnnxSampler:
                             f"{graph_shape}; kgan samples image generators whose two agree")
 
     @property
+    def image_inputs(self) -> list[str]:
+        """The graph inputs the caller supplies as images (anything kgan does not draw)."""
+        return [name for name in self.signature if name not in LATENT_INPUTS]
+
+    @property
     def providers(self) -> list[str]:
         return self.session.get_providers()
 
@@ -109,3 +117,20 @@ class OnnxSampler:
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
         """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code`` as for ``kgan sample``."""
         return self.generate_from(self.draw(n, seed, label, code).inputs)
+
+    def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
+        """``images`` translated by an image-to-image generator, as ``run()`` returns them (float32 in
+        [-1, 1], or uint8 for a ``--uint8`` export).
+
+        Args:
+            images: (N, H, W, C) floats in [-1, 1], or uint8 pixels (scaled to [-1, 1] here).
+            seed: draws z for a generator that also takes noise, as ``kgan translate --seed`` does.
+        """
+        names = self.image_inputs
+        if not names:
+            raise KganError(f"this ONNX file's generator ({self.metadata['variant']}) generates from noise; "
+                            f"use sample()")
+        if len(names) > 1:
+            raise KganError(f"this generator takes several images ({', '.join(names)}); use run() with each by name")
+        images = model_images(images, self.signature[names[0]][1])
+        return self.run({**self.draw(len(images), seed).inputs, names[0]: images})

@@ -1,0 +1,363 @@
+"""Using a trained image-to-image run: Sampler.translate, kgan translate, kgan export --direction and
+OnnxSampler.translate, on a tiny test-only translator (A: MNIST digits, B: the same digits mirrored)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from helpers import assert_ok, invoke, one_line_error, train_tiny, write_mnist_npz
+from PIL import Image
+
+NAME = "translate_test"
+TOLERANCE = 1e-5
+
+
+def translator(config, sample_shape):
+    import keras
+    from keras import layers
+
+    image = keras.Input(sample_shape, name="source")
+    h = layers.Conv2D(config.width, 3, padding="same", activation="relu", name="t_conv")(image)
+    out = layers.Conv2D(sample_shape[-1], 3, padding="same", activation="tanh", name="t_out")(h)
+    return keras.Model(image, out, name="translator")
+
+
+def critic(config, sample_shape):
+    import keras
+    from keras import layers
+
+    sample = keras.Input(sample_shape, name="sample")
+    h = layers.LeakyReLU(0.2, name="c_lrelu")(layers.Conv2D(config.width, 3, strides=2, name="c_conv")(sample))
+    return keras.Model(sample, layers.Dense(1, name="c_logits")(layers.Flatten(name="c_flat")(h)), name="critic")
+
+
+def phases(config, sample_shape):
+    from keras import ops
+
+    from kgan.training.phases import Phase
+    from kgan.training.terms import Stat, Term
+
+    def domains(batch):
+        return batch["x"], ops.flip(batch["x"], axis=2)  # B: A mirrored
+
+    def squared(x, target):
+        return ops.mean(ops.square(x["logits"] - target))
+
+    def generators_forward(passes, batch, draws):
+        a, b = domains(batch)
+        return {"judged_b": passes.judge("d_b", {"sample": passes("g_ab", {"source": a})}),
+                "judged_a": passes.judge("d_a", {"sample": passes("g_ba", {"source": b})})}
+
+    def discriminators_forward(passes, batch, draws):
+        a, b = domains(batch)
+        fake_b = ops.stop_gradient(passes("g_ab", {"source": a}))
+        fake_a = ops.stop_gradient(passes("g_ba", {"source": b}))
+        return {"real_a": passes.judge("d_a", {"sample": a}), "fake_a": passes.judge("d_a", {"sample": fake_a}),
+                "real_b": passes.judge("d_b", {"sample": b}), "fake_b": passes.judge("d_b", {"sample": fake_b})}
+
+    fool = Term("least_squares_generators", lambda v: squared(v["judged_b"], 1.0) + squared(v["judged_a"], 1.0))
+    judge = Term("least_squares_discriminators", lambda v: 0.5 * (
+        squared(v["real_a"], 1.0) + squared(v["fake_a"], 0.0) + squared(v["real_b"], 1.0) + squared(v["fake_b"], 0.0)))
+    return [
+        Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward, terms=(judge,),
+              loss_stat=Stat("d_loss", "D loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 2, "d_b": 2}, reads_data=True),
+        Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward, terms=(fool,),
+              loss_stat=Stat("g_loss", "G loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 1, "d_b": 1}, reads_data=True),
+    ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered():
+    from kgan.training.phases import Role
+    from kgan.variants import Variant, register, unregister
+
+    register(Variant(NAME, "two-way translator (test only)", "-", phases=phases,
+                     roles=(Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
+                            Role("d_a", critic), Role("d_b", critic)),
+                     directions={"a2b": "g_ab", "b2a": "g_ba"}))
+    yield
+    unregister(NAME)
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    return write_mnist_npz(tmp_path_factory.mktemp("data") / "digits.npz", 32)
+
+
+@pytest.fixture(scope="module")
+def run(digits, tmp_path_factory):
+    from kgan.config import TrainConfig
+    from kgan.training import run_loop
+
+    config = TrainConfig(variant=NAME, data=f"npz:{digits}", steps=2, batch_size=8, width=4, grid_size=4,
+                         log_every=1, ema=0.9)
+    return run_loop.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
+
+
+@pytest.fixture(scope="module")
+def images(digits):
+    from kgan.data import load
+
+    return load(f"npz:{digits}").x[:5]
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(mnist_npz, tmp_path_factory):
+    out = tmp_path_factory.mktemp("dcgan") / "run"
+    assert_ok(train_tiny(out, f"npz:{mnist_npz}", "--steps", "1"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pngs(images, tmp_path_factory):
+    """Three of the digits as PNG files, the second twice as large (the CLI resizes it)."""
+    from kgan.pixels import scale_to_uint8
+
+    folder = tmp_path_factory.mktemp("pngs")
+    for i, pixels in enumerate(scale_to_uint8(images[:3])):
+        picture = Image.fromarray(pixels[..., 0])
+        (picture.resize((56, 56), Image.NEAREST) if i == 1 else picture).save(folder / f"digit{i}.png")
+    return folder
+
+
+def read_back(path):
+    """A written PNG's pixels as [-1, 1] floats, (H, W, 1)."""
+    return np.asarray(Image.open(path), np.float32)[..., None] / 127.5 - 1.0
+
+
+# --- Sampler.translate -------------------------------------------------------------------------
+
+def test_sampler_translates_each_way_and_refuses_wrong_shapes(run, images):
+    from kgan.errors import KganError
+    from kgan.sampling import Sampler
+
+    ab, ba = Sampler.load(run, direction="a2b"), Sampler.load(run, direction="b2a")
+    assert (ab.role, ab.direction, ba.role, ba.direction) == ("g_ab", "a2b", "g_ba", "b2a")
+    translated = ab.translate(images)
+    assert translated.shape == images.shape and np.isfinite(translated).all() and np.abs(translated).max() <= 1
+    assert np.array_equal(translated, ab.sample(5, source=images))
+    assert not np.allclose(translated, ba.translate(images))
+    from kgan.pixels import scale_to_uint8
+
+    assert np.abs(ab.translate(scale_to_uint8(images)) - translated).max() < 0.02  # uint8 pixels are scaled
+    # A role names the same generator as its direction.
+    assert Sampler.load(run, role="g_ba").direction == "b2a"
+    for bad, expected in ((images[:, :14], "expected images of shape (N, 28, 28, 1), got (5, 14, 28, 1)"),
+                          (images[0], "got (28, 28, 1)"), (images * 3, "in [-1, 1]"), (images[:0], "no images")):
+        with pytest.raises(KganError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+            ab.translate(bad)
+    with pytest.raises(KganError, match="not both"):
+        Sampler.load(run, role="g_ab", direction="b2a")
+
+
+def test_sampler_of_a_noise_generator_refuses_to_translate(dcgan_run, images):
+    from kgan.errors import KganError
+    from kgan.sampling import Sampler
+
+    with pytest.raises(KganError, match="dcgan generates from noise; use sample()"):
+        Sampler.load(dcgan_run).translate(images)
+
+
+# --- kgan translate ----------------------------------------------------------------------------
+
+def test_cli_writes_a_grid_an_npy_and_a_directory(run, images, pngs, tmp_path):
+    from kgan.sampling import Sampler
+
+    array = tmp_path / "digits.npy"
+    np.save(array, images)
+    expected = Sampler.load(run, direction="b2a").translate(images)
+
+    assert_ok(invoke("translate", run, array, "--direction", "b2a", "-o", tmp_path / "out.npy"))
+    written = np.load(tmp_path / "out.npy")
+    assert written.dtype == np.float32 and np.abs(written - expected).max() <= TOLERANCE
+
+    # A directory of PNGs and an .npy in one call: the files first (by name), then the array's rows.
+    result = invoke("translate", run, pngs, array, "--direction", "b2a", "-o", tmp_path / "each")
+    assert_ok(result)
+    assert "wrote 8 translations (b2a)" in result.output
+    assert sorted(p.name for p in (tmp_path / "each").iterdir()) == [
+        "0003.png", "0004.png", "0005.png", "0006.png", "0007.png", "digit0.png", "digit1.png", "digit2.png"]
+    assert np.abs(read_back(tmp_path / "each" / "0003.png") - expected[0]).max() <= 1 / 127.5 + TOLERANCE
+    # The twice-as-large file was resized to the run's 28x28 (as folder: data reads images).
+    from kgan.data.dataset import uint8_to_float
+    from kgan.data.folder import read_image
+
+    resized = uint8_to_float(read_image(pngs / "digit1.png", "L", 28))[None, ..., None]
+    assert np.abs(read_back(tmp_path / "each" / "digit1.png") - Sampler.load(run, direction="b2a").translate(
+        resized)[0]).max() <= 1 / 127.5 + TOLERANCE
+    assert np.abs(resized[0] - images[1]).max() < 0.5  # still the same digit
+
+    # A grid of files named one by one (default a2b): a row of inputs above a row of translations,
+    # drawn at twice the size as kgan sample draws small images.
+    assert_ok(invoke("translate", run, *sorted(pngs.iterdir()), "-o", tmp_path / "grid.png"))
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    assert grid.shape == (2 * (2 * 30 + 2), 2 * (3 * 30 + 2))
+    from kgan.pixels import scale_to_uint8
+
+    a2b = scale_to_uint8(Sampler.load(run).translate(images[:1]))[0, ..., 0]
+    assert np.array_equal(grid[::2, ::2][2:30, 2:30], scale_to_uint8(images[:1])[0, ..., 0])  # first input
+    assert np.array_equal(grid[::2, ::2][32:60, 2:30], a2b)  # its translation below it
+
+
+def test_cli_grid_wraps_long_rows(run, images, tmp_path):
+    array = tmp_path / "many.npy"
+    np.save(array, np.concatenate([images] * 4))  # 20 images: two pairs of rows, 16 columns
+    assert_ok(invoke("translate", run, array, "-o", tmp_path / "grid.png"))
+    assert np.asarray(Image.open(tmp_path / "grid.png")).shape == (2 * (4 * 30 + 2), 2 * (16 * 30 + 2))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "unit", "nhw"])
+def test_cli_reads_npy_pixels_in_each_range(run, images, tmp_path, dtype):
+    from kgan.pixels import scale_to_uint8
+    from kgan.sampling import Sampler
+
+    pixels = scale_to_uint8(images)
+    array = {"uint8": pixels, "unit": pixels / np.float32(255), "nhw": pixels[..., 0]}[dtype]
+    np.save(tmp_path / "in.npy", array)
+    assert_ok(invoke("translate", run, tmp_path / "in.npy", "-o", tmp_path / "out.npy"))
+    expected = Sampler.load(run).translate(pixels)
+    assert np.abs(np.load(tmp_path / "out.npy") - expected).max() <= 1e-4
+
+
+def bad_inputs(tmp_path, images):
+    """(arguments, expected error) for every kind of bad input; the files are written into tmp_path."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    (tmp_path / "notes.txt").write_text("hello")
+    np.save(tmp_path / "small.npy", images[:, :14, :14])
+    np.save(tmp_path / "rgb.npy", np.repeat(images, 3, axis=-1))
+    np.save(tmp_path / "flat.npy", images.reshape(5, -1))
+    np.save(tmp_path / "loud.npy", images * 5)
+    np.save(tmp_path / "none.npy", images[:0])
+    (tmp_path / "garbage.npy").write_bytes(b"\x93NUMPY nonsense")
+    return [
+        ((), "nothing to translate"),
+        ((tmp_path / "missing.png",), "missing.png does not exist"),
+        ((tmp_path / "broken.png",), "broken.png: unreadable image"),
+        ((tmp_path / "empty",), "no .png/.jpg/.jpeg files in"),
+        ((tmp_path / "notes.txt",), "not an image or .npy file"),
+        ((tmp_path / "small.npy",), "expected (N, 28, 28, 1) images"),
+        ((tmp_path / "flat.npy",), "holds an array of shape (5, 784)"),
+        ((tmp_path / "rgb.npy",), "holds 3-channel images; this generator takes 1-channel ones"),
+        ((tmp_path / "loud.npy",), "must lie in [0, 1] or [-1, 1]"),
+        ((tmp_path / "none.npy",), "holds no images"),
+        ((tmp_path / "garbage.npy",), "unreadable .npy file"),
+    ]
+
+
+def test_cli_bad_inputs_are_one_line_errors_and_write_nothing(run, images, tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    for arguments, expected in bad_inputs(inputs, images):
+        for output in ("grid.png", "out.npy", "each"):
+            one_line_error(invoke("translate", run, *arguments, "-o", outputs / output), expected)
+    assert list(outputs.iterdir()) == []
+
+
+def test_cli_refuses_bad_directions_outputs_and_overwrites(run, images, dcgan_run, tmp_path):
+    array = tmp_path / "in.npy"
+    np.save(array, images[:2])
+    one_line_error(invoke("translate", dcgan_run, array, "-o", tmp_path / "x.npy"),
+                   "dcgan generates from noise; kgan translate is for image-to-image runs: use kgan sample")
+    one_line_error(invoke("translate", run, array, "--direction", "c2d", "-o", tmp_path / "x.npy"), "c2d")
+    one_line_error(invoke("translate", run, array, "-o", tmp_path / "x.jpg"), "output must be FILE.png")
+    one_line_error(invoke("translate", run, array, "-o", tmp_path / "no" / "x.npy"), "does not exist")
+    assert_ok(invoke("translate", run, array, "-o", tmp_path / "each"))
+    one_line_error(invoke("translate", run, array, "-o", tmp_path / "each"), "0000.png already exists")
+    one_line_error(invoke("translate", run, array, "-o", array), "is one of the inputs")
+    assert np.array_equal(np.load(array), images[:2])
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / folder / "same.png")
+    one_line_error(invoke("translate", run, tmp_path / "a", tmp_path / "b", "-o", tmp_path / "both"),
+                   "would both be written to")
+    assert not (tmp_path / "both").exists() and not (tmp_path / "x.npy").exists()
+
+
+def test_a_direction_the_variant_lacks_is_refused(digits, tmp_path):
+    import dataclasses
+
+    from kgan.config import TrainConfig
+    from kgan.training import run_loop
+    from kgan.variants import get_variant, register, unregister
+
+    one_way = dataclasses.replace(get_variant(NAME), name="one_way_test", directions={"a2b": "g_ab"})
+    register(one_way)
+    try:
+        config = TrainConfig(variant=one_way.name, data=f"npz:{digits}", steps=1, batch_size=8, width=4,
+                             grid_size=4, log_every=1)
+        path = run_loop.train(config, tmp_path / "run", progress=False).path
+        np.save(tmp_path / "in.npy", np.zeros((1, 28, 28, 1), np.float32))
+        one_line_error(invoke("translate", path, tmp_path / "in.npy", "--direction", "b2a", "-o", tmp_path / "x.npy"),
+                       "one_way_test does not translate b2a; its directions: a2b")
+        one_line_error(invoke("export", path, "--onnx", "--direction", "b2a"), "does not translate b2a")
+    finally:
+        unregister(one_way.name)
+
+
+# --- kgan export --direction and OnnxSampler.translate -------------------------------------------
+
+@pytest.mark.parametrize("direction", ["a2b", "b2a"])
+def test_export_by_direction_matches_keras(run, images, tmp_path, direction):
+    pytest.importorskip("onnxruntime")
+    from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.pixels import scale_to_uint8
+    from kgan.sampling import Sampler
+
+    out = tmp_path / f"{direction}.onnx"
+    assert_ok(invoke("export", run, "--onnx", "--direction", direction, "-o", out))
+    onnx = OnnxSampler(out)
+    assert onnx.metadata["kind"] == "translator" and onnx.metadata["direction"] == direction
+    assert [i.name for i in onnx.session.get_inputs()] == ["source"] and onnx.image_inputs == ["source"]
+    expected = Sampler.load(run, direction=direction).translate(images)
+    assert np.abs(onnx.translate(images) - expected).max() <= TOLERANCE
+    assert np.abs(onnx.translate(scale_to_uint8(images)) - expected).max() < 0.02
+
+    assert_ok(invoke("export", run, "--onnx", "--direction", direction, "--uint8", "-o", tmp_path / "u8.onnx"))
+    pixels = OnnxSampler(tmp_path / "u8.onnx").translate(images)
+    assert pixels.dtype == np.uint8 and np.abs(pixels.astype(int) - scale_to_uint8(expected).astype(int)).max() <= 1
+
+
+def test_export_refuses_role_with_direction_and_onnx_noise_generators_refuse_translate(run, dcgan_run, images,
+                                                                                        tmp_path):
+    pytest.importorskip("onnxruntime")
+    from kgan.errors import KganError
+    from kgan.export.onnx_sampler import OnnxSampler
+
+    one_line_error(invoke("export", run, "--onnx", "--role", "g_ab", "--direction", "a2b"),
+                   "give --role or --direction, not both")
+    one_line_error(invoke("export", dcgan_run, "--onnx", "--direction", "a2b"),
+                   "dcgan does not translate a2b")
+    assert_ok(invoke("export", dcgan_run, "--onnx", "-o", tmp_path / "dcgan.onnx"))
+    noise = OnnxSampler(tmp_path / "dcgan.onnx")
+    assert noise.metadata["kind"] == "generator" and noise.metadata["direction"] == ""
+    with pytest.raises(KganError, match="generates from noise; use sample()"):
+        noise.translate(images)
+    # Exported by role, a translator still records the direction it serves.
+    assert_ok(invoke("export", run, "--onnx", "--role", "g_ba", "-o", tmp_path / "g_ba.onnx"))
+    assert OnnxSampler(tmp_path / "g_ba.onnx").metadata["direction"] == "b2a"
+
+
+def test_onnx_translate_needs_neither_keras_nor_a_backend(run, images, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from kgan.export.onnx_export import export_onnx
+    from kgan.export.onnx_sampler import OnnxSampler
+
+    exported = export_onnx(run, tmp_path / "g.onnx", direction="a2b")
+    np.save(tmp_path / "in.npy", images)
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        for name in ("keras", "jax", "tensorflow", "torch"):
+            sys.modules[name] = None  # any import of them now fails
+        from kgan.export.onnx_sampler import OnnxSampler
+        np.save(r"{tmp_path / 'out.npy'}", OnnxSampler(r"{exported}").translate(np.load(r"{tmp_path / 'in.npy'}")))
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    assert np.array_equal(np.load(tmp_path / "out.npy"), OnnxSampler(exported).translate(images))
