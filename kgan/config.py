@@ -19,7 +19,7 @@ CONDITIONINGS = ("concat", "projection")
 # Upper bounds, far above any real run, so that a typo (an extra zero or two) fails at once instead
 # of after minutes of allocating or, for the grid, after the whole training.
 MAXIMA = {"batch_size": 65536, "latent_dim": 16384, "width": 4096, "grid_size": 1024, "image_size": 2048,
-          "num_classes": 100_000, "n_critic": 1000, "eval_samples": 1_000_000}
+          "num_classes": 100_000, "n_critic": 1000, "eval_samples": 1_000_000, "history": 100_000}
 
 
 @dataclass
@@ -66,6 +66,13 @@ class TrainConfig:
     gp_weight: float = 0.0  # WGAN-GP gradient penalty lambda
     class_weight: float = 0.0  # ACGAN auxiliary classifier weight
     info_weight: float = 0.0  # InfoGAN mutual-information lambda
+    l1_weight: float = 0.0  # pix2pix: L1 distance of G(A) to the true B, lambda
+    cycle_weight: float = 0.0  # CycleGAN: cycle-consistency lambda (DiscoGAN: its reconstruction loss's weight)
+    identity_weight: float = 0.0  # CycleGAN: identity loss, as a multiple of cycle_weight (the paper's 0.5)
+    # Image-to-image training
+    history: int = 0  # CycleGAN: generated images kept per discriminator (the paper's 50; 0: none)
+    jitter: bool = False  # random crop (images loaded 286/256 larger) and horizontal flip of real images
+    decay_from: float | None = None  # share of the run after which the learning rates fall linearly to 0
     # Networks
     d_norm: str | None = None  # batch | layer | spectral | none; None: the variant's own choice
     g_dropout: float = 0.0
@@ -117,12 +124,18 @@ class TrainConfig:
             if getattr(self, name) not in choices:
                 raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, "
                                 f"got {getattr(self, name)!r}")
-        for name in ("gp_weight", "class_weight", "info_weight", "instance_noise"):
+        for name in ("gp_weight", "class_weight", "info_weight", "l1_weight", "cycle_weight", "identity_weight",
+                     "instance_noise"):
             if not getattr(self, name) >= 0:
                 raise KganError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         for name in ("g_dropout", "label_flip"):
             if not 0 <= getattr(self, name) < 1:
                 raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+        if not isinstance(self.history, int) or self.history < 0:
+            raise KganError(f"history must be a non-negative integer, got {self.history!r}")
+        if self.decay_from is not None and not 0 <= self.decay_from < 1:
+            raise KganError(f"decay_from must be in [0, 1), the share of the run before the decay; "
+                           f"got {self.decay_from!r}")
         if self.clip_value is not None and not self.clip_value > 0:
             raise KganError(f"clip_value must be > 0, got {self.clip_value!r}")
         if self.ema is not None and not 0 < self.ema < 1:

@@ -21,6 +21,8 @@ from kgan.errors import KganError
 
 LATENT_INPUTS = ("z", "label", "code")  # drawn by kgan (kgan.latent), in this order
 SAMPLE_INPUT = "sample"  # the batch a discriminator judges
+# What an image-to-image generator translates (its one image input), and what pix2pix's D is conditioned on.
+SOURCE_INPUT = "source"
 
 
 def input_names(model) -> list[str]:

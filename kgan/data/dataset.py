@@ -84,7 +84,7 @@ def image_dataset(name: str, x: np.ndarray, labels: np.ndarray | None, size: int
     if len(x) == 0:
         raise DataError(f"{name}: the data holds no images; check the files it points at")
     if size is not None and x.shape[1:3] != (size, size):
-        x = _resize_float_images(x, size)
+        x = resize_images(x, size)
     return Dataset(name=name, x=x, labels=labels, num_classes=num_classes(labels))
 
 
@@ -100,7 +100,7 @@ def fit_square(img: Image.Image, size: int) -> Image.Image:
     return img
 
 
-def _resize_float_images(x: np.ndarray, size: int) -> np.ndarray:
+def resize_images(x: np.ndarray, size: int) -> np.ndarray:
     # Per-channel float ("F") images keep full precision instead of round-tripping through uint8.
     out = np.empty((x.shape[0], size, size, x.shape[3]), dtype=np.float32)
     for i in range(x.shape[0]):

@@ -19,6 +19,7 @@ from kgan.config import PRECISIONS, TrainConfig
 from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
+from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
 from kgan.variants import get_variant
 
@@ -32,6 +33,8 @@ def resolve_config(variant: str, **options) -> TrainConfig:
 
 
 def _optimizer(config: TrainConfig, learning_rate: float):
+    if config.decay_from is not None:
+        learning_rate = LinearDecay(learning_rate, config.decay_from)
     if config.optimizer == "rmsprop":
         # rho 0.99: PyTorch's RMSprop default, which the WGAN reference implementation used.
         return keras.optimizers.RMSprop(learning_rate, rho=0.99)
@@ -94,6 +97,7 @@ def prepare(config: TrainConfig):
         backend.current().set_portable()
     backend.set_precision(PRECISIONS[config.precision])
     dataset = data.load(config.data, config.image_size)
+    _check_data_kind(get_variant(config.variant), config, dataset)
     if get_variant(config.variant).needs_labels:
         if dataset.labels is None:
             raise KganError(f"{config.variant} needs class labels; {config.data} has none")
@@ -113,7 +117,36 @@ def prepare(config: TrainConfig):
     if len(dataset.x) < config.batch_size * step.batches_per_step:
         raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "
                         f"is larger than the data set ({len(dataset.x)} samples)")
+    if dataset.b is not None and len(dataset.b) < config.batch_size:
+        raise KganError(f"batch size {config.batch_size} is larger than domain B of {config.data} "
+                        f"({len(dataset.b)} images)")
     return config, dataset, step
+
+
+TRANSLATION_OPTIONS = ("l1_weight", "cycle_weight", "identity_weight", "history", "jitter")
+
+
+def _check_data_kind(variant, config: TrainConfig, dataset) -> None:
+    """Image-to-image variants need two image domains (pix2pix: paired), and the GANs one set of samples."""
+    if variant.data == "samples":
+        if dataset.b is not None:
+            raise KganError(f"{variant.name} learns one set of samples, but {config.data} holds two image domains; "
+                            f"translate between them with pix2pix, cyclegan or discogan")
+        given = [name for name in TRANSLATION_OPTIONS if getattr(config, name)]
+        if given:
+            raise KganError(f"{', '.join(given)} are image-to-image options (pix2pix, cyclegan, discogan), "
+                            f"not {variant.name}'s")
+        return
+    if dataset.b is None:
+        example = "paired:DIR_A,DIR_B" if variant.data == "paired" else "unpaired:DIR_A,DIR_B"
+        raise KganError(f"{variant.name} translates between two image domains; {config.data} is one set of "
+                        f"samples: give --data {example}")
+    if variant.data == "paired" and not dataset.paired:
+        raise KganError(f"{variant.name} learns from image pairs; {config.data} is unpaired: give paired:DIR_A,DIR_B, "
+                        f"sidebyside:DIR or paired:FILE.npz, or train cyclegan or discogan")
+    if config.eval_every:
+        raise KganError(f"--eval-every scores generators of noise; score a {variant.name} run with "
+                        f"kgan eval RUN --data SPEC (held-out images)")
 
 
 def environment() -> dict:

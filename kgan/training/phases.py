@@ -60,6 +60,8 @@ class Phase:
         draws: ``(rng, (repeat, batch), step, total_steps) -> {name: array}``: the forward's own
             host draws (instance noise, say).
         after_update: ``networks -> None``, run after each update (WGAN's weight clipping).
+        state: variables the forward reads and writes besides the networks' (CycleGAN's image
+            history), by checkpoint group: ``{group: [variables]}``.
     """
 
     name: str
@@ -73,6 +75,7 @@ class Phase:
     latent: str | None = None
     draws: Callable | None = None
     after_update: Callable | None = None
+    state: dict = field(default_factory=dict)
 
 
 class Passes:

@@ -19,6 +19,7 @@ import numpy as np
 import kgan
 from kgan import data
 from kgan.config import TrainConfig
+from kgan.data.dataset import resize_images
 from kgan.errors import KganError, TrainingDiverged, TrainingInterrupted
 from kgan.latent import sampling_inputs
 from kgan.networks import generate, image_inputs, is_conditional
@@ -28,9 +29,12 @@ from kgan.training.checkpoint import restore, save_checkpoint
 from kgan.training.monitor import Monitor
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
+from kgan.training.translation import jitter_size, translation_grid
+from kgan.variants import get_variant
 from kgan.viz import save_samples
 
 POINTS_PER_PLOT = 1000
+TRANSLATIONS_PER_ROW = 8  # images per row of an image-to-image run's picture
 
 
 @dataclass
@@ -96,7 +100,12 @@ class Training:
         self.per_step = config.batch_size * self.batches
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
-        self.step_inputs = StepInputs(config, step, self.total_steps)
+        self.variant = get_variant(config.variant)
+        side = dataset.sample_shape[0]
+        self.step_inputs = StepInputs(config, step, self.total_steps,
+                                      crops=(jitter_size(side), side) if config.jitter else None,
+                                      paired=self.variant.data != "unpaired")
+        step.set_run_length(self.total_steps)
 
     @classmethod
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
@@ -138,8 +147,11 @@ class Training:
         return training
 
     def data_info(self) -> dict:
-        return {"spec": self.config.data, "size": len(self.dataset.x), "sample_shape": list(self.dataset.sample_shape),
+        info = {"spec": self.config.data, "size": len(self.dataset.x), "sample_shape": list(self.dataset.sample_shape),
                 "num_classes": self.dataset.num_classes}
+        if self.dataset.b is not None:
+            info.update(size_b=len(self.dataset.b), paired=self.dataset.paired)
+        return info
 
     # --- checkpoints -------------------------------------------------------------------------
 
@@ -165,6 +177,9 @@ class Training:
             raise KganError(f"the checkpoint holds non-finite weights ({', '.join(broken[:3])}): the run had "
                             f"diverged before kgan checked for it; start a new run")
         saved = checkpoint.meta["data"]
+        if saved.get("size_b") != self.data_info().get("size_b"):
+            raise KganError(f"the checkpoint was trained on {saved.get('size_b')} B images; {self.config.data} now "
+                            f"holds {self.data_info().get('size_b')}")
         if [saved["size"], list(saved["sample_shape"])] != [len(self.dataset.x), list(self.dataset.sample_shape)]:
             raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
                             f"{self.config.data} now holds {len(self.dataset.x)} "
@@ -184,14 +199,24 @@ class Training:
             self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
         start = self.position.batch * self.per_step
         indices = self.permutation[start:start + self.per_step].reshape(self.batches, self.config.batch_size)
-        return self.step_inputs.draw(self.noise_rng, indices, self.position.step)
+        # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
+        indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
+                     if self.variant.data == "unpaired" else None)
+        return self.step_inputs.draw(self.noise_rng, indices, self.position.step, indices_b)
 
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
-        samples = generate(self.step.sampling_generator, self.fixed_inputs.inputs)
-        reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
         path = self.run.samples_dir / f"{name}.png"
-        save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
+        if self.variant.directions:
+            n = min(self.config.grid_size, TRANSLATIONS_PER_ROW)
+            generators = {direction: self.step.ema.get(role, self.step.networks[role])
+                          for direction, role in self.variant.directions.items()}
+            b = None if self.dataset.b is None else self.dataset.b[:n]
+            save_samples(translation_grid(generators, self.dataset.x[:n], b), path, columns=n)
+        else:
+            samples = generate(self.step.sampling_generator, self.fixed_inputs.inputs)
+            reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
+            save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
         self.monitor.sample_grid(path, self.position.step)
 
     def _check_finite(self, window: list[dict]):
@@ -233,7 +258,11 @@ class Training:
         from tqdm import tqdm
 
         conditional = any(is_conditional(model) for model in self.step.networks.values())
-        data_tensor = self.step.to_device(self.dataset.x, self.dataset.labels if conditional else None)
+        x, b = self.dataset.x, self.dataset.b
+        if self.config.jitter:  # stored larger, for the random crops (kgan.training.translation.jitter_size)
+            load_size = self.step_inputs.crops[0]
+            x, b = resize_images(x, load_size), None if b is None else resize_images(b, load_size)
+        data_tensor = self.step.to_device(x, self.dataset.labels if conditional else None, b)
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
                    dynamic_ncols=True, file=sys.stderr)
         self.monitor.open(self.run)

@@ -19,13 +19,30 @@ from keras import ops
 from kgan import backend
 from kgan.layers import HostDropout
 from kgan.training.phases import Passes
+from kgan.training.schedules import LinearDecay
 from kgan.training.terms import Stat, total_loss
+from kgan.training.translation import crop
 
 
 def phase_stats(phases) -> list[Stat]:
     """What a step over ``phases`` logs: each phase's loss, then what its terms log."""
     return [phase.loss_stat for phase in phases] + [stat for phase in phases
                                                     for term in phase.terms for stat in term.stats]
+
+
+def real_batch(data: dict, draws: dict) -> dict:
+    """One repeat's real rows, taking their host draws out of ``draws``: ``indices`` (and ``indices_b``
+    for an unpaired second domain ``b``), then the jitter's crops (``rows``/``cols``, and
+    ``rows_b``/``cols_b`` where B is cropped on its own; ``kgan.training.translation.draw_crops``)."""
+    indices = draws.pop("indices")
+    picks = {"b": draws.pop("indices_b", indices)}
+    batch = {name: ops.take(array, picks.get(name, indices), axis=0) for name, array in data.items()}
+    if "rows" in draws:
+        rows, cols = draws.pop("rows"), draws.pop("cols")
+        batch["x"] = crop(batch["x"], rows, cols)
+        if "b" in batch:
+            batch["b"] = crop(batch["b"], draws.pop("rows_b", rows), draws.pop("cols_b", cols))
+    return batch
 
 
 class TrainingStep:
@@ -94,15 +111,26 @@ class TrainingStep:
         """What ``train_step`` returns, as the loss plot and TensorBoard label it."""
         return phase_stats(self.phases)
 
+    def set_run_length(self, total_steps: int) -> None:
+        """Tell learning-rate schedules that depend on it (``LinearDecay``) how long the run is."""
+        for role, optimizer in self.optimizers.items():
+            schedule = optimizer._learning_rate  # Keras keeps the schedule object here
+            if isinstance(schedule, LinearDecay):
+                schedule.total_updates = total_steps * sum(phase.repeat for phase in self.phases
+                                                           if role in phase.updates)
+
     def state_variables(self) -> list:
         """Every variable a step reads or writes, in a fixed order."""
         return [v for group in self.state_groups().values() for v in group]
 
     def state_groups(self) -> dict[str, list]:
-        """The state by owner, as checkpoints store it: ``ROLE``, ``ROLE_optimizer``, ``ROLE_ema``."""
+        """The state by owner, as checkpoints store it: ``ROLE``, ``ROLE_optimizer``, ``ROLE_ema``, and
+        what phases keep (``Phase.state``)."""
         groups = {role: model.variables for role, model in self.networks.items()}
         groups.update({f"{role}_optimizer": optimizer.variables for role, optimizer in self.optimizers.items()})
         groups.update({f"{role}_ema": model.variables for role, model in self.ema.items()})
+        for phase in self.phases:
+            groups.update(phase.state)
         return groups
 
     # --- the step -------------------------------------------------------------------------------
@@ -117,10 +145,7 @@ class TrainingStep:
             updates = [(self.optimizers[role], self.networks[role].trainable_variables) for role in phase.updates]
             for k in range(phase.repeat):
                 draws = {name: value[k] for name, value in inputs[phase.name].items()}
-                batch = {}
-                if phase.reads_data:
-                    indices = draws.pop("indices")
-                    batch = {name: ops.take(array, indices, axis=0) for name, array in data.items()}
+                batch = real_batch(data, draws) if phase.reads_data else {}
                 loss, term_stats = self._backend.minimize(updates,
                                                           partial(self._phase_loss, phase, passes, batch, draws))
                 if phase.after_update:
@@ -173,11 +198,14 @@ class TrainingStep:
                 for role, layers in self.host_noise_shapes(batch_size).items()}
 
     @staticmethod
-    def to_device(x: np.ndarray, labels: np.ndarray | None = None) -> dict:
-        """The training set as tensors on the accelerator, so batches never cross the host."""
+    def to_device(x: np.ndarray, labels: np.ndarray | None = None, b: np.ndarray | None = None) -> dict:
+        """The training set as tensors on the accelerator, so batches never cross the host (``b``: the
+        second image domain of image-to-image data)."""
         data = {"x": ops.convert_to_tensor(x, keras.config.floatx())}
         if labels is not None:
             data["labels"] = ops.convert_to_tensor(labels, "int32")
+        if b is not None:
+            data["b"] = ops.convert_to_tensor(b, keras.config.floatx())
         return data
 
     def sync_to_variables(self):

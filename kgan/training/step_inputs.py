@@ -17,6 +17,7 @@ import numpy as np
 from kgan.latent.codes import sample_codes
 from kgan.latent.noise import sample_z
 from kgan.networks import LATENT_INPUTS, latent_inputs
+from kgan.training.translation import draw_crops
 
 
 @dataclass
@@ -27,22 +28,31 @@ class StepInputs:
         config: the run's TrainConfig (z's size and law, classes, codes).
         step: the ``TrainingStep`` (its phases, networks and dropout layers).
         total_steps: the run's length (instance noise anneals over it by default).
+        crops: (load size, size): image-to-image jitter, a random ``size`` crop (and flip) of images
+            stored at ``load size``; None: no jitter.
+        paired: the two domains of image-to-image data are paired, so B is cropped as A is.
     """
 
     config: object
     step: object
     total_steps: int
+    crops: tuple | None = None
+    paired: bool = True
 
-    def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int) -> dict:
-        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, batch).
+    def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int, indices_b: np.ndarray | None = None
+             ) -> dict:
+        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, batch),
+        and ``indices_b`` of an unpaired second domain.
 
         Returns ``{phase name: {name: array with a leading repeat axis}, "dropout": {role: {layer: noise}}}``.
         """
         phases, batch = self.step.phases, indices.shape[1]
         draws = {phase.name: {} for phase in phases}
+        rows = {"indices": indices} if indices_b is None else {"indices": indices, "indices_b": indices_b}
         for phase in phases:
             if phase.reads_data:
-                draws[phase.name]["indices"] = indices[:phase.repeat].astype(np.int32)
+                draws[phase.name].update({name: picked[:phase.repeat].astype(np.int32)
+                                          for name, picked in rows.items()})
         for name in LATENT_INPUTS:  # by input first, then by phase
             for phase in phases:
                 if phase.latent and name in latent_inputs(self.step.networks[phase.latent]):
@@ -55,7 +65,18 @@ class StepInputs:
         for phase in phases:
             if phase.draws:
                 draws[phase.name].update(phase.draws(rng, (phase.repeat, batch), step, self.total_steps))
+        if self.crops:  # last, so the draws of runs without jitter stay as they were
+            crops = self._crops(rng, indices.shape)
+            for phase in phases:
+                if phase.reads_data:
+                    draws[phase.name].update({name: value[:phase.repeat] for name, value in crops.items()})
         return draws
+
+    def _crops(self, rng, shape) -> dict:
+        crops = draw_crops(rng, shape, *self.crops)
+        if not self.paired:  # each domain's images are cropped and flipped on their own
+            crops.update({f"{name}_b": value for name, value in draw_crops(rng, shape, *self.crops).items()})
+        return crops
 
     def _latent(self, rng, name: str, shape):
         c = self.config

@@ -1,8 +1,9 @@
-"""GAN variants, one small file each; importing this package registers them all."""
+"""GAN and image-to-image variants, one small file each; importing this package registers them all."""
 
 # The registry first: a variant file may then import Variant and register from this package.
 from kgan.variants.registry import Variant, get_variant, list_variants, register, unregister  # noqa: I001
 
 from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, sngan, wgan, wgan_gp  # noqa: F401
+from kgan.variants import cyclegan, discogan, pix2pix  # noqa: F401
 
 __all__ = ["Variant", "get_variant", "list_variants", "register", "unregister"]
