@@ -22,32 +22,59 @@ def format_values(values: dict) -> list[str]:
 @click.argument("run", type=click.Path(), required=False)
 @click.option("--real", "real_data",
               help="Score held-out real samples of this data spec instead of a run (the baseline).")
+@click.option("--data", "data_spec",
+              help="Held-out image pairs or domains to score an image-to-image RUN on (its translators need them).")
 @click.option("--metrics",
               help="Comma-separated: fid,kid,is,pr,coverage (images) or modes (ring8, grid25); default all.")
-@click.option("-n", "count", type=int, help="Samples, and real reference samples (default 5000; 2500 for toy sets).")
+@click.option("-n", "count", type=int,
+              help="Samples, and real reference samples (default 5000; 2500 for toy sets); with --data, held-out "
+                   "images per domain (default all, at most 5000).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z and the reference.")
-@click.option("--features", help="Pinned feature network (kgan metrics list); default: the run's data name.")
+@click.option("--features", help="Pinned feature network (kgan metrics list); default: the run's data name "
+                                 "(with --data: the run's --eval-features).")
 @click.option("--inception-weights", type=click.Path(),
               help="Use Inception-v3 features from this .h5 file (fid,kid,pr).")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the result to this JSON file.")
-def eval_command(run, real_data, metrics, count, seed, features, inception_weights, json_path):
-    """Score RUN (a run directory or checkpoint file) against real samples of its training data."""
+def eval_command(run, real_data, data_spec, metrics, count, seed, features, inception_weights, json_path):
+    """Score RUN (a run directory or checkpoint file) against real samples of its training data.
+
+    An image-to-image RUN is scored on held-out data instead (--data SPEC): per direction, the pixel
+    L1 to the true counterparts (paired data), the FID of the translations with the real-vs-real FID
+    beside it, and with labels the share of translations the pinned classifier labels as their source.
+    """
     from kgan.atomic import write_json
-    from kgan.metrics.evaluate import evaluate_real, evaluate_run
+    from kgan.metrics.evaluate import evaluate_real, evaluate_run, evaluate_translation
 
     if bool(run) == bool(real_data):
         raise KganError("give a run directory or checkpoint, or --real DATA (one of them)")
-    if run:
-        result = evaluate_run(run, metrics, count, seed, features, inception_weights)
+    if data_spec and real_data:
+        raise KganError("--data goes with an image-to-image RUN, not with --real")
+    if data_spec and metrics:
+        raise KganError("--metrics is for GAN runs; a translator is scored with l1, fid and class scores (drop it)")
+    if data_spec:
+        result = evaluate_translation(run, data_spec, count, seed, features, inception_weights)
+        click.echo("\n".join(translation_header(result)))
     else:
-        result = evaluate_real(real_data, metrics, count, seed, features, inception_weights)
-    at_step = f" at step {result['step']}" if result["step"] is not None else ""
-    click.echo(f"{result['source']}{at_step}: {result['samples']} samples vs {result['n']} real from "
-               f"{result['reference']}, {result.get('features', 'no')} features")
-    if result.get("features_picked"):
-        click.echo(f"  note: {result['features_picked']}")
+        if run:
+            result = evaluate_run(run, metrics, count, seed, features, inception_weights)
+        else:
+            result = evaluate_real(real_data, metrics, count, seed, features, inception_weights)
+        at_step = f" at step {result['step']}" if result["step"] is not None else ""
+        click.echo(f"{result['source']}{at_step}: {result['samples']} samples vs {result['n']} real from "
+                   f"{result['reference']}, {result.get('features', 'no')} features")
+        if result.get("features_picked"):
+            click.echo(f"  note: {result['features_picked']}")
     if result.get("standard_weights") is False:
         click.echo("  warning: not the standard Inception weights file; FIDs are comparable only with these weights")
     click.echo("\n".join(format_values(result["values"])))
     if json_path:
         write_json(json_path, result)
+
+
+def translation_header(result: dict) -> list[str]:
+    """What was translated, from which data, measured how; then why any metric is missing."""
+    at_step = f" at step {result['step']}" if result["step"] is not None else ""
+    images, pairing = result["images"], "paired" if result["paired"] else "unpaired"
+    return [f"{result['source']}{at_step}: {' and '.join(result['directions'])} on {images['a']} A and "
+            f"{images['b']} B held-out images of {result['reference']} ({pairing}), {result['features']} features",
+            *(f"  note: {note}" for note in result["notes"])]

@@ -1,5 +1,8 @@
 """Scoring samples against real data: what ``kgan eval`` and ``kgan train --eval-every`` compute.
 
+Image-to-image runs are scored on held-out data instead (``kgan eval RUN --data SPEC``): see
+``kgan.metrics.translation``.
+
 Metric names (``--metrics``):
     fid       Frechet distance of feature statistics (lower is better)
     kid       kernel inception distance, mean and std over subsets (lower is better)
@@ -172,13 +175,18 @@ def evaluate_run(path, metrics=None, n: int | None = None, seed: int = 0, featur
                  inception_weights: str | None = None) -> dict:
     """Sample ``n`` from the run in ``path`` and score them against ``n`` real samples of its data.
 
-    Conditional runs are sampled with the classes balanced (one row per class).
+    Conditional runs are sampled with the classes balanced (one row per class). An image-to-image run
+    has no samples of its own to score: ``evaluate_translation`` scores it on held-out data.
     """
     from kgan import data
+    from kgan.metrics.translation import NEEDS_DATA
     from kgan.sampling import Sampler
+    from kgan.variants import get_variant
 
     sampler = Sampler.load(path)
     config = sampler.config
+    if get_variant(config.variant).directions:
+        raise KganError(NEEDS_DATA)
     evaluator = Evaluator(data.load(config.data, config.image_size), config.data, metrics, n, seed, features,
                           inception_weights)
     samples = sampler.sample(evaluator.n, seed)
@@ -198,3 +206,13 @@ def evaluate_real(data_spec: str, metrics=None, n: int | None = None, seed: int 
     samples = evaluator.held_out_real()
     return {"source": f"real {spec}", "step": None, "samples": len(samples), **evaluator.describe(),
             "values": evaluator(samples)}
+
+
+def evaluate_translation(path, data_spec: str, n: int | None = None, seed: int = 0, features: str | None = None,
+                         inception_weights: str | None = None) -> dict:
+    """The image-to-image run in ``path`` scored on the held-out data ``data_spec``: pixel L1 (paired
+    data), FID with its real-vs-real baseline and class scores, per direction (``kgan.metrics.translation``)."""
+    from kgan import data
+    from kgan.metrics.translation import evaluate_translator
+
+    return evaluate_translator(path, data.absolute_spec(data_spec), n, seed, features, inception_weights)
