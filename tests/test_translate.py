@@ -1,5 +1,6 @@
 """Using a trained image-to-image run: Sampler.translate, kgan translate, kgan export --direction and
-OnnxSampler.translate, on a tiny test-only translator (A: MNIST digits, B: the same digits mirrored)."""
+OnnxSampler.translate, on a tiny test-only translator (A: MNIST digits, B: the same digits mirrored,
+as ``unpaired:`` data)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def phases(config, sample_shape):
     from kgan.training.terms import Stat, Term
 
     def domains(batch):
-        return batch["x"], ops.flip(batch["x"], axis=2)  # B: A mirrored
+        return batch["x"], batch["b"]
 
     def squared(x, target):
         return ops.mean(ops.square(x["logits"] - target))
@@ -78,14 +79,18 @@ def registered():
     register(Variant(NAME, "two-way translator (test only)", "-", phases=phases,
                      roles=(Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
                             Role("d_a", critic), Role("d_b", critic)),
-                     directions={"a2b": "g_ab", "b2a": "g_ba"}))
+                     directions={"a2b": "g_ab", "b2a": "g_ba"}, data="unpaired"))
     yield
     unregister(NAME)
 
 
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
-    return write_mnist_npz(tmp_path_factory.mktemp("data") / "digits.npz", 32)
+    """The ``unpaired:`` spec of 32 digits (A) and the same digits mirrored left to right (B)."""
+    folder = tmp_path_factory.mktemp("data")
+    with np.load(write_mnist_npz(folder / "digits.npz", 32)) as mnist:
+        np.savez(folder / "two_way.npz", a=mnist["x"], b=mnist["x"][:, :, ::-1])
+    return f"unpaired:{folder / 'two_way.npz'}"
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +98,7 @@ def run(digits, tmp_path_factory):
     from kgan.config import TrainConfig
     from kgan.training import run_loop
 
-    config = TrainConfig(variant=NAME, data=f"npz:{digits}", steps=2, batch_size=8, width=4, grid_size=4,
+    config = TrainConfig(variant=NAME, data=digits, steps=2, batch_size=8, width=4, grid_size=4,
                          log_every=1, ema=0.9)
     return run_loop.train(config, tmp_path_factory.mktemp("run") / "run", progress=False).path
 
@@ -102,7 +107,7 @@ def run(digits, tmp_path_factory):
 def images(digits):
     from kgan.data import load
 
-    return load(f"npz:{digits}").x[:5]
+    return load(digits).x[:5]
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +295,7 @@ def test_a_direction_the_variant_lacks_is_refused(digits, tmp_path):
     one_way = dataclasses.replace(get_variant(NAME), name="one_way_test", directions={"a2b": "g_ab"})
     register(one_way)
     try:
-        config = TrainConfig(variant=one_way.name, data=f"npz:{digits}", steps=1, batch_size=8, width=4,
+        config = TrainConfig(variant=one_way.name, data=digits, steps=1, batch_size=8, width=4,
                              grid_size=4, log_every=1)
         path = run_loop.train(config, tmp_path / "run", progress=False).path
         np.save(tmp_path / "in.npy", np.zeros((1, 28, 28, 1), np.float32))
@@ -361,3 +366,27 @@ def test_onnx_translate_needs_neither_keras_nor_a_backend(run, images, tmp_path)
     """)
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
     assert np.array_equal(np.load(tmp_path / "out.npy"), OnnxSampler(exported).translate(images))
+
+
+def test_a_pix2pix_run_translates_a2b_only(images, tmp_path):
+    """The built-in one-way variant, trained one step, through the CLI and the ONNX file."""
+    pytest.importorskip("onnxruntime")
+    from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.pixels import scale_to_uint8
+    from kgan.sampling import Sampler
+
+    pixels = scale_to_uint8(images)
+    np.savez(tmp_path / "pairs.npz", a=pixels, b=255 - pixels)
+    run = tmp_path / "run"
+    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{tmp_path / 'pairs.npz'}", "--steps", 1, "--width", 4,
+                     "--batch-size", 4, "--out", run, "--no-progress"))
+    np.save(tmp_path / "a.npy", pixels)
+    assert_ok(invoke("translate", run, tmp_path / "a.npy", "-o", tmp_path / "b.npy"))
+    expected = Sampler.load(run).translate(images)
+    assert np.abs(np.load(tmp_path / "b.npy") - expected).max() <= 1e-4  # uint8 in: a rounding apart
+    one_line_error(invoke("translate", run, tmp_path / "a.npy", "--direction", "b2a", "-o", tmp_path / "x.npy"),
+                   "pix2pix does not translate b2a; its directions: a2b")
+    assert_ok(invoke("export", run, "--onnx", "--direction", "a2b", "-o", tmp_path / "a2b.onnx"))
+    onnx = OnnxSampler(tmp_path / "a2b.onnx")
+    assert (onnx.metadata["kind"], onnx.metadata["direction"], onnx.image_inputs) == ("translator", "a2b", ["source"])
+    assert np.abs(onnx.translate(images) - expected).max() <= TOLERANCE
