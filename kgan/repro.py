@@ -180,6 +180,8 @@ def worker(config_json: str, out: str) -> None:
 
     Resuming is exact, so the result equals a straight run.
     """
+    from kgan.data import load
+    from kgan.networks import image_inputs
     from kgan.sampling import Sampler
     from kgan.training import run_loop
 
@@ -189,7 +191,12 @@ def worker(config_json: str, out: str) -> None:
     shutil.copyfile(run.checkpoint_path, out / "step1.npz")
     if config.epochs is not None or config.steps > 1:
         run = run_loop.resume(run.path, epochs=config.epochs, steps=config.steps, progress=False)
-    np.save(out / "samples.npy", Sampler.load(run.path).sample(SAMPLES, seed=0))
+    sampler = Sampler.load(run.path)
+    if image_inputs(sampler.generator):  # a translator: its translations of the first training images
+        samples = sampler.translate(load(config.data, config.image_size).x[:SAMPLES])
+    else:
+        samples = sampler.sample(SAMPLES, seed=0)
+    np.save(out / "samples.npy", samples)
 
 
 if __name__ == "__main__":

@@ -98,3 +98,20 @@ def one_line_error(result, expected: str):
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
     assert expected in lines[0]
     assert "Traceback" not in result.output + result.stderr
+
+
+def thicken(images: np.ndarray) -> np.ndarray:
+    """A known transform for translation tests: a 3x3 max filter (grey dilation) of NHWC uint8 images."""
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    size = images.shape[1]
+    return np.max([padded[:, i:i + size, j:j + size] for i in range(3) for j in range(3)], axis=0)
+
+
+def write_translation_npz(path: Path, count: int, paired: bool) -> Path:
+    """Real digits (a) and thickened digits (b) as an image-to-image npz: b[i] = thicken(a[i]) when
+    ``paired``, else the thickened next ``count`` digits; skips without MNIST."""
+    digits = np.load(write_mnist_npz(path.with_suffix(".digits.npz"), 2 * count))
+    x, y = digits["x"], digits["y"]
+    b = thicken(x[:count]) if paired else thicken(x[count:2 * count])
+    np.savez(path, a=x[:count], b=b, y=y[:count])
+    return path

@@ -90,6 +90,18 @@ def test_every_variant_agrees_to_float64_rounding_for_100_steps(tmp_path, mnist2
     assert all(e["generator_max_abs_diff"] <= 1e-9 for e in report["backends"].values() if "passed" in e)
 
 
+@pytest.mark.parametrize("variant", ["pix2pix", "cyclegan", "discogan"])
+def test_the_translators_agree_to_float64_rounding(tmp_path, variant):
+    """``kgan repro`` of the image-to-image variants: jitter, CycleGAN's history and its decaying rate included."""
+    from helpers import write_translation_npz
+
+    data = write_translation_npz(tmp_path / "digits.npz", 16, paired=variant == "pix2pix")
+    kind = "paired" if variant == "pix2pix" else "unpaired"
+    report = repro_report(tmp_path, variant, "--steps", 6, "--data", f"{kind}:{data}", "--batch-size", "4",
+                          *(["--history", "4"] if variant == "cyclegan" else []))
+    assert max(b.get("generator_max_abs_diff", 0) for b in report["backends"].values()) <= 1e-9
+
+
 @pytest.mark.parametrize("variant, extra", FAMILY[3:])
 def test_fp32_agrees_at_step_one_and_reports_the_drift_after(tmp_path, mnist256_npz, variant, extra):
     report = repro_report(tmp_path, variant, "--steps", 3, "--data", f"npz:{mnist256_npz}", "--precision", "fp32",

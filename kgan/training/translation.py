@@ -179,6 +179,8 @@ def translation_grid(generators: dict, a: np.ndarray, b: np.ndarray | None) -> n
     if "b2a" not in generators:
         rows = [a, fake_b] + ([] if b is None else [b])
     else:
-        fake_a = translate("b2a", b)
-        rows = [a, fake_b, translate("b2a", fake_b), b, fake_a, translate("a2b", fake_a)]
+        rows = [a, fake_b, translate("b2a", fake_b)]
+        if b is not None:
+            fake_a = translate("b2a", b)
+            rows += [b, fake_a, translate("a2b", fake_a)]
     return np.concatenate(rows)
