@@ -74,14 +74,15 @@ def test_each_phase_updates_exactly_its_roles(paired, unpaired, variant):
     rng = np.random.default_rng(0)
     for phase in full.phases:
         step = TrainingStep(full.networks, [phase], {role: keras.optimizers.Adam(1e-2) for role in phase.updates})
-        before = {role: [np.array(v.numpy()) for v in model.trainable_variables]
+        before = {role: [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
                   for role, model in full.networks.items()}
         indices = rng.permutation(len(dataset.x))[:cfg.batch_size][None].astype(np.int32)
         inputs = StepInputs(cfg, step, 10).draw(rng, indices, 0, indices)
         step.train_step(step.to_device(dataset.x, None, dataset.b), inputs)
         step.sync_to_variables()
         changed = {role for role, model in full.networks.items()
-                   if any(not np.array_equal(old, v.numpy()) for old, v in zip(before[role], model.trainable_variables))}
+                   if any(not np.array_equal(old, keras.ops.convert_to_numpy(v))
+                          for old, v in zip(before[role], model.trainable_variables))}
         assert changed == set(phase.updates), phase.name
 
 
