@@ -20,8 +20,8 @@ from kgan.metrics.translation import NEEDS_DATA, class_share, fid_with_baseline,
 
 NAME = "translation_eval_test"
 GAN_RUN = Path(__file__).parent / "fixtures" / "release-0.1.0" / "gan-ring8-3-steps"
-EVERY_SCORE = ["l1_a2b", "fid_a2b", "fid_real_b", "class_a2b", "class_cycle_a", "l1_b2a", "fid_b2a", "fid_real_a",
-               "class_b2a"]
+EVERY_SCORE = ["l1_a2b", "fid_a2b", "fid_real_b", "class_a2b", "class_real_b", "class_cycle_a", "l1_b2a", "fid_b2a",
+               "fid_real_a", "class_b2a", "class_real_a"]
 
 
 # --- the metric functions, on arrays whose answers are known --------------------------------------
@@ -212,7 +212,7 @@ def test_a_one_way_pix2pix_run_is_scored_a2b_only(digits, paired_spec, tmp_path)
     assert_ok(invoke("eval", run, "--data", paired_spec, "--features", "mnist", "-n", 8, "--json",
                      tmp_path / "scores.json"))
     scores = json.loads((tmp_path / "scores.json").read_text())
-    assert sorted(scores["values"]) == ["class_a2b", "fid_a2b", "fid_real_b", "l1_a2b"]
+    assert sorted(scores["values"]) == ["class_a2b", "class_real_a", "class_real_b", "fid_a2b", "fid_real_b", "l1_a2b"]
     assert scores["directions"] == ["a2b"] and scores["images"] == {"a": 8, "b": 8}
 
 
@@ -221,7 +221,8 @@ def test_unpaired_domains_have_no_l1_and_no_b2a_class_share(run, held_out_digits
 
     a, b, y = held_out_digits
     result = evaluate_translator(run, dataset=Dataset("domains", a, y, 10, b=b[:20], paired=False), features="mnist")
-    assert list(result["values"]) == ["fid_a2b", "fid_real_b", "class_a2b", "class_cycle_a", "fid_b2a", "fid_real_a"]
+    assert list(result["values"]) == ["fid_a2b", "fid_real_b", "class_a2b", "class_cycle_a", "fid_b2a", "fid_real_a",
+                                      "class_real_a"]
     assert result["images"] == {"a": 20, "b": 20} and len(result["notes"]) == 2
 
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import os
 
+import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 
 from kgan.backend.common import apply_per_optimizer
+
+# How Keras turns a conv kernel into PyTorch's layout: a permuted view, not a copy.
+_KERAS_KERNEL_LAYOUT = keras_torch_nn._transpose_conv_kernel
+
+
+def _contiguous_kernel(kernel):
+    return _KERAS_KERNEL_LAYOUT(kernel).contiguous()
 
 
 def minimize(updates, loss_fn):
@@ -50,4 +58,7 @@ def set_portable():
 
 
 def allow_floatx(dtype):
-    pass  # float64 runs natively.
+    # float64 runs natively, but PyTorch's float64 CPU convolutions (slow_conv2d, slow_conv_transpose2d)
+    # refuse some of the permuted kernels Keras hands them ("grad_weight must be contiguous", e.g. a
+    # 4x4 conv to one channel); a contiguous copy holds the same numbers. float32 runs keep Keras' own.
+    keras_torch_nn._transpose_conv_kernel = _contiguous_kernel if dtype == "float64" else _KERAS_KERNEL_LAYOUT

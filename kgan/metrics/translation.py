@@ -12,6 +12,9 @@ For each direction the run's variant translates (``a2b``, and ``b2a`` for two-wa
                    meaningful when B keeps A's classes, e.g. digits -> thick digits)
     class_cycle_a  share of G_ba(G_ab(a)) labelled as a's class (two-way models, data with labels)
     class_b2a      share of G_ba(b) labelled as b's class (two-way models, paired data with labels)
+    class_real_a   share of the real A images labelled as their class: the classifier's own accuracy,
+                   the ceiling for class_b2a and class_cycle_a; class_real_b likewise for B (paired
+                   data), the ceiling for class_a2b
 
 and l1_b2a, fid_b2a and fid_real_a the other way round.
 
@@ -185,6 +188,10 @@ def evaluate_translator(path, data_spec: str | None = None, n: int | None = None
         labels = rows[f"labels_{source}"]
         if labelled and labels is not None:
             values[f"class_{direction}"] = class_share(out_logits, labels)
+    if labelled:
+        for domain in ("a", "b"):
+            if rows[f"labels_{domain}"] is not None:
+                values[f"class_real_{domain}"] = class_share(net.extract(rows[domain])[1], rows[f"labels_{domain}"])
     if labelled and "b2a" in translators:
         cycled = translators["b2a"].translate(translated["a2b"], seed)
         values["class_cycle_a"] = class_share(net.extract(cycled)[1], rows["labels_a"])
@@ -212,6 +219,6 @@ def _notes(dataset, classes, rows, labelled, two_way) -> list[str]:
 
 def _ordered(values: dict) -> dict:
     """a2b's scores, then the cycle's, then b2a's: the order the module doc lists them in."""
-    order = ["l1_a2b", "fid_a2b", "fid_real_b", "class_a2b", "class_cycle_a", "l1_b2a", "fid_b2a", "fid_real_a",
-             "class_b2a"]
+    order = ["l1_a2b", "fid_a2b", "fid_real_b", "class_a2b", "class_real_b", "class_cycle_a", "l1_b2a", "fid_b2a",
+             "fid_real_a", "class_b2a", "class_real_a"]
     return {name: values[name] for name in order if name in values}
