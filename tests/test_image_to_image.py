@@ -264,3 +264,27 @@ def test_the_cli_trains_translates_and_exports_a_cyclegan(unpaired, tmp_path):
     assert_ok(invoke("export", run, "--onnx", "--direction", "b2a", "-o", tmp_path / "b2a.onnx"))
     onnx = OnnxSampler(tmp_path / "b2a.onnx")
     assert np.abs(onnx.translate((thick / 127.5 - 1).astype(np.float32)) - expected).max() <= 1e-5
+
+
+@pytest.mark.parametrize("side", [28, 32, 64, 128, 256])
+def test_the_networks_are_sized_from_the_image(side):
+    from kgan.config import TrainConfig
+    from kgan.variants import get_variant
+    from kgan.variants.translators import patch_layers, resnet_blocks
+
+    assert (patch_layers(side), resnet_blocks(side)) == {28: (1, 3), 32: (1, 3), 64: (1, 6), 128: (2, 6),
+                                                         256: (3, 9)}[side]
+    shape = (side, side, 3)
+    for variant in VARIANTS:
+        config = TrainConfig(variant=variant, width=2)
+        for role in get_variant(variant).roles:
+            model = get_variant(variant).build(role.name, config, shape)
+            if role.generates:
+                assert tuple(model.output.shape[1:]) == shape, (variant, role.name)
+            else:
+                assert model.output.shape[-1] == 1 and all(d is None or d >= 1 for d in model.output.shape[1:])
+    # The U-Net reaches 1x1 (8 levels at 256, as the paper's), padding 28 up to 32 (5 levels).
+    levels = sum(layer.name.endswith("_conv") and layer.name.startswith("down")
+                 for layer in get_variant("pix2pix").build("generator", TrainConfig(variant="pix2pix", width=2),
+                                                           shape).layers)
+    assert levels == {28: 5, 32: 5, 64: 6, 128: 7, 256: 8}[side]
