@@ -253,6 +253,8 @@ def test_the_cli_trains_translates_and_exports_a_cyclegan(unpaired, tmp_path):
     run = tmp_path / "run"
     assert_ok(invoke("train", "cyclegan", "--data", f"unpaired:{unpaired}", "--steps", "2", "--width", "4",
                      "--batch-size", "2", "--grid-size", "4", "--no-progress", "--out", run))
+    one_line_error(invoke("sample", run, "-n", "4", "-o", tmp_path / "noise.png"),
+                   "translates images; use kgan translate")
     thick = np.load(unpaired)["b"][:2]
     for i, image in enumerate(thick):
         Image.fromarray(image[..., 0]).save(tmp_path / f"thick{i}.png")

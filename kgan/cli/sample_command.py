@@ -48,6 +48,8 @@ def sample(source, onnx_file, provider, count, seed, label, code, output):
         from kgan.sampling import Sampler
 
         sampler = Sampler.load(source)
+    if getattr(sampler, "image_inputs", None):  # an image-to-image generator: it needs images, not noise
+        raise KganError(f"{source} translates images; use kgan translate {source} IMAGES... -o OUT")
     drawn = sampler.draw(count, seed, label, code)
     samples = sampler.generate_from(drawn.inputs)
     if output.suffix.lower() == ".npy":
