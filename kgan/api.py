@@ -27,6 +27,7 @@ class Run:
         run.generator.save("generator.keras")     # the Keras model, for your own code
         run.export_onnx("generator.onnx")
         losses = [line["g_loss"] for line in run.history]
+        zebras = kgan.load("runs/cyclegan-...").translate(horses, direction="a2b")
     """
 
     def __init__(self, path: str | Path):
@@ -67,11 +68,19 @@ class Run:
         """``n`` samples in [-1, 1], as ``kgan sample`` draws them."""
         return self.sampler.sample(n, seed, label, code)
 
-    def export_onnx(self, path: str | Path | None = None, uint8: bool = False) -> Path:
-        """The generator as an ONNX file (default RUN/generator.onnx), as ``kgan export --onnx``."""
+    def translate(self, images: np.ndarray, direction: str = "a2b") -> np.ndarray:
+        """An image-to-image run's translations of ``images`` (NHWC, [-1, 1] floats or uint8) in
+        ``direction`` (``a2b`` or ``b2a``), as ``kgan translate`` makes them."""
+        from kgan.sampling import Sampler
+
+        return Sampler.load(self.path, direction=direction).translate(images)
+
+    def export_onnx(self, path: str | Path | None = None, uint8: bool = False, direction: str | None = None) -> Path:
+        """The generator as an ONNX file (default RUN/generator.onnx), as ``kgan export --onnx``
+        (``direction``: which of an image-to-image run's generators)."""
         from kgan.export.onnx_export import export_onnx
 
-        return export_onnx(self.path, path, uint8=uint8)
+        return export_onnx(self.path, path, uint8=uint8, direction=direction)
 
 
 def load(path: str | Path) -> Run:

@@ -290,3 +290,14 @@ def test_the_networks_are_sized_from_the_image(side):
                  for layer in get_variant("pix2pix").build("generator", TrainConfig(variant="pix2pix", width=2),
                                                            shape).layers)
     assert levels == {28: 5, 32: 5, 64: 6, 128: 7, 256: 8}[side]
+
+
+def test_the_python_api_translates_both_ways(runs, unpaired):
+    import kgan
+    from kgan.sampling import Sampler
+
+    thick = np.load(unpaired)["b"][:3]  # uint8, as a user's images come
+    run = kgan.load(runs["cyclegan"].path)
+    expected = Sampler.load(run.path, role="g_ba").sample(3, source=(thick / 127.5 - 1).astype(np.float32))
+    assert np.abs(run.translate(thick, direction="b2a") - expected).max() <= 1e-6
+    assert run.translate(thick).shape == thick.shape
