@@ -1,8 +1,8 @@
 """`kgan eval RUN --data SPEC` scores an image-to-image translator: pixel L1, FID beside its real-vs-real
 baseline, and class shares, per direction; the metric functions against hand-computed values.
 
-The translator is a tiny two-way model defined here (the pattern of test_two_way_variant.py, with
-directions), trained on pairs: A is MNIST digits, B the same digits mirrored left to right.
+The translator is the tiny two-way model of tiny_translator.py, trained on pairs: A is MNIST digits,
+B the same digits mirrored left to right.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tiny_translator
 from helpers import MNIST_DIR, assert_ok, invoke, one_line_error
 
 from kgan.data import Dataset
@@ -70,72 +71,10 @@ def test_held_out_rows_keep_their_pairs_and_labels():
 
 # --- a trained translator ---------------------------------------------------------------------
 
-def translator(config, sample_shape):
-    import keras
-    from keras import layers
-
-    image = keras.Input(sample_shape, name="source")
-    h = layers.Conv2D(config.width, 3, padding="same", activation="relu", name="t_conv")(image)
-    return keras.Model(image, layers.Conv2D(sample_shape[-1], 3, padding="same", activation="tanh", name="t_out")(h),
-                       name="translator")
-
-
-def critic(config, sample_shape):
-    import keras
-    from keras import layers
-
-    sample = keras.Input(sample_shape, name="sample")
-    h = layers.LeakyReLU(0.2, name="c_lrelu")(layers.Conv2D(config.width, 3, strides=2, name="c_conv")(sample))
-    return keras.Model(sample, layers.Dense(1, name="c_logits")(layers.Flatten(name="c_flat")(h)), name="critic")
-
-
-def phases(config, sample_shape):
-    from keras import ops
-
-    from kgan.training.phases import Phase
-    from kgan.training.terms import Stat, Term
-
-    def domains(batch):
-        return batch["x"], batch["b"]
-
-    def squared(x, target):
-        return ops.mean(ops.square(x["logits"] - target))
-
-    def generators_forward(passes, batch, draws):
-        a, b = domains(batch)
-        fake_b, fake_a = passes("g_ab", {"source": a}), passes("g_ba", {"source": b})
-        return {"judged_b": passes.judge("d_b", {"sample": fake_b}),
-                "judged_a": passes.judge("d_a", {"sample": fake_a})}
-
-    def discriminators_forward(passes, batch, draws):
-        a, b = domains(batch)
-        fake_b = ops.stop_gradient(passes("g_ab", {"source": a}))
-        fake_a = ops.stop_gradient(passes("g_ba", {"source": b}))
-        return {"real_a": passes.judge("d_a", {"sample": a}), "fake_a": passes.judge("d_a", {"sample": fake_a}),
-                "real_b": passes.judge("d_b", {"sample": b}), "fake_b": passes.judge("d_b", {"sample": fake_b})}
-
-    fool = Term("least_squares_generators", lambda v: squared(v["judged_b"], 1.0) + squared(v["judged_a"], 1.0))
-    judge = Term("least_squares_discriminators", lambda v: 0.5 * (
-        squared(v["real_a"], 1.0) + squared(v["fake_a"], 0.0) + squared(v["real_b"], 1.0) + squared(v["fake_b"], 0.0)))
-    return [
-        Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward, terms=(judge,),
-              loss_stat=Stat("d_loss", "D loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 2, "d_b": 2}, reads_data=True),
-        Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward, terms=(fool,),
-              loss_stat=Stat("g_loss", "G loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 1, "d_b": 1}, reads_data=True),
-    ]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def registered():
-    from kgan.training.phases import Role
-    from kgan.variants import Variant, register, unregister
-
-    register(Variant(NAME, "two-way translator (test only)", "-", phases=phases,
-                     roles=(Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
-                            Role("d_a", critic), Role("d_b", critic)),
-                     directions={"a2b": "g_ab", "b2a": "g_ba"}, data="paired"))
-    yield
-    unregister(NAME)
+    with tiny_translator.registered(NAME, "paired"):
+        yield
 
 
 @pytest.fixture(scope="module")

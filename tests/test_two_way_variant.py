@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tiny_translator
 from helpers import write_mnist_npz
 
 NAME = "two_way_test"
@@ -17,25 +18,7 @@ CYCLE_WEIGHT = 10.0
 
 
 def translator(config, sample_shape):
-    import keras
-    from keras import layers
-
-    from kgan.layers import HostDropout
-
-    image = keras.Input(sample_shape, name="source")
-    h = layers.Conv2D(config.width, 3, padding="same", activation="relu", name="t_conv")(image)
-    h = HostDropout(0.2, seed=config.seed, name="t_dropout")(h)
-    out = layers.Conv2D(sample_shape[-1], 3, padding="same", activation="tanh", name="t_out")(h)
-    return keras.Model(image, out, name="translator")
-
-
-def critic(config, sample_shape):
-    import keras
-    from keras import layers
-
-    sample = keras.Input(sample_shape, name="sample")
-    h = layers.LeakyReLU(0.2, name="c_lrelu")(layers.Conv2D(config.width, 3, strides=2, name="c_conv")(sample))
-    return keras.Model(sample, layers.Dense(1, name="c_logits")(layers.Flatten(name="c_flat")(h)), name="critic")
+    return tiny_translator.translator(config, sample_shape, dropout=0.2)
 
 
 def phases(config, sample_shape):
@@ -47,9 +30,6 @@ def phases(config, sample_shape):
     def domains(batch):
         return batch["x"], ops.flip(batch["x"], axis=2)  # B: A mirrored
 
-    def squared(x, target):
-        return ops.mean(ops.square(x["logits"] - target))
-
     def generators_forward(passes, batch, draws):
         a, b = domains(batch)
         fake_b, fake_a = passes("g_ab", {"source": a}), passes("g_ba", {"source": b})
@@ -59,33 +39,26 @@ def phases(config, sample_shape):
                 "judged_a": passes.judge("d_a", {"sample": fake_a})}
 
     def discriminators_forward(passes, batch, draws):
-        a, b = domains(batch)
-        fake_b = ops.stop_gradient(passes("g_ab", {"source": a}))
-        fake_a = ops.stop_gradient(passes("g_ba", {"source": b}))
-        return {"real_a": passes.judge("d_a", {"sample": a}), "fake_a": passes.judge("d_a", {"sample": fake_a}),
-                "real_b": passes.judge("d_b", {"sample": b}), "fake_b": passes.judge("d_b", {"sample": fake_b})}
+        return tiny_translator.discriminators_forward(passes, *domains(batch))
 
-    fool = Term("least_squares_generators", lambda v: squared(v["judged_b"], 1.0) + squared(v["judged_a"], 1.0))
     cycle = Term("cycle", lambda v: ops.mean(ops.abs(v["rec_a"] - v["a"])) + ops.mean(ops.abs(v["rec_b"] - v["b"])),
                  weight=CYCLE_WEIGHT, stat="cycle", stats=(Stat("cycle", "cycle L1", line="--"),))
-    judge = Term("least_squares_discriminators", lambda v: 0.5 * (
-        squared(v["real_a"], 1.0) + squared(v["fake_a"], 0.0) + squared(v["real_b"], 1.0) + squared(v["fake_b"], 0.0)))
     return [
-        Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward, terms=(judge,),
+        Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward,
+              terms=(tiny_translator.judge_term(),),
               loss_stat=Stat("d_loss", "D loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 2, "d_b": 2}, reads_data=True),
-        Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward, terms=(fool, cycle),
+        Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward,
+              terms=(tiny_translator.fool_term(), cycle),
               loss_stat=Stat("g_loss", "G loss"), calls={"g_ab": 2, "g_ba": 2, "d_a": 1, "d_b": 1}, reads_data=True),
     ]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def registered():
-    from kgan.training.phases import Role
     from kgan.variants import Variant, register, unregister
 
     register(Variant(NAME, "two-way translator (test only)", "-", phases=phases,
-                     roles=(Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
-                            Role("d_a", critic), Role("d_b", critic))))
+                     roles=tiny_translator.roles(translator)))
     yield
     unregister(NAME)
 
@@ -176,7 +149,6 @@ def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits)
 
     from kgan.errors import KganError
     from kgan.training import assembly
-    from kgan.training.phases import Role
     from kgan.variants import Variant, register, unregister
 
     def renamed_stat(config, sample_shape):
@@ -187,8 +159,7 @@ def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits)
         d_phase, g_phase = phases(config, sample_shape)
         return [d_phase, dataclasses.replace(g_phase, updates=("g_ab", "g_xy"))]
 
-    roles = (Role("g_ab", translator, generates=True), Role("g_ba", translator, generates=True),
-             Role("d_a", critic), Role("d_b", critic))
+    roles = tiny_translator.roles(translator)
     for name, phase_list, expected in (("clash_test", renamed_stat, "more than one logged stat d_loss"),
                                        ("unknown_test", unknown_role, "phases name roles it lacks: g_xy")):
         register(Variant(name, "-", "-", roles=roles, phases=phase_list))
