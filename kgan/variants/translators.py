@@ -17,6 +17,7 @@ from keras import layers
 from kgan.errors import KganError
 from kgan.layers.blocks import batch_norm
 from kgan.layers.host_noise import HostDropout
+from kgan.layers.instance_norm import InstanceNorm
 from kgan.layers.reflection_pad import ReflectionPad2D
 from kgan.networks import SOURCE_INPUT
 from kgan.variants.dcgan import weights
@@ -36,8 +37,7 @@ def check_images(sample_shape, variant: str, multiple: int = 1) -> int:
 
 
 def instance_norm(name: str):
-    # CycleGAN's InstanceNorm2d (no learned scale or shift): one group per channel.
-    return layers.GroupNormalization(groups=-1, center=False, scale=False, epsilon=1e-5, name=name)
+    return InstanceNorm(epsilon=1e-5, name=name)
 
 
 def conv(filters: int, kernel: int, strides: int, name: str, padding: str = "same", use_bias: bool = True):

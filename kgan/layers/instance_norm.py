@@ -1,0 +1,36 @@
+"""Instance normalisation, as CycleGAN's generators and discriminators use it."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class InstanceNorm(layers.Layer):
+    """Normalises each image's channels over H and W, without a learned scale or shift (PyTorch's
+    ``InstanceNorm2d`` default, which CycleGAN uses).
+
+    The means are sums divided by the pixel count: jax2onnx writes ``keras.ops.mean`` as an opset-18
+    ReduceMean into the opset-17 files kgan exports, which onnxruntime refuses; ReduceSum is valid
+    from opset 13.
+
+    Args:
+        epsilon: added to the variance.
+    """
+
+    def __init__(self, epsilon: float = 1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def call(self, inputs):
+        pixels = inputs.shape[1] * inputs.shape[2]
+        centred = inputs - ops.sum(inputs, axis=(1, 2), keepdims=True) / pixels
+        variance = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True) / pixels
+        return centred * ops.rsqrt(variance + self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
