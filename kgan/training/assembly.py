@@ -77,6 +77,7 @@ def _check_names(variant, phases) -> None:
     """Everything kept by name must have a name of its own: checkpoint groups, host draws, logged stats."""
     roles = [role.name for role in variant.roles]
     groups = roles + [f"{role}{suffix}" for role in roles for suffix in ("_optimizer", "_ema")]
+    groups += [group for phase in phases for group in phase.state]
     stats = [stat.name for stat in phase_stats(phases)]
     for kind, names in (("role and checkpoint group", groups), ("phase", [p.name for p in phases] + ["dropout"]),
                         ("logged stat", stats)):

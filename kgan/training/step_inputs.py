@@ -48,11 +48,11 @@ class StepInputs:
         """
         phases, batch = self.step.phases, indices.shape[1]
         draws = {phase.name: {} for phase in phases}
-        rows = {"indices": indices} if indices_b is None else {"indices": indices, "indices_b": indices_b}
+        picks = {"indices": indices} if indices_b is None else {"indices": indices, "indices_b": indices_b}
         for phase in phases:
             if phase.reads_data:
                 draws[phase.name].update({name: picked[:phase.repeat].astype(np.int32)
-                                          for name, picked in rows.items()})
+                                          for name, picked in picks.items()})
         for name in LATENT_INPUTS:  # by input first, then by phase
             for phase in phases:
                 if phase.latent and name in latent_inputs(self.step.networks[phase.latent]):

@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from kgan.errors import KganError
-from kgan.networks import SOURCE_INPUT
+from kgan.networks import SOURCE_INPUT, generate
 from kgan.training.losses import binary_cross_entropy
 
 # pix2pix and CycleGAN load 256-pixel images at 286 and crop 256 back out at a random place.
@@ -170,8 +170,6 @@ def translation_grid(generators: dict, a: np.ndarray, b: np.ndarray | None) -> n
     Returns:
         The rows stacked into one (rows * n, H, W, C) array, row by row.
     """
-    from kgan.networks import generate
-
     def translate(direction, images):
         return generate(generators[direction], {SOURCE_INPUT: images})
 
