@@ -1,9 +1,28 @@
-"""Model range [-1, 1] to uint8 pixels. numpy only, for Keras-free samplers too."""
+"""Model range [-1, 1] and uint8 pixels, both ways. numpy only, for Keras-free samplers too."""
 
 import numpy as np
+
+from kgan.errors import KganError
 
 
 def scale_to_uint8(x: np.ndarray) -> np.ndarray:
     """Map [-1, 1] float images to uint8 [0, 255]; NaN/inf (a diverged generator) are clamped."""
     x = np.nan_to_num(np.asarray(x, dtype=np.float32), nan=-1.0, posinf=1.0, neginf=-1.0)
     return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def model_images(images, expected_shape: tuple) -> np.ndarray:
+    """``images`` as float32 in [-1, 1] (uint8 pixels scaled), checked against one image's ``expected_shape``."""
+    images = np.asarray(images)
+    if images.ndim != len(expected_shape) + 1 or images.shape[1:] != tuple(expected_shape):
+        raise KganError(f"expected images of shape (N, {', '.join(map(str, expected_shape))}), got {images.shape}")
+    if not len(images):
+        raise KganError("no images to translate")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    if not np.issubdtype(images.dtype, np.floating):
+        raise KganError(f"expected float images in [-1, 1] or uint8 pixels, got {images.dtype}")
+    images = images.astype(np.float32)
+    if images.size and not (np.isfinite(images).all() and np.abs(images).max() <= 1.0):
+        raise KganError(f"expected float images in [-1, 1], got values in [{np.nanmin(images)}, {np.nanmax(images)}]")
+    return images

@@ -10,6 +10,7 @@ from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
 from kgan.networks import generate, image_inputs, input_signature
+from kgan.pixels import model_images
 from kgan.rundir import checkpoint_file
 from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
 
@@ -111,19 +112,3 @@ class Sampler:
         images = model_images(images, self.source_shape)
         return self.sample(len(images), seed, **{self.image_inputs[0]: images})
 
-
-def model_images(images, expected_shape: tuple) -> np.ndarray:
-    """``images`` as float32 in [-1, 1] (uint8 pixels scaled), checked against one image's ``expected_shape``."""
-    images = np.asarray(images)
-    if images.ndim != len(expected_shape) + 1 or images.shape[1:] != tuple(expected_shape):
-        raise KganError(f"expected images of shape (N, {', '.join(map(str, expected_shape))}), got {images.shape}")
-    if not len(images):
-        raise KganError("no images to translate")
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
-    if not np.issubdtype(images.dtype, np.floating):
-        raise KganError(f"expected float images in [-1, 1] or uint8 pixels, got {images.dtype}")
-    images = images.astype(np.float32)
-    if images.size and not (np.isfinite(images).all() and np.abs(images).max() <= 1.0):
-        raise KganError(f"expected float images in [-1, 1], got values in [{np.nanmin(images)}, {np.nanmax(images)}]")
-    return images

@@ -19,8 +19,7 @@ from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
 from kgan.latent.spec import LatentSpec, SamplingInputs, input_signature, sampling_inputs
 from kgan.networks import LATENT_INPUTS
-from kgan.pixels import scale_to_uint8
-from kgan.sampling import model_images
+from kgan.pixels import model_images, scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 BATCH = 1024
