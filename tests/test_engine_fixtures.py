@@ -9,6 +9,9 @@ Float32 results are bit-exact for one CPU model: another vectorises some kernels
 files were recorded on an Intel Xeon; an AMD EPYC rounds differently), so the runs are compared bit
 for bit where the CPU is the recording's, and to float32 rounding (weights 1e-4, losses 1e-5, what
 five Adam steps make of it; the backends differ by up to 4e-5 after the same runs) elsewhere.
+On JAX they are compared to rounding everywhere: since the speed work of issue 13, kgan sums a transposed
+convolution's kernel gradient in another order there (``kgan.backend.jax``; the same maths, 9 ms instead
+of 1.6 s for DCGAN's widest layer).
 
 Record them again (only when the engine's numbers are meant to change) with
 ``KERAS_BACKEND=<backend> python tests/test_engine_fixtures.py`` from the repository root.
@@ -74,7 +77,7 @@ def test_a_five_step_run_matches_the_recorded_one_bit_for_bit(variant, digits, t
         expected = {k: recorded[k] for k in recorded.files if k not in ("losses", "cpu")}
         expected_losses, recorded_cpu = json.loads(str(recorded["losses"])), str(recorded["cpu"])
     assert arrays.keys() == expected.keys()
-    if cpu_model() == recorded_cpu:
+    if cpu_model() == recorded_cpu and keras.backend.backend() != "jax":
         assert losses == expected_losses
         different = [k for k in expected if not np.array_equal(arrays[k], expected[k])]
         assert not different, f"{len(different)} arrays differ, first {different[:3]}"
