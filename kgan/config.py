@@ -54,6 +54,7 @@ class TrainConfig:
     beta_2: float = 0.999
     log_every: int = 50
     checkpoint_every: int | None = None
+    checkpoint_minutes: float = 10.0  # also checkpoint when the last one is this old (0: only by epoch/steps)
     grid_size: int = 64
     portable: bool = False
     xla: bool = False
@@ -136,6 +137,8 @@ class TrainConfig:
         if self.decay_from is not None and not 0 <= self.decay_from < 1:
             raise KganError(f"decay_from must be in [0, 1), the share of the run before the decay; "
                            f"got {self.decay_from!r}")
+        if not self.checkpoint_minutes >= 0:
+            raise KganError(f"checkpoint_minutes must be >= 0, got {self.checkpoint_minutes!r}")
         if self.clip_value is not None and not self.clip_value > 0:
             raise KganError(f"clip_value must be > 0, got {self.clip_value!r}")
         if self.ema is not None and not 0 < self.ema < 1:

@@ -247,3 +247,48 @@ def test_kill_9_mid_run_then_resume_gives_the_unkilled_run_exactly(tmp_path):
         assert all(np.array_equal(a[k], b[k]) for k in a.files if k != "meta")
     steps = [r["step"] for r in RunDir(tmp_path / "killed").read_metrics()]
     assert steps == list(range(1, 41))
+
+
+@pytest.mark.parametrize("minutes, expected", [(1e-9, [1, 2, 3]), (0, [None, None, None])])
+def test_a_checkpoint_is_written_whenever_the_last_is_checkpoint_minutes_old(tmp_path, mnist_npz, minutes, expected):
+    import keras
+
+    from kgan.training.checkpoint import read_checkpoint
+
+    seen = []
+
+    class CheckpointOnDisk(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):  # runs before the loop's own checkpoint of that step
+            path = tmp_path / "run" / "checkpoint.npz"
+            seen.append(read_checkpoint(path).meta["position"]["step"] if path.exists() else None)
+
+    # 256 digits in batches of 16: the 4 steps stay inside the first epoch.
+    training = run_loop.Training.start(tiny_config(data=f"npz:{mnist_npz}", steps=4, checkpoint_minutes=minutes),
+                                       tmp_path / "run")
+    training.run_loop(progress=False, callbacks=[CheckpointOnDisk()])
+    assert seen[1:] == expected  # step 1 has none yet either way
+
+
+def test_ctrl_c_stops_after_the_step_in_flight_with_a_checkpoint_and_says_so(tmp_path):
+    import signal
+    import time
+
+    from kgan.training.checkpoint import read_checkpoint
+
+    run = tmp_path / "run"
+    train = subprocess.Popen([sys.executable, "-m", "kgan", "train", "gan", "--data", "ring8", "--steps", "1000000",
+                              "--batch-size", "16", "--width", "8", "--log-every", "1", "--checkpoint-minutes", "0",
+                              "--out", str(run), "--no-progress"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ((run / "metrics.jsonl").exists() and (run / "metrics.jsonl").read_text().count("\n") >= 3):
+        assert train.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    sent = time.monotonic()
+    train.send_signal(signal.SIGINT)
+    _, stderr = train.communicate(timeout=60)
+    assert time.monotonic() - sent < 30
+    assert train.returncode == 130
+    assert "Ctrl-C: stopping after this step with a checkpoint" in stderr
+    assert "checkpoint saved; continue with: kgan train --resume" in stderr
+    logged = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert read_checkpoint(run / "checkpoint.npz").meta["position"]["step"] == logged[-1]

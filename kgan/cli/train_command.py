@@ -49,6 +49,8 @@ CONFIG_OPTIONS = [
     click.option("--beta2", "beta_2", type=float, help="Adam beta_2 (default 0.999)."),
     click.option("--log-every", type=int, help="Steps between metric log lines (default 50)."),
     click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (default: each epoch)."),
+    click.option("--checkpoint-minutes", type=float,
+                 help="Also checkpoint when the last checkpoint is M minutes old (default 10; 0: off)."),
     click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),
     click.option("--portable", is_flag=True, default=None,
                  help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),

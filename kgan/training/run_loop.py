@@ -62,6 +62,8 @@ class _DeferredInterrupt:
         if self.requested:  # a second Ctrl-C stops at once
             raise KeyboardInterrupt
         self.requested = True
+        print("\nCtrl-C: stopping after this step with a checkpoint (Ctrl-C again stops at once)",
+              file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
         if self._previous is not None:
@@ -95,6 +97,7 @@ class Training:
         self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset, plot_count)
         self.permutation = None
         self.saved_step = None  # step of the checkpoint on disk, if there is one
+        self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
         self.batches = step.batches_per_step
         self.per_step = config.batch_size * self.batches
@@ -167,7 +170,7 @@ class Training:
             save_checkpoint(self.run.checkpoint_path, self.step.state_groups(), meta, extra)
         except TrainingDiverged as e:  # the losses were finite, a weight is not
             raise TrainingDiverged(f"by step {self.position.step}: {e}") from None
-        self.saved_step = self.position.step
+        self.saved_step, self.saved_at = self.position.step, time.monotonic()
         self.run.write_status("running", step=self.position.step, epoch=self.position.epoch,
                               total_steps=self.total_steps)
 
@@ -301,8 +304,16 @@ class Training:
     def _stop_requested(self, hooks) -> bool:
         return bool(hooks) and bool(getattr(self.step.generator, "stop_training", False))
 
+    def _checkpoint_due(self) -> bool:
+        """A checkpoint beside the per-epoch ones: every ``checkpoint_every`` steps, and whenever the last
+        one is ``checkpoint_minutes`` old, so a slow first epoch is never lost whole."""
+        every, minutes = self.config.checkpoint_every, self.config.checkpoint_minutes
+        return bool((every and self.position.step % every == 0)
+                    or (minutes and time.monotonic() - self.saved_at >= 60 * minutes))
+
     def _loop(self, data_tensor, bar, interrupt, hooks=None):
         window, window_start = [], time.perf_counter()
+        self.saved_at = time.monotonic()
         if hooks:
             self.step.generator.stop_training = False
             hooks.on_train_begin()
@@ -312,6 +323,11 @@ class Training:
             if hooks:
                 hooks.on_train_batch_begin(self.position.step)
             window.append(self.step.train_step(data_tensor, self._next_inputs()))
+            if len(window) > 1:
+                # At most one step in flight: JAX dispatches asynchronously, and a loop that ran
+                # log_every steps ahead of the device made Ctrl-C and the clock act that much later.
+                # The host draws of this step still overlap the last one's compute.
+                keras.ops.convert_to_numpy(next(iter(window[-2].values())))
             self.position.step += 1
             self.position.batch += 1
             bar.update(1)
@@ -332,8 +348,7 @@ class Training:
             # The checkpoint first: it is what a crash or Ctrl-C must not lose. An evaluation
             # needs one of its own step, which may become best.npz.
             evaluate = self.monitor.due(self.position.step)
-            if end_of_epoch or evaluate or (self.config.checkpoint_every
-                                            and self.position.step % self.config.checkpoint_every == 0):
+            if end_of_epoch or evaluate or self._checkpoint_due():
                 self._check_finite(window)  # the steps since the last log line, which checked its own
                 self.save()
             if evaluate:
