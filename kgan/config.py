@@ -16,6 +16,7 @@ OPTIMIZERS = ("adam", "rmsprop")
 PRECISIONS = {"fp32": "float32", "fp64": "float64"}
 D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
 CONDITIONINGS = ("concat", "projection")
+DATA_PLACES = ("device", "host")  # where the training set lives while a run trains
 # Upper bounds, far above any real run, so that a typo (an extra zero or two) fails at once instead
 # of after minutes of allocating or, for the grid, after the whole training.
 MAXIMA = {"batch_size": 65536, "latent_dim": 16384, "width": 4096, "grid_size": 1024, "image_size": 2048,
@@ -58,6 +59,7 @@ class TrainConfig:
     grid_size: int = 64
     portable: bool = False
     xla: bool = False
+    data_on: str = "device"  # device: the training set copied to the accelerator once | host: each step's rows sent
     precision: str = "fp32"  # fp32 | fp64 (PRECISIONS): Keras' floatx for the whole run
     # Optimizer and update rule
     optimizer: str = "adam"
@@ -121,7 +123,8 @@ class TrainConfig:
             if not 0 <= getattr(self, name) < 1:
                 raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         for name, choices in (("z_dist", Z_DISTRIBUTIONS), ("optimizer", OPTIMIZERS), ("conditioning", CONDITIONINGS),
-                              ("d_norm", D_NORMS + (None,)), ("precision", tuple(PRECISIONS))):
+                              ("d_norm", D_NORMS + (None,)), ("precision", tuple(PRECISIONS)),
+                              ("data_on", DATA_PLACES)):
             if getattr(self, name) not in choices:
                 raise KganError(f"{name} must be one of {', '.join(c for c in choices if c)}, "
                                 f"got {getattr(self, name)!r}")

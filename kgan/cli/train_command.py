@@ -5,7 +5,7 @@ import json
 import click
 
 from kgan.cli import main
-from kgan.config import CONDITIONINGS, D_NORMS, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
+from kgan.config import CONDITIONINGS, D_NORMS, DATA_PLACES, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
 from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
 
@@ -49,6 +49,9 @@ CONFIG_OPTIONS = [
     click.option("--beta2", "beta_2", type=float, help="Adam beta_2 (default 0.999)."),
     click.option("--log-every", type=int, help="Steps between metric log lines (default 50)."),
     click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (default: each epoch)."),
+    click.option("--data-on", type=click.Choice(DATA_PLACES),
+                 help="device: the training set copied to the accelerator once (default); host: each step's "
+                      "rows sent, for data larger than the accelerator's memory (the same run)."),
     click.option("--checkpoint-minutes", type=float,
                  help="Also checkpoint when the last checkpoint is M minutes old (default 10; 0: off)."),
     click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),

@@ -197,7 +197,10 @@ class Training:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def _next_inputs(self):
+    def _next_inputs(self, training_set: dict):
+        """The next step's (data, host-drawn inputs): the whole training set on the device and the
+        rows' indices into it, or with ``data_on="host"`` only this step's rows, gathered on the host,
+        and their positions among them (the same rows either way, so the same run)."""
         if self.permutation is None:
             self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
         start = self.position.batch * self.per_step
@@ -205,7 +208,14 @@ class Training:
         # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
         indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
                      if self.variant.data == "unpaired" else None)
-        return self.step_inputs.draw(self.noise_rng, indices, self.position.step, indices_b)
+        if self.config.data_on == "device":
+            return training_set, self.step_inputs.draw(self.noise_rng, indices, self.position.step, indices_b)
+        rows = {name: array[indices_b.ravel() if name == "b" and indices_b is not None else indices.ravel()]
+                for name, array in training_set.items()}
+        positions = np.arange(indices.size, dtype=np.int32).reshape(indices.shape)
+        inputs = self.step_inputs.draw(self.noise_rng, positions, self.position.step,
+                                       None if indices_b is None else positions)
+        return self.step.to_device(**rows), inputs
 
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
@@ -265,13 +275,17 @@ class Training:
         if self.config.jitter:  # stored larger, for the random crops (kgan.training.translation.jitter_size)
             load_size = self.step_inputs.crops[0]
             x, b = resize_images(x, load_size), None if b is None else resize_images(b, load_size)
-        data_tensor = self.step.to_device(x, self.dataset.labels if conditional else None, b)
+        training_set = {"x": x, "labels": self.dataset.labels if conditional else None, "b": b}
+        if self.config.data_on == "device":  # once, so batches never cross the host
+            training_set = self.step.to_device(**training_set)
+        else:
+            training_set = {name: array for name, array in training_set.items() if array is not None}
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
                    dynamic_ncols=True, file=sys.stderr)
         self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
             try:
-                self._loop(data_tensor, bar, interrupt, hooks)
+                self._loop(training_set, bar, interrupt, hooks)
             except TrainingDiverged as e:
                 self._stopped("diverged", reason=str(e))
                 raise TrainingDiverged(f"training diverged: {e}; {self._kept()}; try lower learning rates") from None
@@ -311,7 +325,7 @@ class Training:
         return bool((every and self.position.step % every == 0)
                     or (minutes and time.monotonic() - self.saved_at >= 60 * minutes))
 
-    def _loop(self, data_tensor, bar, interrupt, hooks=None):
+    def _loop(self, training_set, bar, interrupt, hooks=None):
         window, window_start = [], time.perf_counter()
         self.saved_at = time.monotonic()
         if hooks:
@@ -322,7 +336,7 @@ class Training:
                 hooks.on_epoch_begin(self.position.epoch)
             if hooks:
                 hooks.on_train_batch_begin(self.position.step)
-            window.append(self.step.train_step(data_tensor, self._next_inputs()))
+            window.append(self.step.train_step(*self._next_inputs(training_set)))
             if len(window) > 1:
                 # At most one step in flight: JAX dispatches asynchronously, and a loop that ran
                 # log_every steps ahead of the device made Ctrl-C and the clock act that much later.

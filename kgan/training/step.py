@@ -170,7 +170,8 @@ class TrainingStep:
         """One training step.
 
         Args:
-            data: the training set on the device (see ``to_device``).
+            data: the training set on the device (see ``to_device``), or just this step's rows
+                (``data_on="host"``); ``inputs`` index into it.
             inputs: the host-drawn inputs of one step (``kgan.training.step_inputs.StepInputs.draw``).
 
         Returns:
