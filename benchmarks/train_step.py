@@ -1,11 +1,16 @@
-"""Images/s of a whole adversarial step: kgan on the active Keras backend vs native PyTorch.
+"""Steps/s and images/s of a whole adversarial step: kgan on the active Keras backend vs native PyTorch.
 
-Both sides train the same DCGAN for 28x28x1 (G 100 -> 7x7x256 -> 14x14x128 -> 28x28x64 -> 28x28x1,
-D 64-128 strided convs; batch norm, Adam 2e-4/0.5) with the same algorithm: one D update on a
-real batch and a detached fake batch, then one G update on fresh z. The training set sits on the
-accelerator on both sides and batches are gathered there. Timings wait for the device.
+Both sides train the same nets with the same algorithm (one D update on a real batch and a detached
+fake batch, then one G update on fresh z; Adam 2e-4/0.5), the training set on the accelerator and
+batches gathered there; timings wait for the device. Native PyTorch runs eagerly and under
+torch.compile, in the same process.
 
-    KERAS_BACKEND=jax python benchmarks/train_step.py --batches 64,256,1024 --seconds 20
+- ``--model dcgan``: DCGAN for 28x28x1 (G 100 -> 7x7x256 -> 14x14x128 -> 28x28x64 -> 28x28x1, D 64-128
+  strided 5x5 convs, batch norm).
+- ``--model mlp``: the MLP GAN on 2-D points (kgan's ``gan`` at width 256, as on ring8: G 100-256-512-
+  1024-2, D 2-1024-512-256-1 with LeakyReLU(0.2) and dropout 0.3).
+
+    KERAS_BACKEND=jax python benchmarks/train_step.py --model dcgan --batches 64,256,1024 --seconds 20
 """
 
 from __future__ import annotations
@@ -34,16 +39,21 @@ def timed(step, batch, seconds, warmup, min_steps=3):
     return (done + 1) * batch / (time.perf_counter() - start)
 
 
-def kgan_step_fn(batch, rng):
+SAMPLE_SHAPES = {"dcgan": (28, 28, 1), "mlp": (2,)}
+
+
+def kgan_step_fn(model, batch, rng, **settings):
     import keras
 
     from kgan.config import TrainConfig
     from kgan.training.assembly import build_step
     from kgan.training.step_inputs import StepInputs
 
-    config = TrainConfig(variant="dcgan", batch_size=batch)
-    training_step = build_step(config, (28, 28, 1))
-    data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, 28, 28, 1)).astype(np.float32))
+    shape = SAMPLE_SHAPES[model]
+    config = TrainConfig(variant="dcgan", batch_size=batch, **settings) if model == "dcgan" else \
+        TrainConfig(variant="gan", batch_size=batch, width=256, **settings)
+    training_step = build_step(config, shape)
+    data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, *shape)).astype(np.float32))
     inputs = StepInputs(config, training_step, 1)
 
     def step(sync=False):
@@ -80,12 +90,34 @@ def torch_discriminator():
     )
 
 
-def torch_step_fn(batch, rng, device):
+def torch_mlp_generator():
+    return torch.nn.Sequential(
+        torch.nn.Linear(LATENT, 256), torch.nn.LeakyReLU(0.2), torch.nn.Linear(256, 512), torch.nn.LeakyReLU(0.2),
+        torch.nn.Linear(512, 1024), torch.nn.LeakyReLU(0.2), torch.nn.Linear(1024, 2),
+    )
+
+
+def torch_mlp_discriminator():
+    layers, width = [], 2
+    for units in (1024, 512, 256):
+        layers += [torch.nn.Linear(width, units), torch.nn.LeakyReLU(0.2), torch.nn.Dropout(0.3)]
+        width = units
+    return torch.nn.Sequential(*layers, torch.nn.Linear(width, 1))
+
+
+def torch_step_fn(model, batch, rng, device, compiled=False):
     softplus = torch.nn.functional.softplus
-    generator, discriminator = TorchGenerator().to(device), torch_discriminator().to(device)
+    if model == "dcgan":
+        generator, discriminator = TorchGenerator().to(device), torch_discriminator().to(device)
+        data_shape = (DATA_SIZE, 1, 28, 28)
+    else:
+        generator, discriminator = torch_mlp_generator().to(device), torch_mlp_discriminator().to(device)
+        data_shape = (DATA_SIZE, 2)
     g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    data = torch.as_tensor(rng.uniform(-1, 1, (DATA_SIZE, 1, 28, 28)).astype(np.float32), device=device)
+    data = torch.as_tensor(rng.uniform(-1, 1, data_shape).astype(np.float32), device=device)
+    if compiled:
+        generator, discriminator = torch.compile(generator), torch.compile(discriminator)
 
     def step(sync=False):
         real = data[torch.randint(0, DATA_SIZE, (batch,), device=device)]
@@ -108,7 +140,9 @@ def main():
     import keras
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=tuple(SAMPLE_SHAPES), default="dcgan")
     parser.add_argument("--batches", default="64,256,1024")
+    parser.add_argument("--no-compile", action="store_true", help="leave out native torch.compile")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed work per measurement")
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
@@ -116,14 +150,22 @@ def main():
     rng = np.random.default_rng(0)
     backend = keras.backend.backend()
     print(f"keras {keras.__version__} backend {backend}; torch {torch.__version__} on {device}; "
-          f"{os.cpu_count()} CPUs; whole adversarial step, images/s")
-    print(f"| batch | kgan ({backend}) | native PyTorch | kgan / native |")
-    print("| --- | --- | --- | --- |")
-    for batch in [int(b) for b in args.batches.split(",")]:
-        ours = timed(kgan_step_fn(batch, rng), batch, args.seconds, args.warmup)
-        native = timed(torch_step_fn(batch, rng, device), batch, args.seconds, args.warmup)
-        print(f"| {batch} | {ours:,.0f} | {native:,.0f} | {ours / native:.2f} |", flush=True)
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}; {args.model}, whole adversarial "
+          f"step, images/s (steps/s)")
+    print(f"| batch | kgan ({backend}) | native PyTorch eager | native torch.compile | kgan / eager "
+          f"| kgan / compiled |")
+    print("| --- | --- | --- | --- | --- | --- |")
 
+    def shown(images_per_sec):
+        return f"{images_per_sec:,.0f} ({images_per_sec / batch:,.1f})"
+
+    for batch in [int(b) for b in args.batches.split(",")]:
+        ours = timed(kgan_step_fn(args.model, batch, rng), batch, args.seconds, args.warmup)
+        native = timed(torch_step_fn(args.model, batch, rng, device), batch, args.seconds, args.warmup)
+        compiled = None if args.no_compile else timed(torch_step_fn(args.model, batch, rng, device, compiled=True),
+                                                      batch, args.seconds, args.warmup)
+        print(f"| {batch} | {shown(ours)} | {shown(native)} | {shown(compiled) if compiled else 'not run'} | "
+              f"{ours / native:.2f} | {f'{ours / compiled:.2f}' if compiled else ''} |", flush=True)
 
 if __name__ == "__main__":
     main()
