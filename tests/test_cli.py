@@ -449,6 +449,19 @@ def test_tensorflow_start_up_notices_are_not_shown():
     assert "oneDNN" not in result.stderr and "absl::InitializeLog" not in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_cpu_threads_sleep_while_waiting_unless_the_user_said_otherwise(given, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env.update({"OMP_WAIT_POLICY": given} if given else {})
+    result = subprocess.run([sys.executable, "-c", "import os, kgan; print(os.environ['OMP_WAIT_POLICY'])"],
+                            capture_output=True, text=True, env=env)
+    assert result.stdout.strip() == expected, result.stderr
+
+
 def test_a_runs_config_json_repeats_the_run(tmp_path, _image_run):
     again = tmp_path / "again"
     assert_ok(invoke("train", "--config", _image_run / "config.json", "--out", again, "--no-progress"))
