@@ -20,6 +20,8 @@ import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# kgan sets this when imported (kgan/__init__.py); torch loads first here, so native PyTorch gets it too.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # before keras: TensorFlow and torch in one process need torch first
 
 import numpy as np
