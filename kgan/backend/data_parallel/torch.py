@@ -1,0 +1,83 @@
+"""torch: one process per device, started by torchrun; gradients averaged with torch.distributed.
+
+    torchrun --nproc_per_node 2 -m kgan train gan --data ring8 --devices 2      # gloo on CPU, nccl on GPUs
+
+Every process draws the same host stream from the same seed and data, so all hold the same global
+batch; each computes its loss on its own slice of it (``shard``) and ``minimize`` averages the
+gradients over the processes (``average``), which for kgan's per-sample mean losses is the
+gradient of the global batch. Weights and optimizer states stay equal on every process. Process 0
+(``is_chief``) writes the run directory.
+
+Batch norm is the exception: each process normalises by the moments of its own slice, as PyTorch's
+DistributedDataParallel does without SyncBatchNorm, so networks with batch norm train close to, not
+equal to, one device; their moving statistics are process 0's. State a phase keeps across steps
+from the samples it saw (CycleGAN's image history) would differ per process, so such variants are
+refused (``refusal``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+from kgan.backend.data_parallel import BATCH_AXIS, splits_on_batch
+
+
+def connect() -> None:
+    if int(os.environ.get("WORLD_SIZE", 1)) > 1 and not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # Keras' "cuda" is the current one
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+
+
+def _processes() -> int:
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def available_devices() -> int:
+    # On CPU, gloo runs any number of processes; one per core is the useful limit.
+    return torch.cuda.device_count() if torch.cuda.is_available() else os.cpu_count() or 1
+
+
+def default_devices() -> int:
+    return _processes()  # a plain process trains on one device; torchrun's processes on one each
+
+
+def refusal(devices: int, step) -> str | None:
+    if devices != _processes():
+        return (f"--devices {devices} on torch runs one process per device: launch "
+                f"`torchrun --nproc_per_node {devices} -m kgan train ... --devices {devices}` "
+                f"(this is {_processes()} process{'es' if _processes() > 1 else ''})")
+    if devices > 1 and any(phase.state for phase in step.phases):
+        return (f"--devices {devices} on torch: the {', '.join(g for p in step.phases for g in p.state)} state "
+                f"would differ per process; train on one device or with JAX")
+    return None
+
+
+def is_chief() -> bool:
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
+def shard(inputs):
+    """This process's slice of the batch of every host-drawn input in ``inputs`` (nested dicts and tuples)."""
+    if isinstance(inputs, dict):
+        return {name: shard(value) for name, value in inputs.items()}
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(shard(value) for value in inputs)
+    if not splits_on_batch(inputs):
+        return inputs
+    size = inputs.shape[BATCH_AXIS] // dist.get_world_size()
+    return inputs.narrow(BATCH_AXIS, dist.get_rank() * size, size)
+
+
+def average(tensors):
+    """``tensors`` averaged over the processes, in one all-reduce; as they are on one process."""
+    tensors = list(tensors)
+    if _processes() == 1 or not tensors:
+        return tensors
+    flat = torch.cat([t.reshape(-1) for t in tensors])
+    dist.all_reduce(flat)
+    flat /= dist.get_world_size()
+    return [part.view_as(t) for part, t in zip(flat.split([t.numel() for t in tensors]), tensors)]
