@@ -28,16 +28,16 @@ def resolve_devices(config: TrainConfig) -> TrainConfig:
     devices; torch: the processes torchrun started) that divide the batch size."""
     parallel = data_parallel.current()
     parallel.connect()
-    available = parallel.available_devices()
     if config.devices is None:
         default = parallel.default_devices()
         return config.replace(devices=max(n for n in range(1, default + 1) if config.batch_size % n == 0))
-    if config.devices > available:
-        raise KganError(f"--devices {config.devices}: the {keras.backend.backend()} backend sees only {available} "
-                        f"device{'s' if available > 1 else ''} here")
     if config.batch_size % config.devices:
         raise KganError(f"--devices {config.devices} does not divide the batch size {config.batch_size}: each device "
                         f"takes an equal part of every batch")
+    available = parallel.available_devices()
+    if config.devices > available:
+        raise KganError(f"--devices {config.devices}: the {keras.backend.backend()} backend sees only {available} "
+                        f"device{'s' if available > 1 else ''} here")
     return config
 
 
@@ -65,7 +65,7 @@ def own_run_path(run_path: str | Path, resuming: bool = False) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="kgan-worker-")) / "run"
     atexit.register(shutil.rmtree, scratch.parent, ignore_errors=True)
     if resuming:
-        scratch.mkdir()
+        (scratch / "samples").mkdir(parents=True)
         for name in ("config.json", "checkpoint.npz"):
             if (Path(run_path) / name).exists():
                 shutil.copy2(Path(run_path) / name, scratch / name)

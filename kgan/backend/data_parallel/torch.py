@@ -8,9 +8,10 @@ gradients over the processes (``average``), which for kgan's per-sample mean los
 gradient of the global batch. Weights and optimizer states stay equal on every process. Process 0
 (``is_chief``) writes the run directory.
 
-Batch norm is the exception: each process normalises by the moments of its own slice, as PyTorch's
-DistributedDataParallel does without SyncBatchNorm, so networks with batch norm train close to, not
-equal to, one device; their moving statistics are process 0's. State a phase keeps across steps
+Batch norm sees the global batch too: while several processes train, moments over the batch axis
+(what Keras' ``BatchNormalization`` takes in training mode) are averaged over the processes'
+slices with a differentiable all-reduce, as PyTorch's SyncBatchNorm does, so networks with batch
+norm train as on one device and keep equal moving statistics. State a phase keeps across steps
 from the samples it saw (CycleGAN's image history) would differ per process, so such variants are
 refused (``refusal``).
 """
@@ -19,10 +20,14 @@ from __future__ import annotations
 
 import os
 
+import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 import torch.distributed as dist
+from torch.distributed.nn.functional import all_reduce as differentiable_all_reduce
 
 from kgan.backend.data_parallel import BATCH_AXIS, splits_on_batch
+
+_KERAS_MOMENTS = keras_torch_nn.moments
 
 
 def connect() -> None:
@@ -30,6 +35,22 @@ def connect() -> None:
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # Keras' "cuda" is the current one
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        keras_torch_nn.moments = _global_batch_moments  # Keras' ops reach it through this module name
+
+
+def _global_batch_moments(x, axes, keepdims=False, synchronized=False):
+    """Keras' moments, over the global batch where they reduce its axis (batch norm in training mode)."""
+    x = keras_torch_nn.convert_to_tensor(x)
+    axes = [axis % x.ndim for axis in (axes if isinstance(axes, (list, tuple)) else [axes])]
+    if 0 not in axes:  # layer, instance and group norm: within each sample
+        return _KERAS_MOMENTS(x, axes, keepdims, synchronized)
+    # E[x] and E[x^2] of equal slices, averaged: the global batch's (Keras' own formula for the variance).
+    local = torch.stack([torch.mean(x, dim=axes, keepdim=True), torch.mean(torch.square(x), dim=axes, keepdim=True)])
+    mean, mean_square = differentiable_all_reduce(local) / dist.get_world_size()
+    variance = mean_square - torch.square(mean)
+    if not keepdims:
+        mean, variance = torch.squeeze(mean, axes), torch.squeeze(variance, axes)
+    return mean, variance
 
 
 def _processes() -> int:
