@@ -95,3 +95,11 @@ def test_device_counts_that_cannot_work_are_refused_before_anything_is_written(t
     result = train_tiny(tmp_path / "run", "ring8", "--devices", devices, "--batch-size", batch_size, variant="gan")
     one_line_error(result, expected)
     assert not (tmp_path / "run").exists()
+
+
+def test_tensorflow_refuses_several_devices_in_one_line():
+    from kgan.backend.data_parallel import tensorflow
+
+    assert tensorflow.refusal(1, step=None) is None
+    reason = tensorflow.refusal(2, step=None)
+    assert "TensorFlow backend trains on one device" in reason and "\n" not in reason

@@ -26,7 +26,7 @@ from kgan.networks import generate, image_inputs, is_conditional
 from kgan.rundir import RunDir
 from kgan.training.assembly import default_run_path, environment, prepare, resume_config
 from kgan.training.checkpoint import restore, save_checkpoint
-from kgan.training.devices import own_run_path
+from kgan.training.devices import is_chief, own_run_path
 from kgan.training.monitor import Monitor
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
@@ -265,8 +265,8 @@ class Training:
             load_size = self.step_inputs.crops[0]
             x, b = resize_images(x, load_size), None if b is None else resize_images(b, load_size)
         data_tensor = self.step.to_device(x, self.dataset.labels if conditional else None, b)
-        bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
-                   dynamic_ncols=True, file=sys.stderr)
+        bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not (progress and is_chief()),
+                   unit="step", dynamic_ncols=True, file=sys.stderr)  # one bar for all processes of a run
         self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
             try:
