@@ -23,7 +23,6 @@ import os
 import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 import torch.distributed as dist
-from torch.distributed.nn.functional import all_reduce as differentiable_all_reduce
 
 from kgan.backend.data_parallel import BATCH_AXIS, splits_on_batch
 
@@ -38,6 +37,21 @@ def connect() -> None:
         keras_torch_nn.moments = _global_batch_moments  # Keras' ops reach it through this module name
 
 
+class _SumOverProcesses(torch.autograd.Function):
+    """A sum over the processes whose gradient is the sum of theirs (torch.distributed.nn's all_reduce,
+    which PyTorch deprecates in favour of a private module)."""
+
+    @staticmethod
+    def forward(ctx, tensor):
+        total = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _SumOverProcesses.apply(grad)  # differentiable again, for the gradient penalty's double backprop
+
+
 def _global_batch_moments(x, axes, keepdims=False, synchronized=False):
     """Keras' moments, over the global batch where they reduce its axis (batch norm in training mode)."""
     x = keras_torch_nn.convert_to_tensor(x)
@@ -46,7 +60,7 @@ def _global_batch_moments(x, axes, keepdims=False, synchronized=False):
         return _KERAS_MOMENTS(x, axes, keepdims, synchronized)
     # E[x] and E[x^2] of equal slices, averaged: the global batch's (Keras' own formula for the variance).
     local = torch.stack([torch.mean(x, dim=axes, keepdim=True), torch.mean(torch.square(x), dim=axes, keepdim=True)])
-    mean, mean_square = differentiable_all_reduce(local) / dist.get_world_size()
+    mean, mean_square = _SumOverProcesses.apply(local) / dist.get_world_size()
     variance = mean_square - torch.square(mean)
     if not keepdims:
         mean, variance = torch.squeeze(mean, axes), torch.squeeze(variance, axes)
