@@ -72,8 +72,9 @@ def _processes() -> int:
 
 
 def available_devices() -> int:
-    # On CPU, gloo runs any number of processes; one per core is the useful limit.
-    return torch.cuda.device_count() if torch.cuda.is_available() else os.cpu_count() or 1
+    # On CPU, gloo runs any number of processes: one per core is the useful limit, and every process
+    # torchrun started counts.
+    return torch.cuda.device_count() if torch.cuda.is_available() else max(os.cpu_count() or 1, _processes())
 
 
 def default_devices() -> int:
