@@ -4,6 +4,7 @@ and a checkpoint resumes on any number of devices. tox runs each backend's own t
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -65,11 +66,31 @@ def assert_devices_train_as_one(tmp_path, data, devices, kgan_on_devices):
         assert [record["step"] for record in read_jsonl(run / "metrics.jsonl")[0]] == [1, 2]  # one writer
 
 
+def simulated_jax_devices(count: int) -> dict:
+    return {"XLA_FLAGS": f"--xla_force_host_platform_device_count={count}", "KERAS_BACKEND": "jax"}
+
+
 @only_on("jax")
-def test_four_jax_devices_train_as_one_and_resume_across_device_counts(tmp_path, mnist_npz):
+def test_four_jax_devices_in_one_or_two_processes_train_as_one_and_resume_across_counts(tmp_path, mnist_npz):
     # DCGAN has batch norm in both networks: moments over the split batch are the global batch's.
-    assert_devices_train_as_one(tmp_path, f"npz:{mnist_npz}", 4, lambda *args: kgan_subprocess(
-        *args, env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4", "KERAS_BACKEND": "jax"}))
+    assert_devices_train_as_one(tmp_path, f"npz:{mnist_npz}", 4,
+                                lambda *args: kgan_subprocess(*args, env=simulated_jax_devices(4)))
+    # The same 4 devices as two processes of two, as two hosts would run (jax.distributed, process 0 writes).
+    with socket.socket() as free:
+        free.bind(("localhost", 0))
+        coordinator = f"localhost:{free.getsockname()[1]}"
+    command = [sys.executable, "-m", "kgan", "train", "dcgan", "--data", f"npz:{mnist_npz}", "--out",
+               tmp_path / "two_processes", *TINY_CLI, "--steps", 1, "--log-every", 1, "--devices", 4]
+    logs = [tmp_path / f"process{rank}.log" for rank in (0, 1)]  # files, not pipes, which could fill and stall
+    with logs[0].open("w") as log0, logs[1].open("w") as log1:
+        processes = [subprocess.Popen(list(map(str, command)), stdout=subprocess.DEVNULL, stderr=log,
+                                      env={**os.environ, **simulated_jax_devices(2), "JAX_PROCESS_ID": str(rank),
+                                           "JAX_COORDINATOR_ADDRESS": coordinator, "JAX_NUM_PROCESSES": "2"})
+                     for rank, log in enumerate((log0, log1))]
+        codes = [process.wait(timeout=900) for process in processes]
+    assert codes == [0, 0], "\n".join(log.read_text()[-2000:] for log in logs)
+    assert_same_training(tmp_path / "one", tmp_path / "two_processes")
+    assert len(read_jsonl(tmp_path / "two_processes" / "metrics.jsonl")[0]) == 1
 
 
 @only_on("torch")

@@ -16,7 +16,7 @@ Several hosts: run the same command on every host, each with its process id, e.g
 ``connect`` calls ``jax.distributed.initialize`` with these. Every process draws the same host
 stream from the same seed and data, so each holds the global batch and hands its devices their part;
 process 0 writes the run directory, which ``--resume`` needs to see from every host (a shared
-filesystem). (Only one host exists where kgan is tested: this path is untested.)
+filesystem). Where kgan is tested there is one host: two processes on it stand in for two hosts.
 """
 
 from __future__ import annotations
