@@ -60,6 +60,7 @@ class TrainConfig:
     portable: bool = False
     xla: bool = False
     data_on: str = "device"  # device: the training set copied to the accelerator once | host: each step's rows sent
+    devices: int | None = None  # data-parallel devices (None: all local ones; kgan.training.devices)
     precision: str = "fp32"  # fp32 | fp64 (PRECISIONS): Keras' floatx for the whole run
     # Optimizer and update rule
     optimizer: str = "adam"
@@ -107,7 +108,7 @@ class TrainConfig:
             self.epochs = 1
         for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "log_every",
                      "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps",
-                     "eval_every", "eval_samples"):
+                     "eval_every", "eval_samples", "devices"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")

@@ -12,7 +12,8 @@ Everything else is written once in ``keras.ops``. Each backend module provides:
 - ``CompiledStep(fn, state_variables)``: a callable running ``fn(*tensors)`` as one compiled
   step (jax.jit / tf.function / eager torch). ``sync_to_variables()`` writes state kept outside
   the Keras variables back into them (JAX keeps it in jitted arrays between steps), and
-  ``sync_from_variables()`` reads the variables again after someone assigned them.
+  ``sync_from_variables()`` reads the variables again after someone assigned them. With
+  ``devices=N`` it runs data parallel (``kgan.backend.data_parallel``).
 - ``set_portable()``: deterministic ops and full-precision matmuls (no TF32), so runs are
   repeatable and comparable across backends.
 - ``allow_floatx(dtype)``: whatever the backend needs before Keras computes in ``dtype``

@@ -14,10 +14,12 @@ import os
 import jax
 import jax.numpy as jnp
 import keras.src.backend.jax.nn as keras_jax_nn
+import numpy as np
 from keras import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
 from kgan.backend.common import apply_per_optimizer
+from kgan.backend.data_parallel.jax import Placement
 
 
 def minimize(updates, loss_fn):
@@ -100,10 +102,16 @@ def input_gradient(fn, x):
 
 
 class CompiledStep:
-    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``)."""
+    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``).
 
-    def __init__(self, fn, state_variables, xla=True):
+    With ``devices`` > 1 the step is data parallel (``kgan.backend.data_parallel.jax``): its first
+    argument (the training set) goes whole to every device, the others are split on their batch axis.
+    """
+
+    def __init__(self, fn, state_variables, xla=True, devices=1):
         self.variables = list(state_variables)
+        self._placement = Placement(devices) if devices > 1 else None
+        self._data = (None, None)  # the training set as given, and as placed on the devices
 
         def pure(values, *args):
             with StatelessScope(state_mapping=list(zip(self.variables, values))) as scope:
@@ -111,21 +119,33 @@ class CompiledStep:
             return out, [scope.get_current_value(v) for v in self.variables]
 
         # Donating the state lets XLA update weights in place instead of copying them.
-        self._jitted = jax.jit(pure, donate_argnums=0)
+        # Several devices: state and results stay whole on each; one device: as it always ran.
+        placed = {} if self._placement is None else {"out_shardings": self._placement.replicated}
+        self._jitted = jax.jit(pure, donate_argnums=0, **placed)
         self.sync_from_variables()
 
     def __call__(self, *args):
+        if self._placement is not None:
+            args = self._placed(args)
         out, self._values = self._jitted(self._values, *args)
         return out
 
+    def _placed(self, args):
+        data, *inputs = args
+        if data is not self._data[0]:  # the training set crosses to the devices once, not every step
+            self._data = (data, self._placement.whole(data))
+        return (self._data[1], *self._placement.split(inputs))
+
     def sync_to_variables(self):
-        # Copies: the next step donates (deletes) the buffers in self._values.
+        # Copies: the next step donates (deletes) the buffers in self._values. Data-parallel state
+        # goes back as plain host arrays, so sampling, export and checkpoints see what one device gives.
         for variable, value in zip(self.variables, self._values):
-            variable.assign(jnp.array(value, copy=True))
+            variable.assign(jnp.array(value, copy=True) if self._placement is None else np.asarray(value))
 
     def sync_from_variables(self):
         # Copies, because donation deletes the buffers handed to the jitted step.
-        self._values = [jnp.array(v.value, copy=True) for v in self.variables]
+        values = [jnp.array(v.value, copy=True) for v in self.variables]
+        self._values = values if self._placement is None else self._placement.whole(values)
 
 
 def set_portable():

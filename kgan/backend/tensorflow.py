@@ -38,7 +38,7 @@ def input_gradient(fn, x):
 class CompiledStep:
     """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``)."""
 
-    def __init__(self, fn, state_variables, xla=False):
+    def __init__(self, fn, state_variables, xla=False, devices=1):  # one device (data_parallel.tensorflow)
         self._fn = tf.function(fn, jit_compile=xla, reduce_retracing=True)
 
     def __call__(self, *args):

@@ -8,6 +8,7 @@ import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 
 from kgan.backend.common import apply_per_optimizer
+from kgan.backend.data_parallel import torch as data_parallel
 
 # How Keras turns a conv kernel into PyTorch's layout: a permuted view, not a copy.
 _KERAS_KERNEL_LAYOUT = keras_torch_nn._transpose_conv_kernel
@@ -22,9 +23,14 @@ def minimize(updates, loss_fn):
     loss, aux = loss_fn()
     # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
     grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True, materialize_grads=True)
+    # Data parallel (torchrun): gradients and logged values averaged over the processes' batch slices,
+    # in one all-reduce; one process keeps them as they are.
+    names = list(aux)
+    averaged = data_parallel.average([*grads, loss.detach(), *(aux[name].detach() for name in names)])
+    grads, loss, values = averaged[:len(grads)], averaged[len(grads)], averaged[len(grads) + 1:]
     with torch.no_grad():
         apply_per_optimizer(updates, grads)
-    return loss.detach(), {name: value.detach() for name, value in aux.items()}
+    return loss, dict(zip(names, values))
 
 
 def input_gradient(fn, x):
@@ -34,13 +40,17 @@ def input_gradient(fn, x):
 
 
 class CompiledStep:
-    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``)."""
+    """``fn(*tensors)`` run as one compiled step over ``state_variables`` (see ``kgan.backend``).
 
-    def __init__(self, fn, state_variables, xla=False):
-        self._fn = fn
+    With ``devices`` > 1 (one process each, ``kgan.backend.data_parallel.torch``) the first argument
+    (the training set) is used whole and the others are cut to this process's slice of the batch.
+    """
 
-    def __call__(self, *args):
-        return self._fn(*args)
+    def __init__(self, fn, state_variables, xla=False, devices=1):
+        self._fn, self._devices = fn, devices
+
+    def __call__(self, data, *inputs):
+        return self._fn(data, *(inputs if self._devices == 1 else data_parallel.shard(inputs)))
 
     def sync_to_variables(self):
         pass  # torch updates the variables in place.

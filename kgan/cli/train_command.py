@@ -58,6 +58,8 @@ CONFIG_OPTIONS = [
     click.option("--portable", is_flag=True, default=None,
                  help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
     click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
+    click.option("--devices", type=int,
+                 help="Data-parallel devices (default: all local ones; torch: one process each, via torchrun)."),
     click.option("--precision", type=click.Choice(tuple(PRECISIONS)),
                  help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks)."),
     # Optimizer and update rule
@@ -178,6 +180,7 @@ def read_config_file(path) -> dict:
 def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file, **options):
     """Train VARIANT (see `kgan list`), e.g. `KERAS_BACKEND=jax kgan train dcgan --data fashion_mnist`."""
     from kgan.training import assembly, run_loop
+    from kgan.training.devices import is_chief
 
     if config_file:
         if resume:
@@ -192,11 +195,12 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
         options = {**{k: v for k, v in settings.items() if k not in ("variant", "epochs", "steps")},
                    **{k: v for k, v in options.items() if v is not None}}
     if resume:
+        devices = options.pop("devices")  # a resume may move to another number of devices
         _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
-            _dry_run(assembly.resume_config(resume, epochs, steps)[2], resume)
+            _dry_run(assembly.resume_config(resume, epochs, steps, devices)[2], resume)
             return
-        run = run_loop.resume(resume, epochs, steps, progress=not no_progress)
+        run = run_loop.resume(resume, epochs, steps, progress=not no_progress, devices=devices)
     else:
         if not variant:
             raise KganError("missing VARIANT; see `kgan list`")
@@ -205,6 +209,8 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
             _dry_run(config, out)
             return
         run = run_loop.train(config, out or assembly.default_run_path(config), progress=not no_progress)
+    if not is_chief():  # another process of the run reports it
+        return
     last = run.read_metrics()[-1:]
     click.echo(f"run: {run.path} (backend {keras_backend()})")
     if last:

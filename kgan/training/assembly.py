@@ -19,6 +19,7 @@ from kgan.config import PRECISIONS, TrainConfig
 from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
+from kgan.training.devices import check_devices, resolve_devices
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
 from kgan.variants import get_variant
@@ -70,7 +71,8 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
     ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}
     return TrainingStep(networks, phases, {role.name: _optimizer(config, getattr(config, role.learning_rate_key))
                                            for role in updated},
-                        ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla)
+                        ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
+                        devices=config.devices or 1)
 
 
 def _check_names(variant, phases) -> None:
@@ -94,6 +96,7 @@ def prepare(config: TrainConfig):
 
     A conditional variant's ``num_classes`` comes from the data unless given.
     """
+    config = resolve_devices(config)
     if config.portable:
         backend.current().set_portable()
     backend.set_precision(PRECISIONS[config.precision])
@@ -115,6 +118,7 @@ def prepare(config: TrainConfig):
     elif config.num_classes is not None:
         raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
     step = build_step(config, dataset.sample_shape)
+    check_devices(config, step)
     if len(dataset.x) < config.batch_size * step.batches_per_step:
         raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "
                         f"is larger than the data set ({len(dataset.x)} samples)")
@@ -165,9 +169,9 @@ def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
     return Path(root) / f"{config.variant}-{data_name}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def resume_config(run_path, epochs: int | None = None, steps: int | None = None):
+def resume_config(run_path, epochs: int | None = None, steps: int | None = None, devices: int | None = None):
     """(run, checkpoint or None where the run stopped before its first, config) of a run to resume,
-    with a new total length if given."""
+    with a new total length if given, on ``devices`` (None: the default, whatever the run used)."""
     run = RunDir.open(run_path)
     recorded = run.read_config().get("config")
     if not isinstance(recorded, dict):
@@ -175,7 +179,8 @@ def resume_config(run_path, epochs: int | None = None, steps: int | None = None)
     checkpoint = read_checkpoint(run.checkpoint_path) if run.checkpoint_path.exists() else None
     config = TrainConfig.from_dict(recorded if checkpoint is None else checkpoint.meta["config"])
     if checkpoint is not None:
-        length = ("epochs", "steps")  # a resume may have changed these before its first checkpoint
+        # A resume may have changed these before its first checkpoint.
+        length = ("epochs", "steps", "devices")
         differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in length
                            and recorded.get(k, getattr(config, k, None)) != getattr(config, k, None))
         if differing:
@@ -183,4 +188,5 @@ def resume_config(run_path, epochs: int | None = None, steps: int | None = None)
                             f"{run.config_path}")
     if epochs is not None or steps is not None:
         config = config.replace(epochs=epochs, steps=steps)
-    return run, checkpoint, config
+    # Checkpoints hold plain arrays: a run resumes on any number of devices.
+    return run, checkpoint, config.replace(devices=devices)

@@ -26,6 +26,7 @@ from kgan.networks import generate, image_inputs, is_conditional
 from kgan.rundir import RunDir
 from kgan.training.assembly import default_run_path, environment, prepare, resume_config
 from kgan.training.checkpoint import restore, save_checkpoint
+from kgan.training.devices import is_chief, own_run_path
 from kgan.training.monitor import Monitor
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
@@ -114,7 +115,7 @@ class Training:
     def start(cls, config: TrainConfig, run_path: str | Path) -> "Training":
         config, dataset, step = prepare(config)
         monitor = Monitor(config, dataset)
-        run = RunDir.create(run_path)
+        run = RunDir.create(own_run_path(run_path))
         with run.locked_until_error():
             training = cls(config, run, dataset, step, monitor)
             run.write_config({"config": config.to_dict(), "environment": environment(), "data": training.data_info(),
@@ -123,12 +124,13 @@ class Training:
         return training
 
     @classmethod
-    def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None) -> "Training":
-        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total.
+    def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None,
+               devices: int | None = None) -> "Training":
+        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total, on ``devices``.
 
         A run that stopped before its first checkpoint starts again from step 0 with its own settings.
         """
-        run, checkpoint, config = resume_config(run_path, epochs, steps)
+        run, checkpoint, config = resume_config(own_run_path(run_path, resuming=True), epochs, steps, devices)
         with run.locked_until_error():
             config, dataset, step = prepare(config)
             training = cls(config, run, dataset, step, Monitor(config, dataset))
@@ -280,8 +282,8 @@ class Training:
             training_set = self.step.to_device(**training_set)
         else:
             training_set = {name: array for name, array in training_set.items() if array is not None}
-        bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not progress, unit="step",
-                   dynamic_ncols=True, file=sys.stderr)
+        bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not (progress and is_chief()),
+                   unit="step", dynamic_ncols=True, file=sys.stderr)  # one bar for all processes of a run
         self.monitor.open(self.run)
         with bar, _DeferredInterrupt() as interrupt:
             try:
@@ -392,6 +394,7 @@ def train(config: TrainConfig, run_path: str | Path | None = None, progress: boo
     return Training.start(config, run_path or default_run_path(config)).run_loop(progress)
 
 
-def resume(run_path: str | Path, epochs: int | None = None, steps: int | None = None, progress: bool = True) -> RunDir:
-    """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total."""
-    return Training.resume(run_path, epochs, steps).run_loop(progress)
+def resume(run_path: str | Path, epochs: int | None = None, steps: int | None = None, progress: bool = True,
+           devices: int | None = None) -> RunDir:
+    """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total, on ``devices``."""
+    return Training.resume(run_path, epochs, steps, devices).run_loop(progress)

@@ -61,6 +61,8 @@ class TrainingStep:
         ema_decay: the EMA's decay per step.
         sampled_role: the generator role a run samples from.
         xla: compile the TensorFlow step with XLA (JAX always uses XLA).
+        devices: data-parallel devices (``kgan.training.devices``): the weights on each, every host-drawn
+            input split along its batch axis.
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -72,7 +74,8 @@ class TrainingStep:
     """
 
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
-                 ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False):
+                 ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
+                 devices: int = 1):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
         self.ema, self.ema_decay, self.sampled_role = dict(ema or {}), ema_decay, sampled_role
         for role, optimizer in self.optimizers.items():
@@ -85,7 +88,8 @@ class TrainingStep:
             for role, calls in phase.calls.items():
                 self.calls_per_step[role] += phase.repeat * calls
         self._backend = backend.current()
-        self._step = self._backend.CompiledStep(self._train_step, self.state_variables(), xla=xla)
+        self._step = self._backend.CompiledStep(self._train_step, self.state_variables(), xla=xla,
+                                                devices=devices)
 
     @property
     def generator(self):
