@@ -17,13 +17,13 @@ def _contiguous_kernel(kernel):
     return _KERAS_KERNEL_LAYOUT(kernel).contiguous()
 
 
-def minimize(updates, loss_fn):
+def minimize(updates, loss_fn, apply=apply_per_optimizer):
     variables = [v for _, role_variables in updates for v in role_variables]
     loss, aux = loss_fn()
     # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
     grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True, materialize_grads=True)
     with torch.no_grad():
-        apply_per_optimizer(updates, grads)
+        apply(updates, grads)
     return loss.detach(), {name: value.detach() for name, value in aux.items()}
 
 

@@ -54,7 +54,8 @@ CONFIG_OPTIONS = [
                  help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
     click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
     click.option("--precision", type=click.Choice(tuple(PRECISIONS)),
-                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks)."),
+                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks; "
+                      "bf16, fp16: mixed precision, float32 weights)."),
     # Optimizer and update rule
     click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimizer of both players (default adam)."),
     click.option("--clip-value", type=float, help="Clip every D weight to [-c, c] after each update (WGAN)."),
