@@ -12,8 +12,10 @@ from kgan.latent.codes import code_spec
 from kgan.latent.noise import Z_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
-# Precision of weights, optimizer state and every step computation, as Keras' floatx.
-PRECISIONS = {"fp32": "float32", "fp64": "float64"}
+# Keras' dtype policy of each precision: fp32 and fp64 keep weights, optimizer state and every step
+# computation in that type; bf16 and fp16 keep float32 weights and optimizer state, and the layers
+# compute in the half type (fp16 with dynamic loss scaling, kgan.training.loss_scale).
+PRECISIONS = {"fp32": "float32", "fp64": "float64", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
 CONDITIONINGS = ("concat", "projection")
 DATA_PLACES = ("device", "host")  # where the training set lives while a run trains
@@ -61,7 +63,7 @@ class TrainConfig:
     xla: bool = False
     data_on: str = "device"  # device: the training set copied to the accelerator once | host: each step's rows sent
     devices: int | None = None  # data-parallel devices (None: all local ones; kgan.training.devices)
-    precision: str = "fp32"  # fp32 | fp64 (PRECISIONS): Keras' floatx for the whole run
+    precision: str = "fp32"  # fp32 | fp64 | bf16 | fp16 (PRECISIONS): Keras' dtype policy for the whole run
     # Optimizer and update rule
     optimizer: str = "adam"
     clip_value: float | None = None  # WGAN weight clipping of every D weight to [-c, c]

@@ -78,6 +78,8 @@ def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.
     """``generator(inputs)`` in inference mode, in batches, as numpy; ``inputs`` is z or a dict by input name."""
     from keras import ops
 
+    from kgan.precision import in_floatx
+
     inputs = inputs if isinstance(inputs, dict) else {"z": inputs}
     missing = [name for name in input_names(generator) if name not in inputs]
     if missing:
@@ -85,8 +87,9 @@ def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.
                         f"(images to translate come from the caller)")
     inputs = {name: inputs[name] for name in input_names(generator)}
     n = len(next(iter(inputs.values())))
-    chunks = [ops.convert_to_numpy(call_by_name(
+    # in_floatx: a mixed-precision network's half-precision output comes back as float32.
+    chunks = [ops.convert_to_numpy(in_floatx(call_by_name(
         generator, {name: ops.convert_to_tensor(value[i:i + batch_size]) for name, value in inputs.items()},
-        training=False))
+        training=False)))
         for i in range(0, n, batch_size)]
     return np.concatenate(chunks, axis=0)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from kgan.config import TrainConfig
+from kgan.errors import KganError
 
 BACKENDS = ("jax", "tensorflow", "torch")
 DEFAULT_PRECISION = "fp64"
@@ -154,6 +155,9 @@ def reproduce(config: TrainConfig, backends=BACKENDS, loss_rtol: float | None = 
 
     Tolerances not given come from ``TOLERANCES`` for the config's precision.
     """
+    if config.precision not in TOLERANCES:
+        raise KganError(f"kgan repro compares fp32 or fp64 runs, not {config.precision} (mixed precision rounds "
+                        f"differently on each backend)")
     config = config.replace(portable=True, log_every=1)
     default_loss, default_weights = TOLERANCES[config.precision]
     loss_rtol = default_loss if loss_rtol is None else loss_rtol

@@ -11,6 +11,7 @@ from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
 from kgan.networks import generate, image_inputs, input_signature
 from kgan.pixels import model_images
+from kgan.precision import weights_dtype_compute
 from kgan.rundir import checkpoint_file
 from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
 
@@ -70,7 +71,8 @@ class Sampler:
         group = f"{role.name}_ema" if config.ema else role.name
         if checkpoint.non_finite(group):
             raise KganError(f"{name}: the generator's weights are not finite (NaN or infinity): the run diverged")
-        generator = variant.build(role.name, config, sample_shape)
+        with weights_dtype_compute():  # float32 samples and exports of a bf16 or fp16 run in any process
+            generator = variant.build(role.name, config, sample_shape)
         restore({group: generator.variables}, checkpoint)
         # The direction this role serves, also when it was picked by role: export records it.
         served = next((d for d, r in variant.directions.items() if r == role.name), None)

@@ -2,11 +2,12 @@
 
 Everything else is written once in ``keras.ops``. Each backend module provides:
 
-- ``minimize(updates, loss_fn) -> (loss, aux)``: evaluate ``loss_fn()`` (which returns
-  ``(loss, aux_dict)``), take gradients of the loss with respect to the variables of every
-  ``(optimizer, variables)`` pair in ``updates`` and apply each pair's with its optimizer
-  (``common.apply_per_optimizer``). Other state the loss touches (batch-norm statistics, seeds)
-  is updated too.
+- ``minimize(updates, loss_fn, apply=common.apply_per_optimizer) -> (loss, aux)``: evaluate
+  ``loss_fn()`` (which returns ``(loss, aux_dict)``), take gradients of the loss with respect to the
+  variables of every ``(optimizer, variables)`` pair in ``updates`` and hand them to
+  ``apply(updates, grads)``, which applies each pair's with its optimizer (fp16 runs pass a loss
+  scale's, ``kgan.training.loss_scale``). Other state the loss touches (batch-norm statistics,
+  seeds) is updated too.
 - ``input_gradient(fn, x)``: the gradient of ``sum(fn(x))`` with respect to the input ``x``,
   itself differentiable (the WGAN-GP penalty differentiates it again).
 - ``CompiledStep(fn, state_variables)``: a callable running ``fn(*tensors)`` as one compiled
@@ -36,10 +37,13 @@ def current():
     return importlib.import_module(f"kgan.backend.{keras.backend.backend()}")
 
 
-def set_precision(floatx: str) -> None:
-    """Weights, optimizer state and step computations in ``floatx`` from here on (networks built after)."""
+def set_precision(policy: str) -> None:
+    """Keras' dtype ``policy`` for networks built from here on: ``float32`` or ``float64`` for weights,
+    optimizer state and step computations alike, or ``mixed_bfloat16`` / ``mixed_float16`` (float32
+    weights and optimizer state, layers computing in the half type)."""
+    floatx = keras.DTypePolicy(policy).variable_dtype
     current().allow_floatx(floatx)
     # Without this a float64 Dense on torch (and several ops on jax) would compute in float32.
     keras_dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64" if floatx == "float64" else _KERAS_FLOAT64_RESULT
     keras.config.set_floatx(floatx)
-    keras.config.set_dtype_policy(floatx)  # layers take this, which Keras fixes at its first use
+    keras.config.set_dtype_policy(policy)  # layers take this, which Keras fixes at its first use

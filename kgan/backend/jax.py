@@ -22,7 +22,7 @@ from kgan.backend.common import apply_per_optimizer
 from kgan.backend.data_parallel.jax import Placement
 
 
-def minimize(updates, loss_fn):
+def minimize(updates, loss_fn, apply=apply_per_optimizer):
     variables = [v for _, role_variables in updates for v in role_variables]
     outer = get_stateless_scope()
     start = dict(outer.state_mapping)
@@ -41,7 +41,7 @@ def minimize(updates, loss_fn):
     with _fast_transposed_conv_gradients():
         (loss, (aux, written)), grads = jax.value_and_grad(loss_of, has_aux=True)([start[i] for i in ids])
     outer.state_mapping.update(written)
-    apply_per_optimizer(updates, grads)
+    apply(updates, grads)
     return loss, aux
 
 

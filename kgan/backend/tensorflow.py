@@ -11,7 +11,7 @@ from kgan.backend.common import apply_per_optimizer
 _KERAS_LEAKY_RELU, _KERAS_CAST = keras_tf_nn.leaky_relu, keras_tf_core.cast
 
 
-def minimize(updates, loss_fn):
+def minimize(updates, loss_fn, apply=apply_per_optimizer):
     variables = [v for _, role_variables in updates for v in role_variables]
     with tf.GradientTape() as tape:
         loss, aux = loss_fn()
@@ -23,7 +23,7 @@ def minimize(updates, loss_fn):
         else tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
         for g, v in zip(tape.gradient(loss, variables), variables)
     ]
-    apply_per_optimizer(updates, grads)
+    apply(updates, grads)
     return loss, aux
 
 

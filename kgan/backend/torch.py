@@ -18,7 +18,7 @@ def _contiguous_kernel(kernel):
     return _KERAS_KERNEL_LAYOUT(kernel).contiguous()
 
 
-def minimize(updates, loss_fn):
+def minimize(updates, loss_fn, apply=apply_per_optimizer):
     variables = [v for _, role_variables in updates for v in role_variables]
     loss, aux = loss_fn()
     # Zeros for weights the loss does not reach (e.g. a Q head whose weight is 0), as JAX gives.
@@ -29,7 +29,7 @@ def minimize(updates, loss_fn):
     averaged = data_parallel.average([*grads, loss.detach(), *(aux[name].detach() for name in names)])
     grads, loss, values = averaged[:len(grads)], averaged[len(grads)], averaged[len(grads) + 1:]
     with torch.no_grad():
-        apply_per_optimizer(updates, grads)
+        apply(updates, grads)
     return loss, dict(zip(names, values))
 
 

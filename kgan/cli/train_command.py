@@ -61,7 +61,8 @@ CONFIG_OPTIONS = [
     click.option("--devices", type=int,
                  help="Data-parallel devices (default: all local ones; torch: one process each, via torchrun)."),
     click.option("--precision", type=click.Choice(tuple(PRECISIONS)),
-                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks)."),
+                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks; "
+                      "bf16, fp16: mixed precision, float32 weights)."),
     # Optimizer and update rule
     click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimizer of both players (default adam)."),
     click.option("--clip-value", type=float, help="Clip every D weight to [-c, c] after each update (WGAN)."),

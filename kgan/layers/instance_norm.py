@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from kgan.precision import in_floatx
+
 
 @keras.saving.register_keras_serializable(package="kgan")
 class InstanceNorm(layers.Layer):
@@ -24,10 +26,13 @@ class InstanceNorm(layers.Layer):
         self.epsilon = epsilon
 
     def call(self, inputs):
-        pixels = inputs.shape[1] * inputs.shape[2]
-        centred = inputs - ops.sum(inputs, axis=(1, 2), keepdims=True) / pixels
+        # Half-precision inputs normalise in float32, as in kgan.layers.LayerNorm (float16 overflows).
+        x = in_floatx(inputs)
+        pixels = x.shape[1] * x.shape[2]
+        centred = x - ops.sum(x, axis=(1, 2), keepdims=True) / pixels
         variance = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True) / pixels
-        return centred * ops.rsqrt(variance + self.epsilon)
+        normalised = centred * ops.rsqrt(variance + self.epsilon)
+        return normalised if x is inputs else ops.cast(normalised, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

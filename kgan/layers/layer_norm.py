@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import initializers, layers, ops
 
+from kgan.precision import in_floatx
+
 
 @keras.saving.register_keras_serializable(package="kgan")
 class LayerNorm(layers.Layer):
@@ -31,10 +33,15 @@ class LayerNorm(layers.Layer):
         self.beta = self.add_weight(shape=channels, initializer=self.beta_initializer, name="beta")
 
     def call(self, inputs):
-        axes = tuple(range(1, len(inputs.shape)))
-        centred = inputs - ops.mean(inputs, axis=axes, keepdims=True)
+        # Half-precision inputs (bf16, fp16 runs) normalise in float32, as Keras' own norms do: in
+        # float16, 1/sqrt(variance + 1e-5) and its derivative overflow where a sample's features are
+        # nearly constant (NaN gradient penalties). fp32 and fp64 inputs are used as they are.
+        x = in_floatx(inputs)
+        axes = tuple(range(1, len(x.shape)))
+        centred = x - ops.mean(x, axis=axes, keepdims=True)
         variance = ops.mean(ops.square(centred), axis=axes, keepdims=True)
-        return centred * ops.rsqrt(variance + self.epsilon) * self.gamma + self.beta
+        normalised = centred * ops.rsqrt(variance + self.epsilon) * self.gamma + self.beta
+        return normalised if x is inputs else ops.cast(normalised, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -20,6 +20,7 @@ from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
 from kgan.training.devices import check_devices, resolve_devices
+from kgan.training.loss_scale import DynamicLossScale
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
 from kgan.variants import get_variant
@@ -72,7 +73,8 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
     return TrainingStep(networks, phases, {role.name: _optimizer(config, getattr(config, role.learning_rate_key))
                                            for role in updated},
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
-                        devices=config.devices or 1)
+                        devices=config.devices or 1,
+                        loss_scale=DynamicLossScale() if config.precision == "fp16" else None)
 
 
 def _check_names(variant, phases) -> None:

@@ -15,6 +15,7 @@ from typing import Callable
 
 from kgan.layers import host_noise
 from kgan.networks import call_by_name, heads
+from kgan.precision import in_floatx
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,14 @@ class Passes:
         self.networks, self.noise, self.calls = networks, noise, calls
 
     def __call__(self, role: str, inputs: dict, training: bool = True):
+        # Half-precision outputs (bf16, fp16 runs) back to float32: losses and logged values are float32.
         model = self.networks[role]
         if not training:
-            return call_by_name(model, inputs, training=False)
+            return in_floatx(call_by_name(model, inputs, training=False))
         call = self.calls[role]
         self.calls[role] += 1
         with host_noise({layer: values[call:call + 1] for layer, values in self.noise.get(role, {}).items()}):
-            return call_by_name(model, inputs, training=True)
+            return in_floatx(call_by_name(model, inputs, training=True))
 
     def judge(self, role: str, inputs: dict, training: bool = True) -> dict:
         """A discriminator's output as named heads."""

@@ -18,6 +18,7 @@ from keras import ops
 
 from kgan import backend
 from kgan.layers import HostDropout
+from kgan.training.loss_scale import UNSCALED_LOSS
 from kgan.training.phases import Passes
 from kgan.training.schedules import LinearDecay
 from kgan.training.terms import Stat, total_loss
@@ -45,6 +46,11 @@ def real_batch(data: dict, draws: dict) -> dict:
     return batch
 
 
+# What an fp16 step logs besides its losses; no plot panel draws them (metrics.jsonl and TensorBoard only).
+LOSS_SCALE_STATS = (Stat("loss_scale", "loss scale", panel="precision"),
+                    Stat("skipped", "updates skipped (non-finite gradients)", panel="precision"))
+
+
 class TrainingStep:
     """Networks by role, their optimizers and EMA copies, and the phases that update them.
 
@@ -63,6 +69,9 @@ class TrainingStep:
         xla: compile the TensorFlow step with XLA (JAX always uses XLA).
         devices: data-parallel devices (``kgan.training.devices``): the weights on each, every host-drawn
             input split along its batch axis.
+        loss_scale: a ``DynamicLossScale`` for fp16 runs (``kgan.training.loss_scale``): every update
+            goes through it, and the step also logs ``loss_scale`` and ``skipped`` (updates skipped
+            for non-finite gradients in that step).
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -75,8 +84,9 @@ class TrainingStep:
 
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
                  ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
-                 devices: int = 1):
+                 devices: int = 1, loss_scale=None):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.loss_scale = loss_scale
         self.ema, self.ema_decay, self.sampled_role = dict(ema or {}), ema_decay, sampled_role
         for role, optimizer in self.optimizers.items():
             optimizer.build(self.networks[role].trainable_variables)
@@ -113,7 +123,7 @@ class TrainingStep:
 
     def stats(self) -> list[Stat]:
         """What ``train_step`` returns, as the loss plot and TensorBoard label it."""
-        return phase_stats(self.phases)
+        return phase_stats(self.phases) + (list(LOSS_SCALE_STATS) if self.loss_scale else [])
 
     def set_run_length(self, total_steps: int) -> None:
         """Tell learning-rate schedules that depend on it (``LinearDecay``) how long the run is."""
@@ -135,6 +145,8 @@ class TrainingStep:
         groups.update({f"{role}_ema": model.variables for role, model in self.ema.items()})
         for phase in self.phases:
             groups.update(phase.state)
+        if self.loss_scale:
+            groups["loss_scale"] = self.loss_scale.variables
         return groups
 
     # --- the step -------------------------------------------------------------------------------
@@ -142,16 +154,22 @@ class TrainingStep:
     def _phase_loss(self, phase, passes, batch, draws):
         return total_loss(phase.terms, phase.forward(passes, batch, draws))
 
+    def _minimize(self, updates, loss_fn):
+        if not self.loss_scale:
+            return self._backend.minimize(updates, loss_fn)
+        loss, stats = self._backend.minimize(updates, self.loss_scale.scaled(loss_fn), self.loss_scale.apply)
+        return stats.pop(UNSCALED_LOSS), stats
+
     def _train_step(self, data, inputs):
         calls, losses, stats = Counter(), {}, {}
+        skipped_before = ops.copy(self.loss_scale.skipped.value) if self.loss_scale else None
         passes = Passes(self.networks, inputs["dropout"], calls)
         for phase in self.phases:
             updates = [(self.optimizers[role], self.networks[role].trainable_variables) for role in phase.updates]
             for k in range(phase.repeat):
                 draws = {name: value[k] for name, value in inputs[phase.name].items()}
                 batch = real_batch(data, draws) if phase.reads_data else {}
-                loss, term_stats = self._backend.minimize(updates,
-                                                          partial(self._phase_loss, phase, passes, batch, draws))
+                loss, term_stats = self._minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
                 if phase.after_update:
                     phase.after_update(self.networks)
             losses[phase.loss_stat.name] = loss
@@ -160,6 +178,10 @@ class TrainingStep:
             raise RuntimeError(f"networks called {dict(calls)} times per step in training mode; the phases declare "
                                f"{dict(self.calls_per_step)}")
         self._update_ema()
+        if self.loss_scale:
+            # Copies: torch would change the variables' tensors under the logged values in place.
+            stats.update(loss_scale=ops.copy(self.loss_scale.scale.value),
+                         skipped=ops.copy(self.loss_scale.skipped.value) - skipped_before)
         return {**losses, **stats}
 
     def _update_ema(self):

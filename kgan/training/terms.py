@@ -31,7 +31,8 @@ class Stat:
     Args:
         name: the key in metrics.jsonl and TensorBoard.
         label: its legend label.
-        panel: ``"loss"``, or ``"output"`` for what a discriminator says of real and fake samples.
+        panel: ``"loss"``, or ``"output"`` for what a discriminator says of real and fake samples; any
+            other (fp16's ``"precision"``) is logged but not plotted.
         line: matplotlib line style: solid for phase losses and outputs, dashed for extra terms.
     """
 
