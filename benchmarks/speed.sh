@@ -9,7 +9,8 @@ seconds=${1:-10}
 cd "$(dirname "$0")/.."
 for backend in jax tensorflow torch; do
     echo "== $backend, dcgan"
-    KERAS_BACKEND=$backend python benchmarks/train_step.py --model dcgan --batches 64,256 --seconds "$seconds"
+    KERAS_BACKEND=$backend python benchmarks/train_step.py --model dcgan --batches 64,256 --precisions fp32,bf16 \
+        --seconds "$seconds"
     echo "== $backend, mlp"
     KERAS_BACKEND=$backend python benchmarks/train_step.py --model mlp --batches 256 --seconds "$seconds"
 done

@@ -45,15 +45,20 @@ SAMPLE_SHAPES = {"dcgan": (28, 28, 1), "mlp": (2,)}
 
 
 def kgan_step_fn(model, batch, rng, **settings):
+    """kgan's step; ``settings``: TrainConfig fields such as precision, devices or xla."""
     import keras
 
-    from kgan.config import TrainConfig
+    from kgan import backend
+    from kgan.config import PRECISIONS, TrainConfig
     from kgan.training.assembly import build_step
+    from kgan.training.devices import resolve_devices
     from kgan.training.step_inputs import StepInputs
 
     shape = SAMPLE_SHAPES[model]
     config = TrainConfig(variant="dcgan", batch_size=batch, **settings) if model == "dcgan" else \
         TrainConfig(variant="gan", batch_size=batch, width=256, **settings)
+    config = resolve_devices(config)
+    backend.set_precision(PRECISIONS[config.precision])
     training_step = build_step(config, shape)
     data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, *shape)).astype(np.float32))
     inputs = StepInputs(config, training_step, 1)
@@ -144,6 +149,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=tuple(SAMPLE_SHAPES), default="dcgan")
     parser.add_argument("--batches", default="64,256,1024")
+    parser.add_argument("--precisions", default="fp32", help="kgan's --precision values, e.g. fp32,bf16")
+    parser.add_argument("--devices", type=int, default=1,
+                        help="kgan's --devices (JAX on CPU: XLA_FLAGS=--xla_force_host_platform_device_count=N)")
     parser.add_argument("--no-compile", action="store_true", help="leave out native torch.compile")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed work per measurement")
     parser.add_argument("--warmup", type=int, default=2)
@@ -154,20 +162,24 @@ def main():
     print(f"keras {keras.__version__} backend {backend}; torch {torch.__version__} on {device}; "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}; {args.model}, whole adversarial "
           f"step, images/s (steps/s)")
-    print(f"| batch | kgan ({backend}) | native PyTorch eager | native torch.compile | kgan / eager "
-          f"| kgan / compiled |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"| batch | kgan precision | kgan devices | kgan ({backend}) | native PyTorch eager (fp32) "
+          f"| native torch.compile (fp32) | kgan / eager | kgan / compiled |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 
     def shown(images_per_sec):
         return f"{images_per_sec:,.0f} ({images_per_sec / batch:,.1f})"
 
     for batch in [int(b) for b in args.batches.split(",")]:
-        ours = timed(kgan_step_fn(args.model, batch, rng), batch, args.seconds, args.warmup)
         native = timed(torch_step_fn(args.model, batch, rng, device), batch, args.seconds, args.warmup)
         compiled = None if args.no_compile else timed(torch_step_fn(args.model, batch, rng, device, compiled=True),
                                                       batch, args.seconds, args.warmup)
-        print(f"| {batch} | {shown(ours)} | {shown(native)} | {shown(compiled) if compiled else 'not run'} | "
-              f"{ours / native:.2f} | {f'{ours / compiled:.2f}' if compiled else ''} |", flush=True)
+        for precision in args.precisions.split(","):
+            ours = timed(kgan_step_fn(args.model, batch, rng, precision=precision, devices=args.devices), batch,
+                         args.seconds, args.warmup)
+            print(f"| {batch} | {precision} | {args.devices} | {shown(ours)} | {shown(native)} | "
+                  f"{shown(compiled) if compiled else 'not run'} | {ours / native:.2f} | "
+                  f"{f'{ours / compiled:.2f}' if compiled else ''} |", flush=True)
+
 
 if __name__ == "__main__":
     main()
