@@ -102,6 +102,30 @@ def test_two_torch_processes_train_as_one_and_resume_across_device_counts(tmp_pa
 
 
 @only_on("torch")
+def test_ctrl_c_to_torchrun_stops_both_processes_at_one_step_with_a_checkpoint(tmp_path):
+    import signal
+    import time
+
+    # torchrun turns a Ctrl-C into SIGTERM for its workers, and kills them 30 s later: they must agree on
+    # the step to stop after (one that went on alone would wait for the other in the next all-reduce).
+    run = tmp_path / "run"
+    torchrun = subprocess.Popen([*TORCHRUN_TWO_PROCESSES, "-m", "kgan", "train", "gan", "--data", "ring8", "--steps",
+                                 "1000000", "--batch-size", "16", "--width", "8", "--log-every", "1", "--devices", "2",
+                                 "--checkpoint-minutes", "0", "--out", str(run), "--no-progress"],
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 180
+    while not ((run / "metrics.jsonl").exists() and (run / "metrics.jsonl").read_text().count("\n") >= 3):
+        assert torchrun.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    torchrun.send_signal(signal.SIGINT)
+    _, stderr = torchrun.communicate(timeout=120)
+    assert stderr.count("SIGTERM: stopping after this step with a checkpoint") == 2, stderr[-3000:]
+    logged = [record["step"] for record in read_jsonl(run / "metrics.jsonl")]
+    assert read_checkpoint(run / "checkpoint.npz").meta["position"]["step"] == logged[-1]
+    assert json.loads((run / "status.json").read_text())["state"] == "interrupted"
+
+
+@only_on("torch")
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="torch on CPU offers one device per core")
 def test_torch_devices_need_a_process_each(tmp_path):
     one_line_error(train_tiny(tmp_path / "run", "ring8", "--devices", 2, variant="gan"), "torchrun --nproc_per_node 2")

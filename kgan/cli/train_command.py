@@ -158,7 +158,8 @@ def read_config_file(path) -> dict:
     except ValueError as e:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
         raise KganError(f"--config {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {e}") from None
     if isinstance(settings, dict) and isinstance(settings.get("config"), dict):
-        settings = settings["config"]  # a run's config.json
+        # A run's config.json; the devices it recorded are its machine's, not a setting of the run.
+        settings = {k: v for k, v in settings["config"].items() if k != "devices"}
     if not isinstance(settings, dict):
         raise KganError(f"--config {path} must hold a table of settings")
     unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(TrainConfig)})
@@ -235,7 +236,7 @@ def _refuse_changed_settings(resume, variant, out, options):
     if out and Path(out).resolve() != Path(resume).resolve():
         differing.append("--out")
     if differing:
-        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps may change "
+        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps/--devices may change "
                         f"(these differ: {', '.join(differing)})")
 
 

@@ -98,9 +98,9 @@ def prepare(config: TrainConfig):
 
     A conditional variant's ``num_classes`` comes from the data unless given.
     """
-    config = resolve_devices(config)
-    if config.portable:
+    if config.portable:  # first: XLA reads its flags once, when something first asks for devices
         backend.current().set_portable()
+    config = resolve_devices(config)
     backend.set_precision(PRECISIONS[config.precision])
     dataset = data.load(config.data, config.image_size)
     _check_data_kind(get_variant(config.variant), config, dataset)

@@ -2,10 +2,10 @@
 
 ``kgan train --devices N`` (``TrainConfig.devices``) trains data parallel: every device holds the
 weights and computes on its part of each global batch, whose random inputs are all drawn on the
-host (``kgan.training.step_inputs``), so a run on N devices equals the run on one up to float
-rounding (torch: except batch norm, see ``kgan.backend.data_parallel.torch``). The backends' own
-code is in ``kgan.backend.data_parallel``; a checkpoint holds plain arrays, so a run resumes on
-any number of devices.
+host (``kgan.training.step_inputs``), and batch norm normalises over the global batch, so a run on
+N devices equals the run on one up to float rounding. The backends' own code is in
+``kgan.backend.data_parallel``; a checkpoint holds plain arrays, so a run resumes on any number of
+devices. The processes of a run agree on when to stop and checkpoint (``any_process``).
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def check_devices(config: TrainConfig, step) -> None:
     reason = data_parallel.current().refusal(config.devices, step)
     if reason:
         raise KganError(reason)
+
+
+def any_process(flag: bool) -> bool:
+    """Whether ``flag`` holds in any process of this run (itself where it trains alone)."""
+    return data_parallel.current().any_process(flag)
 
 
 def is_chief() -> bool:

@@ -2,9 +2,12 @@
 
 float16 gradients below about 6e-8 flush to zero. Scaling the loss by a large factor before
 differentiating lifts them into range; the gradients are divided by the same factor before the
-optimizers see them. Keras' ``LossScaleOptimizer`` does this inside ``optimizer.apply`` and expects
-its caller to have scaled the loss (``fit`` does); kgan calls ``optimizer.apply`` itself
-(``kgan.backend.common.apply_per_optimizer``), so it scales here instead.
+optimizers see them. Keras' ``LossScaleOptimizer`` wraps one optimizer: it unscales inside its
+``apply`` and expects its caller to have scaled the loss (``fit`` does). kgan calls ``apply`` itself
+(``kgan.backend.common.apply_per_optimizer``), and one phase's loss may update several optimizers
+(CycleGAN's two generators), which need one scale and one skip decision; Keras' wrapper also
+branches with ``ops.cond`` over stateful updates, which kgan's stateless jitted step does not run.
+So the scaling is done here, once per phase.
 """
 
 from __future__ import annotations

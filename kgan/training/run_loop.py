@@ -7,6 +7,7 @@ before a run directory is written, in ``kgan.training.assembly``.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -26,7 +27,7 @@ from kgan.networks import generate, image_inputs, is_conditional
 from kgan.rundir import RunDir
 from kgan.training.assembly import default_run_path, environment, prepare, resume_config
 from kgan.training.checkpoint import restore, save_checkpoint
-from kgan.training.devices import is_chief, own_run_path
+from kgan.training.devices import any_process, is_chief, own_run_path
 from kgan.training.monitor import Monitor
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
@@ -48,27 +49,31 @@ class Position:
 
 
 class _DeferredInterrupt:
-    """Turns the first Ctrl-C into a flag checked between steps, so checkpoints stay consistent."""
+    """Turns the first Ctrl-C (SIGINT) or SIGTERM into a flag checked between steps, so checkpoints stay
+    consistent; a second one stops at once. SIGTERM is how torchrun passes a Ctrl-C on to its workers,
+    and how batch schedulers and ``docker stop`` ask a job to end."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
         self.requested = False
-        self._previous = signal.getsignal(signal.SIGINT)
         try:
-            signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C as it is
-            self._previous = None
+            self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
+        except ValueError:  # not the main thread: leave the signals as they are
+            self._previous = {}
         return self
 
     def _handle(self, signum, frame):
-        if self.requested:  # a second Ctrl-C stops at once
+        if self.requested:  # a second signal stops at once
             raise KeyboardInterrupt
         self.requested = True
-        print("\nCtrl-C: stopping after this step with a checkpoint (Ctrl-C again stops at once)",
-              file=sys.stderr, flush=True)
+        name = b"Ctrl-C" if signum == signal.SIGINT else b"SIGTERM"
+        # os.write, not print: the handler may run in the middle of the progress bar's own write to stderr.
+        os.write(2, b"\n" + name + b": stopping after this step with a checkpoint (again: stop at once)\n")
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 class Training:
@@ -320,12 +325,17 @@ class Training:
     def _stop_requested(self, hooks) -> bool:
         return bool(hooks) and bool(getattr(self.step.generator, "stop_training", False))
 
+    def _stopping(self, interrupt, hooks) -> bool:
+        """Whether to stop before the next step: Ctrl-C or a callback asked, here or in another process of
+        the run (all stop at the same step, or the others would wait for this one forever)."""
+        return any_process(interrupt.requested or self._stop_requested(hooks))
+
     def _checkpoint_due(self) -> bool:
         """A checkpoint beside the per-epoch ones: every ``checkpoint_every`` steps, and whenever the last
         one is ``checkpoint_minutes`` old, so a slow first epoch is never lost whole."""
         every, minutes = self.config.checkpoint_every, self.config.checkpoint_minutes
         return bool((every and self.position.step % every == 0)
-                    or (minutes and time.monotonic() - self.saved_at >= 60 * minutes))
+                    or (minutes and any_process(time.monotonic() - self.saved_at >= 60 * minutes)))
 
     def _loop(self, training_set, bar, interrupt, hooks=None):
         window, window_start = [], time.perf_counter()
@@ -333,7 +343,8 @@ class Training:
         if hooks:
             self.step.generator.stop_training = False
             hooks.on_train_begin()
-        while self.position.step < self.total_steps and not interrupt.requested and not self._stop_requested(hooks):
+        stopping = False
+        while self.position.step < self.total_steps and not (stopping := self._stopping(interrupt, hooks)):
             if hooks and self.position.batch == 0:
                 hooks.on_epoch_begin(self.position.epoch)
             if hooks:
@@ -373,8 +384,7 @@ class Training:
                 self.save_sample_grid(f"epoch_{self.position.epoch:04d}")
                 if hooks:
                     hooks.on_epoch_end(self.position.epoch - 1, self.last_logs)
-        if self.position.batch and (self.position.step == self.total_steps or interrupt.requested
-                                    or self._stop_requested(hooks)):
+        if self.position.batch and (self.position.step == self.total_steps or stopping):
             self._check_finite(window)
             self.save()
             self.save_sample_grid(f"step_{self.position.step:07d}")

@@ -11,6 +11,8 @@ what one device computes, up to float rounding. Each backend module provides:
   how many a run uses when it names none.
 - ``refusal(devices, step)``: why this backend cannot train ``step`` on ``devices`` (None: it can).
 - ``is_chief()``: whether this process is the one that writes the run directory.
+- ``any_process(flag)``: whether ``flag`` is true in any process of the run, so that all of them stop or
+  checkpoint at the same step (a process that went on alone would wait for the others forever).
 
 ``kgan.backend.<name>.CompiledStep(..., devices=N)`` places the tensors of each step.
 """

@@ -51,7 +51,17 @@ def refusal(devices: int, step) -> str | None:
 
 
 def is_chief() -> bool:
-    return jax.process_index() == 0
+    # Asked before a run's settings are read (a resume), so it must not start XLA's backend before
+    # --portable sets its flags: one process needs no question.
+    return not jax.distributed.is_initialized() or jax.process_index() == 0
+
+
+def any_process(flag: bool) -> bool:
+    if not jax.distributed.is_initialized():
+        return flag
+    from jax.experimental import multihost_utils
+
+    return bool(np.any(multihost_utils.process_allgather(np.array(flag))))
 
 
 class Placement:

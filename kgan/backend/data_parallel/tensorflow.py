@@ -27,3 +27,7 @@ def refusal(devices: int, step) -> str | None:
 
 def is_chief() -> bool:
     return True
+
+
+def any_process(flag: bool) -> bool:
+    return flag

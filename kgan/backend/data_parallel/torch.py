@@ -96,6 +96,14 @@ def is_chief() -> bool:
     return not dist.is_initialized() or dist.get_rank() == 0
 
 
+def any_process(flag: bool) -> bool:
+    if _processes() == 1:
+        return flag
+    vote = torch.tensor([float(flag)])
+    dist.all_reduce(vote, op=dist.ReduceOp.MAX)
+    return bool(vote.item())
+
+
 def shard(inputs):
     """This process's slice of the batch of every host-drawn input in ``inputs`` (nested dicts and tuples)."""
     if isinstance(inputs, dict):
