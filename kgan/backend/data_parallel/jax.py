@@ -47,6 +47,9 @@ def default_devices() -> int:
 
 
 def refusal(devices: int, step) -> str | None:
+    if devices % jax.process_count():
+        return (f"--devices {devices} on {jax.process_count()} JAX processes: every process drives an equal "
+                f"share of the devices")
     return None
 
 
@@ -72,7 +75,11 @@ class Placement:
     """
 
     def __init__(self, devices: int):
-        mesh = Mesh(np.array(jax.devices()[:devices]), (_AXIS,))
+        # An equal share from every process, so that none is left without a part of the batch.
+        share = devices // jax.process_count()
+        chosen = [device for process in range(jax.process_count())
+                  for device in jax.local_devices(process_index=process)[:share]]
+        mesh = Mesh(np.array(chosen), (_AXIS,))
         self.replicated = NamedSharding(mesh, PartitionSpec())
         self._batch_split = NamedSharding(mesh, PartitionSpec(*[None] * BATCH_AXIS, _AXIS))
 

@@ -72,9 +72,10 @@ def _processes() -> int:
 
 
 def available_devices() -> int:
-    # On CPU, gloo runs any number of processes: one per core is the useful limit, and every process
-    # torchrun started counts.
-    return torch.cuda.device_count() if torch.cuda.is_available() else max(os.cpu_count() or 1, _processes())
+    # Every process torchrun started drives one device, on this node or another; beyond those, the local
+    # GPUs, or on CPU the cores (gloo runs any number of processes; one per core is the useful limit).
+    local = torch.cuda.device_count() if torch.cuda.is_available() else os.cpu_count() or 1
+    return max(local, _processes())
 
 
 def default_devices() -> int:
