@@ -50,8 +50,8 @@ class Position:
 
 class _DeferredInterrupt:
     """Turns the first Ctrl-C (SIGINT) or SIGTERM into a flag checked between steps, so checkpoints stay
-    consistent; a second one stops at once. SIGTERM is how torchrun passes a Ctrl-C on to its workers,
-    and how batch schedulers and ``docker stop`` ask a job to end."""
+    consistent; a second one stops at once. SIGTERM is how batch schedulers, ``docker stop`` and some
+    torchrun versions (passing a Ctrl-C on to their workers) ask a job to end."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -326,8 +326,8 @@ class Training:
         return bool(hooks) and bool(getattr(self.step.generator, "stop_training", False))
 
     def _stopping(self, interrupt, hooks) -> bool:
-        """Whether to stop before the next step: Ctrl-C or a callback asked, here or in another process of
-        the run (all stop at the same step, or the others would wait for this one forever)."""
+        """Whether to stop before the next step: a signal or a callback asked, here or in another process
+        of the run (all stop at the same step, or the others would wait for this one forever)."""
         return any_process(interrupt.requested or self._stop_requested(hooks))
 
     def _checkpoint_due(self) -> bool:
