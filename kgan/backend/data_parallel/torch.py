@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 
+import keras
 import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 import torch.distributed as dist
@@ -107,14 +108,13 @@ def any_process(flag: bool) -> bool:
 
 def shard(inputs):
     """This process's slice of the batch of every host-drawn input in ``inputs`` (nested dicts and tuples)."""
-    if isinstance(inputs, dict):
-        return {name: shard(value) for name, value in inputs.items()}
-    if isinstance(inputs, (list, tuple)):
-        return type(inputs)(shard(value) for value in inputs)
-    if not splits_on_batch(inputs):
-        return inputs
-    size = inputs.shape[BATCH_AXIS] // dist.get_world_size()
-    return inputs.narrow(BATCH_AXIS, dist.get_rank() * size, size)
+    def own_slice(x):
+        if not splits_on_batch(x):
+            return x
+        size = x.shape[BATCH_AXIS] // dist.get_world_size()
+        return x.narrow(BATCH_AXIS, dist.get_rank() * size, size)
+
+    return keras.tree.map_structure(own_slice, inputs)
 
 
 def average(tensors):
