@@ -16,8 +16,12 @@ import keras
 from keras import ops
 
 from kgan.backend.common import apply_per_optimizer
+from kgan.training.terms import Stat
 
 UNSCALED_LOSS = "unscaled_loss"  # the aux key the scaled loss function hands the true loss back under
+# What an fp16 step logs besides its losses; no plot panel draws them (metrics.jsonl and TensorBoard only).
+LOSS_SCALE_STATS = (Stat("loss_scale", "loss scale", panel="precision"),
+                    Stat("skipped", "updates skipped (non-finite gradients)", panel="precision"))
 
 
 class DynamicLossScale:

@@ -18,7 +18,7 @@ from keras import ops
 
 from kgan import backend
 from kgan.layers import HostDropout
-from kgan.training.loss_scale import UNSCALED_LOSS
+from kgan.training.loss_scale import LOSS_SCALE_STATS, UNSCALED_LOSS
 from kgan.training.phases import Passes
 from kgan.training.schedules import LinearDecay
 from kgan.training.terms import Stat, total_loss
@@ -44,11 +44,6 @@ def real_batch(data: dict, draws: dict) -> dict:
         if "b" in batch:
             batch["b"] = crop(batch["b"], draws.pop("rows_b", rows), draws.pop("cols_b", cols))
     return batch
-
-
-# What an fp16 step logs besides its losses; no plot panel draws them (metrics.jsonl and TensorBoard only).
-LOSS_SCALE_STATS = (Stat("loss_scale", "loss scale", panel="precision"),
-                    Stat("skipped", "updates skipped (non-finite gradients)", panel="precision"))
 
 
 class TrainingStep:
@@ -138,8 +133,8 @@ class TrainingStep:
         return [v for group in self.state_groups().values() for v in group]
 
     def state_groups(self) -> dict[str, list]:
-        """The state by owner, as checkpoints store it: ``ROLE``, ``ROLE_optimizer``, ``ROLE_ema``, and
-        what phases keep (``Phase.state``)."""
+        """The state by owner, as checkpoints store it: ``ROLE``, ``ROLE_optimizer``, ``ROLE_ema``, what
+        phases keep (``Phase.state``), and an fp16 run's ``loss_scale``."""
         groups = {role: model.variables for role, model in self.networks.items()}
         groups.update({f"{role}_optimizer": optimizer.variables for role, optimizer in self.optimizers.items()})
         groups.update({f"{role}_ema": model.variables for role, model in self.ema.items()})
