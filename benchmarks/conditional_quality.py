@@ -10,6 +10,14 @@ Two steps, each one command:
     #    first categorical code matches the true classes under the best one-to-one matching.
     python benchmarks/conditional_quality.py eval runs/cgan-mnist --classifier runs/mnist-classifier.keras -n 2000
 
+    # The classifier may also be one of kgan's pinned feature networks (`kgan metrics list`), by name:
+    python benchmarks/conditional_quality.py eval runs/cgan-fashion --classifier fashion_mnist
+
+    # 3. A docs/quality.md table in one command: train each row's runs (kept in OUT; a rerun reuses
+    #    runs already trained) and print the markdown table.
+    python benchmarks/conditional_quality.py table conditional --out runs/quality   # CGAN, ACGAN on Fashion-MNIST
+    python benchmarks/conditional_quality.py table infogan --out runs/quality       # InfoGAN on MNIST, 5 seeds
+
 Only the MNIST test split exists on these machines, so for MNIST the classifier trains on its first
 8,000 images and is scored on the other 2,000; Fashion-MNIST has its own test split.
 """
@@ -18,6 +26,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -80,38 +93,109 @@ def best_matching_accuracy(confusion: np.ndarray) -> tuple[float, list[int]]:
     return score / confusion.sum(), picks
 
 
-def evaluate(args):
+def load_judge(classifier: str):
+    """images -> predicted classes, and the class count: a pinned network's name or a .keras file."""
     import keras
 
+    from kgan.metrics.feature_nets import load_feature_net, read_registry
+
+    if classifier in read_registry():
+        net = load_feature_net(classifier)
+        return (lambda images: np.argmax(net.extract(images)[1], axis=1)), net.num_classes
+    model = keras.models.load_model(classifier)
+    return (lambda images: np.argmax(model.predict(images, verbose=0), axis=1)), model.output_shape[-1]
+
+
+def evaluate(args):
+    result = score(args.run, args.classifier, args.n, args.seed)
+    print(json.dumps(result))
+
+
+def score(run, classifier, n, seed) -> dict:
+    """Per-label accuracy of a conditional run, or the matched accuracy of an InfoGAN's first code."""
     from kgan.sampling import Sampler
 
-    sampler = Sampler.load(args.run)
-    classifier = keras.models.load_model(args.classifier)
+    sampler = Sampler.load(run)
+    classify, num_classes = load_judge(classifier)
     spec = sampler.latent_spec
-    result = {"run": args.run, "variant": sampler.config.variant, "steps": sampler.meta["position"]["step"]}
+    result = {"run": str(run), "variant": sampler.config.variant, "steps": sampler.meta["position"]["step"]}
     if spec.num_classes:
-        per_class = args.n // spec.num_classes
+        per_class = n // spec.num_classes
         accuracies = []
         for label in range(spec.num_classes):
-            images = sampler.sample(per_class, seed=args.seed + label, label=label)
-            predicted = np.argmax(classifier.predict(images, verbose=0), axis=1)
+            images = sampler.sample(per_class, seed=seed + label, label=label)
+            predicted = classify(images)
             accuracies.append(float(np.mean(predicted == label)))
         result.update(samples_per_class=per_class, accuracy=float(np.mean(accuracies)),
                       per_class=[round(a, 4) for a in accuracies])
     elif spec.code_spec and spec.code_spec[0]["kind"] == "categorical":
         categories = spec.code_spec[0]["size"]
-        per_code = args.n // categories
-        confusion = np.zeros((categories, classifier.output_shape[-1]))
+        per_code = n // categories
+        confusion = np.zeros((categories, num_classes))
         for category in range(categories):
             fixed = ",".join([str(category)] + ["*"] * (len(spec.code_spec) - 1))
-            images = sampler.sample(per_code, seed=args.seed + category, code=fixed)
-            predicted = np.argmax(classifier.predict(images, verbose=0), axis=1)
+            images = sampler.sample(per_code, seed=seed + category, code=fixed)
+            predicted = classify(images)
             confusion[category] += np.bincount(predicted, minlength=confusion.shape[1])
         accuracy, mapping = best_matching_accuracy(confusion)
         result.update(samples_per_code=per_code, matched_accuracy=float(accuracy), code_to_class=mapping)
     else:
-        raise SystemExit(f"{args.run} is neither conditional nor an InfoGAN with a categorical code")
-    print(json.dumps(result))
+        raise SystemExit(f"{run} is neither conditional nor an InfoGAN with a categorical code")
+    return result
+
+
+# The rows of docs/quality.md's tables: (row name, variant, data, judging pinned network, kgan train options).
+TABLES = {
+    "conditional": [
+        ("CGAN", "cgan", "fashion_mnist", "fashion_mnist", ["--steps", "1500", "--width", "32"]),
+        ("ACGAN", "acgan", "fashion_mnist", "fashion_mnist", ["--steps", "1500", "--width", "32"]),
+    ],
+    "infogan": [
+        ("InfoGAN", "infogan", "idx:{mnist}", "mnist", ["--steps", "1500", "--width", "32"]),
+    ],
+}
+
+
+def trained(out: Path, name: str, variant: str, data: str, options: list, seed: int, backend: str):
+    """(path, training seconds) of the run ``name`` in ``out``, trained now unless a finished run is there."""
+    run = out / name
+    if not (run / "checkpoint.npz").exists() or json.loads((run / "status.json").read_text())["state"] != "finished":
+        started = time.time()
+        subprocess.run([sys.executable, "-m", "kgan", "train", variant, "--data", data, "--seed", str(seed),
+                        "--no-progress", "--log-every", "100", "--out", str(run), *options],
+                       check=True, env={**os.environ, "KERAS_BACKEND": backend})
+        (run / "train_seconds.txt").write_text(f"{time.time() - started:.0f}\n")
+    return run, float((run / "train_seconds.txt").read_text()) if (run / "train_seconds.txt").exists() else float("nan")
+
+
+def table(args):
+    from kgan.metrics.feature_nets import read_registry
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    lines = []
+    for row, variant, data, judge, options in TABLES[args.table]:
+        data = data.format(mnist=args.mnist)
+        results = []
+        for seed in seeds:
+            run, seconds = trained(out, f"{variant}-{judge}-{seed}", variant, data, options, seed, args.backend)
+            result = score(run, judge, args.n, 1000)
+            results.append({**result, "seconds": seconds})
+            print(json.dumps(results[-1]), file=sys.stderr)
+        key = "accuracy" if "accuracy" in results[0] else "matched_accuracy"
+        values = np.array([r[key] for r in results])
+        per_seed = ", ".join(f"{v:.1%}" for v in values)
+        lines.append(f"| {row} | {data} | {' '.join(options)} | {len(seeds)} | {values.mean():.1%} +- "
+                     f"{values.std(ddof=1) if len(values) > 1 else 0:.1%} | {per_seed} | "
+                     f"{np.mean([r['seconds'] for r in results]):.0f} s |")
+        accuracy = read_registry()[judge]["held_out_accuracy"]
+        real = f"| real {judge} test images | | | | {accuracy:.1%} | | |"
+        if real not in lines:
+            lines.append(real)
+    header = ["| row | data | options | seeds | accuracy (mean +- std) | per seed | train time |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    print("\n".join(header + lines))
 
 
 def main():
@@ -124,11 +208,20 @@ def main():
     train.add_argument("--seed", type=int, default=0)
     score = commands.add_parser("eval", help="classify a run's samples")
     score.add_argument("run")
-    score.add_argument("--classifier", required=True)
+    score.add_argument("--classifier", required=True, help="a pinned network's name (kgan metrics list) or FILE.keras")
     score.add_argument("-n", type=int, default=2000, help="samples in all")
     score.add_argument("--seed", type=int, default=1000)
+    rows = commands.add_parser("table", help="train each row's runs and print a docs/quality.md table")
+    rows.add_argument("table", choices=sorted(TABLES))
+    rows.add_argument("--out", required=True, help="folder of the runs (reused when already trained)")
+    rows.add_argument("--seeds", default=None, help="comma-separated (default: 0 for conditional, 0-4 for infogan)")
+    rows.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of the training runs")
+    rows.add_argument("--mnist", default="../shared/data/mnist", help="the MNIST idx folder")
+    rows.add_argument("-n", type=int, default=2000, help="samples scored per run")
     args = parser.parse_args()
-    (train_classifier if args.command == "classifier" else evaluate)(args)
+    if args.command == "table" and args.seeds is None:
+        args.seeds = "0,1,2,3,4" if args.table == "infogan" else "0"
+    {"classifier": train_classifier, "eval": evaluate, "table": table}[args.command](args)
 
 
 if __name__ == "__main__":
