@@ -28,6 +28,7 @@ class Run:
         run.export_onnx("generator.onnx")
         losses = [line["g_loss"] for line in run.history]
         zebras = kgan.load("runs/cyclegan-...").translate(horses, direction="a2b")
+        run.resume(epochs=10)                     # continue it, exactly as kgan train --resume
     """
 
     def __init__(self, path: str | Path):
@@ -67,6 +68,18 @@ class Run:
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
         """``n`` samples in [-1, 1], as ``kgan sample`` draws them."""
         return self.sampler.sample(n, seed, label, code)
+
+    def resume(self, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
+               data_on: str | None = None, checkpoint_minutes: float | None = None, progress: bool = True) -> "Run":
+        """Continue the run from its checkpoint, as ``kgan train --resume``: up to a new total of
+        ``epochs``/``steps`` if given, on ``devices``, with the data placed by ``data_on`` and a time
+        checkpoint every ``checkpoint_minutes``; None keeps the run's own. Returns this run."""
+        from kgan.training import run_loop
+
+        run_loop.resume(self.path, epochs, steps, progress, devices, data_on=data_on,
+                        checkpoint_minutes=checkpoint_minutes)
+        self._sampler = None  # the checkpoint moved on
+        return self
 
     def translate(self, images: np.ndarray, direction: str = "a2b") -> np.ndarray:
         """An image-to-image run's translations of ``images`` (NHWC, [-1, 1] floats or uint8) in

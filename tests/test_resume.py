@@ -65,3 +65,19 @@ def test_ctrl_c_stops_after_a_whole_step_with_a_usable_checkpoint(tmp_path, mnis
     assert '"interrupted"' in run.status_path.read_text()
     monkeypatch.setattr(TrainingStep, "train_step", original)
     assert final_state(run_loop.resume(run.path, progress=False))[1]["step"] == 8
+
+
+def test_a_resume_may_move_the_data_and_checkpoint_by_time_and_stays_exact(tmp_path, mnist_npz):
+    """--data-on and --checkpoint-minutes change how a run trains, not what it computes: a resume may change them."""
+    import kgan
+    from kgan.errors import KganError
+    from kgan.rundir import RunDir
+
+    config = tiny_config(data=f"npz:{mnist_npz}", steps=6)
+    straight = run_loop.train(config, tmp_path / "straight", progress=False)
+    run_loop.train(config.replace(steps=3), tmp_path / "resumed", progress=False)
+    run = kgan.load(tmp_path / "resumed").resume(steps=6, data_on="host", checkpoint_minutes=0, progress=False)
+    assert_same_state(final_state(straight), final_state(RunDir.open(run.path)))
+    assert run.config.data_on == "host" and run.config.checkpoint_minutes == 0
+    with pytest.raises(KganError, match="batch_size cannot change"):
+        run_loop.resume(run.path, steps=7, batch_size=8, progress=False)

@@ -197,12 +197,13 @@ def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file
         options = {**{k: v for k, v in settings.items() if k not in ("variant", "epochs", "steps")},
                    **{k: v for k, v in options.items() if v is not None}}
     if resume:
-        devices = options.pop("devices")  # a resume may move to another number of devices
+        # A resume may move to another number of devices, place the data elsewhere, checkpoint more often.
+        changes = {name: options.pop(name) for name in assembly.RESUME_MAY_CHANGE if name in options}
         _refuse_changed_settings(resume, variant, out, options)
         if dry_run:
-            _dry_run(assembly.resume_config(resume, epochs, steps, devices)[2], resume)
+            _dry_run(assembly.resume_config(resume, epochs, steps, **changes)[2], resume)
             return
-        run = run_loop.resume(resume, epochs, steps, progress=not no_progress, devices=devices)
+        run = run_loop.resume(resume, epochs, steps, progress=not no_progress, **changes)
     else:
         if not variant:
             raise KganError("missing VARIANT; see `kgan list`")
@@ -236,8 +237,8 @@ def _refuse_changed_settings(resume, variant, out, options):
     if out and Path(out).resolve() != Path(resume).resolve():
         differing.append("--out")
     if differing:
-        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps/--devices may change "
-                        f"(these differ: {', '.join(differing)})")
+        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps/--devices/--data-on/"
+                        f"--checkpoint-minutes may change (these differ: {', '.join(differing)})")
 
 
 def keras_backend() -> str:

@@ -171,9 +171,20 @@ def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
     return Path(root) / f"{config.variant}-{data_name}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def resume_config(run_path, epochs: int | None = None, steps: int | None = None, devices: int | None = None):
+# What a resume may change: how long the run trains and how, never what a step computes
+# (the run's data placement and checkpoint timing leave its weights as they were, bit for bit).
+RESUME_MAY_CHANGE = ("epochs", "steps", "devices", "data_on", "checkpoint_minutes")
+
+
+def resume_config(run_path, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
+                  **changes):
     """(run, checkpoint or None where the run stopped before its first, config) of a run to resume,
-    with a new total length if given, on ``devices`` (None: the default, whatever the run used)."""
+    with a new total length if given, on ``devices`` (None: the default, whatever the run used), and
+    any other ``RESUME_MAY_CHANGE`` setting given a value (None: the run's own)."""
+    unknown = sorted(set(changes) - set(RESUME_MAY_CHANGE))
+    if unknown:
+        raise KganError(f"a resume continues with the run's own settings; {', '.join(unknown)} cannot change "
+                        f"(only {', '.join(RESUME_MAY_CHANGE)} can)")
     run = RunDir.open(run_path)
     recorded = run.read_config().get("config")
     if not isinstance(recorded, dict):
@@ -182,8 +193,7 @@ def resume_config(run_path, epochs: int | None = None, steps: int | None = None,
     config = TrainConfig.from_dict(recorded if checkpoint is None else checkpoint.meta["config"])
     if checkpoint is not None:
         # A resume may have changed these before its first checkpoint.
-        length = ("epochs", "steps", "devices")
-        differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in length
+        differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in RESUME_MAY_CHANGE
                            and recorded.get(k, getattr(config, k, None)) != getattr(config, k, None))
         if differing:
             raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
@@ -191,4 +201,4 @@ def resume_config(run_path, epochs: int | None = None, steps: int | None = None,
     if epochs is not None or steps is not None:
         config = config.replace(epochs=epochs, steps=steps)
     # Checkpoints hold plain arrays: a run resumes on any number of devices.
-    return run, checkpoint, config.replace(devices=devices)
+    return run, checkpoint, config.replace(devices=devices, **{k: v for k, v in changes.items() if v is not None})

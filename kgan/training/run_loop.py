@@ -130,12 +130,14 @@ class Training:
 
     @classmethod
     def resume(cls, run_path: str | Path, epochs: int | None = None, steps: int | None = None,
-               devices: int | None = None) -> "Training":
-        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total, on ``devices``.
+               devices: int | None = None, **changes) -> "Training":
+        """Continue a run from its checkpoint; ``epochs``/``steps`` may extend the total, on ``devices``;
+        ``changes``: other settings a resume may change (``assembly.RESUME_MAY_CHANGE``).
 
         A run that stopped before its first checkpoint starts again from step 0 with its own settings.
         """
-        run, checkpoint, config = resume_config(own_run_path(run_path, resuming=True), epochs, steps, devices)
+        run, checkpoint, config = resume_config(own_run_path(run_path, resuming=True), epochs, steps, devices,
+                                                **changes)
         with run.locked_until_error():
             config, dataset, step = prepare(config)
             training = cls(config, run, dataset, step, Monitor(config, dataset))
@@ -405,6 +407,7 @@ def train(config: TrainConfig, run_path: str | Path | None = None, progress: boo
 
 
 def resume(run_path: str | Path, epochs: int | None = None, steps: int | None = None, progress: bool = True,
-           devices: int | None = None) -> RunDir:
-    """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total, on ``devices``."""
-    return Training.resume(run_path, epochs, steps, devices).run_loop(progress)
+           devices: int | None = None, **changes) -> RunDir:
+    """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total, on ``devices``,
+    with ``changes`` to the settings a resume may change (``data_on``, ``checkpoint_minutes``)."""
+    return Training.resume(run_path, epochs, steps, devices, **changes).run_loop(progress)
