@@ -109,10 +109,10 @@ def main():
         rows.append(row)
         print("  " + ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
               flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"data": spec, "n": evaluator.n, "seed": args.seed, **evaluator.net.describe(), "rows": rows},
-                      f, indent=1)
+        if args.json:  # after every row: a slow run that is stopped keeps what it measured
+            with open(args.json, "w") as f:
+                json.dump({"data": spec, "n": evaluator.n, "seed": args.seed, **evaluator.net.describe(),
+                           "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":
