@@ -61,6 +61,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--agree", type=int, default=None,
                         help="run the package's pipeline on the first K sets (default: all)")
+    parser.add_argument("--no-real", action="store_true", help="skip the held-out real row (known already)")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args()
 
@@ -78,7 +79,7 @@ def main():
         steps[run] = sampler.meta.get("position", {}).get("step")
         return sampler.sample(evaluator.n, args.seed)
 
-    sets = [("real (held-out)", evaluator.held_out_real)]
+    sets = [] if args.no_real else [("real (held-out)", evaluator.held_out_real)]
     sets += [(run, lambda run=run: samples(run)) for run in args.run]
     agree = len(sets) if args.agree is None else args.agree
 
