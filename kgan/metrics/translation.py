@@ -110,14 +110,18 @@ def feature_net(features: str | None, inception_weights: str | None, sample_shap
     """The network the FIDs (and class scores) are measured with.
 
     Translator data has no name to guess a pinned network from (``kgan eval`` on a GAN run takes the
-    data's), so it is ``features`` (the user's, else the run's ``--eval-features``) or Inception.
+    data's), so it is ``features`` (the user's, else the run's ``--eval-features``; ``inception-fid``
+    is the standard FID Inception network) or Keras' Inception.
     """
     from kgan.metrics.feature_nets import load_feature_net, read_registry
+    from kgan.metrics.inception_fid import is_inception_fid, load_inception_fid
 
     if inception_weights:
         from kgan.metrics.inception import InceptionFeatures
 
         return InceptionFeatures(inception_weights)
+    if is_inception_fid(features):
+        return load_inception_fid(features)
     pinned = read_registry()
     if not features:
         raise KganError(f"translator data names no feature network to score with; pass --features "
