@@ -140,7 +140,7 @@ def _check_packable(config, networks):
                         | head_names(networks[DISCRIMINATOR]) - {"logits"})
     if per_sample:
         raise KganError(f"--pack is for unconditional GANs; {config.variant}'s networks also take or predict "
-                        f"{', '.join(per_sample)} per sample, which M packed samples do not share")
+                        f"{', '.join(per_sample)} per sample, which {config.pack} packed samples do not share")
     # kgan's builders are given the packed shape; a custom discriminator must have been built for it.
     takes = input_signature(networks[DISCRIMINATOR])[SAMPLE_INPUT][1]
     wanted = packed_shape(networks[GENERATOR].output.shape[1:], config.pack)
