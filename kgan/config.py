@@ -22,7 +22,7 @@ DATA_PLACES = ("device", "host")  # where the training set lives while a run tra
 # Upper bounds, far above any real run, so that a typo (an extra zero or two) fails at once instead
 # of after minutes of allocating or, for the grid, after the whole training.
 MAXIMA = {"batch_size": 65536, "latent_dim": 16384, "width": 4096, "grid_size": 1024, "image_size": 2048,
-          "num_classes": 100_000, "n_critic": 1000, "eval_samples": 1_000_000, "history": 100_000}
+          "num_classes": 100_000, "n_critic": 1000, "eval_samples": 1_000_000, "history": 100_000, "pack": 1024}
 
 
 @dataclass
@@ -51,6 +51,7 @@ class TrainConfig:
     width: int = 64
     loss: str = "nonsaturating"
     n_critic: int = 1
+    pack: int = 1  # samples D judges at once (PacGAN); batch_size counts D's inputs (kgan.training.packing)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta_1: float = 0.5
@@ -108,7 +109,7 @@ class TrainConfig:
             raise KganError("give --epochs or --steps, not both")
         if self.epochs is None and self.steps is None:
             self.epochs = 1
-        for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "log_every",
+        for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "pack", "log_every",
                      "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps",
                      "eval_every", "eval_samples", "devices"):
             value = getattr(self, name)

@@ -44,3 +44,20 @@ def test_without_fed_noise_it_is_ordinary_dropout():
 def test_rate_is_validated():
     with pytest.raises(ValueError, match="rate"):
         HostDropout(1.0)
+
+
+def test_maxout_takes_the_largest_of_each_units_pieces():
+    from kgan.layers import LinearMaxout
+
+    layer = LinearMaxout(2, 3, kernel_initializer="ones", bias_initializer="zeros")
+    layer.build((None, 4))
+    # Outputs 0-2 are unit 0's pieces, 3-5 unit 1's: x.W_k with column k scaled by 1..6, bias -k.
+    layer.kernel.assign(np.ones((4, 6), np.float32) * np.arange(1, 7, dtype=np.float32))
+    layer.bias.assign(-np.arange(6, dtype=np.float32) * 10)
+    out = ops.convert_to_numpy(layer(X))
+    pieces = X @ (np.ones((4, 6)) * np.arange(1, 7)) - np.arange(6) * 10
+    np.testing.assert_allclose(out, pieces.reshape(3, 2, 3).max(axis=-1))
+    assert out.shape == (3, 2) and layer.compute_output_shape((3, 4)) == (3, 2)
+    assert LinearMaxout.from_config(layer.get_config()).pieces == 3
+    with pytest.raises(ValueError, match="pieces"):
+        LinearMaxout(2, 0)

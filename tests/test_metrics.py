@@ -116,7 +116,27 @@ def test_mode_metrics_on_hand_built_ring_samples():
     assert result["high_quality"] == pytest.approx(60 / 80)
     histogram = np.array([10] * 6 + [20, 0]) / 80
     expected_kl = sum(p * np.log(p * 8) for p in histogram if p > 0)
-    assert result["mode_kl"] == pytest.approx(expected_kl)
+    assert result["nearest_mode_kl"] == pytest.approx(expected_kl)
+    # PacGAN's reverse KL counts the 60 high-quality samples only: 10 on each of modes 0-5, so
+    # KL = sum 1/6 log((1/6) * 8) = log(8/6), entropy log 6 below the uniform log 8.
+    assert result["pacgan_reverse_kl"] == pytest.approx(np.log(8 / 6))
+
+
+def test_pacgan_reverse_kl_by_hand():
+    modes = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    std = 0.01
+    # 3 good samples on mode 0, 1 on mode 1, none on 2 and 3; 4 far samples nearest mode 3, of no quality.
+    points = np.array([[0.0, 0.0]] * 3 + [[1.0, 0.02]] + [[0.8, 0.8]] * 4)
+    result = mode_metrics(points, modes, std)
+    # p = (3/4, 1/4, 0, 0): KL(p || uniform) = 3/4 log 3 = log 4 - H(p), H(p) = -(3/4 log 3/4 + 1/4 log 1/4).
+    assert result["pacgan_reverse_kl"] == pytest.approx(0.75 * np.log(3)) == pytest.approx(0.82396, abs=1e-5)
+    entropy = -(0.75 * np.log(0.75) + 0.25 * np.log(0.25))  # what PacGAN's MetricLogger logs
+    assert result["pacgan_reverse_kl"] == pytest.approx(np.log(4) - entropy)
+    assert (result["modes_covered"], result["high_quality"]) == (2, 0.5)
+    # All samples by nearest mode: 3, 1, 0, 4 of 8.
+    q = np.array([3, 1, 4]) / 8
+    assert result["nearest_mode_kl"] == pytest.approx(np.sum(q * np.log(q * 4)))
+    assert mode_metrics(np.full((5, 2), 0.5), modes, std)["pacgan_reverse_kl"] == pytest.approx(np.log(4))
 
 
 def test_real_toy_data_covers_every_mode_with_high_quality():
@@ -126,7 +146,7 @@ def test_real_toy_data_covers_every_mode_with_high_quality():
         result = toy_mode_metrics(load(name).x[:2500], name)
         assert result["modes_covered"] == total
         assert result["high_quality"] > 0.98  # 3 std in each axis holds ~98.9% of a 2-D Gaussian
-        assert result["mode_kl"] < 0.02
+        assert result["nearest_mode_kl"] < 0.02 and result["pacgan_reverse_kl"] < 0.02
 
 
 # ---------------------------------------------------------------- pinned feature networks

@@ -8,13 +8,13 @@ from kgan.errors import KganError
 
 def format_values(values: dict) -> list[str]:
     """One line per metric; a mean and its std share a line."""
-    lines = []
+    lines, width = [], max([16] + [len(name) + 1 for name in values])  # 16: the column before long names
     for name, value in values.items():
         if name.endswith("_std"):
             continue
         std = values.get(f"{name}_std")
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        lines.append(f"  {name:16s}{shown}" + (f" +- {std:.2g}" if std is not None else ""))
+        lines.append(f"  {name:{width}s}{shown}" + (f" +- {std:.2g}" if std is not None else ""))
     return lines
 
 

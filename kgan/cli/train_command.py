@@ -36,13 +36,16 @@ class NumberList(click.ParamType):
 CONFIG_OPTIONS = [
     click.option("--data", help=f"One of: {', '.join(DATA_SOURCES)} (default mnist)."),
     click.option("--image-size", type=int, help="Resize images to this side (folder: default 64)."),
-    click.option("--batch-size", type=int, help="Batch size (default 64)."),
+    click.option("--batch-size", type=int, help="Batch size: D's inputs per update (default 64)."),
     click.option("--seed", type=int, help="Seed for weights, noise and shuffling (default 0)."),
     click.option("--latent-dim", type=int, help="Size of z (default 100)."),
     click.option("--z-dist", type=click.Choice(Z_DISTRIBUTIONS), help="Distribution of z (default normal)."),
     click.option("--width", type=int, help="Network width: base channels (dcgan) or first hidden size (gan)."),
     click.option("--loss", help="Adversarial loss: nonsaturating (default), minimax, lsgan, wasserstein, hinge."),
     click.option("--n-critic", type=int, help="Discriminator updates per generator update (default 1)."),
+    click.option("--pack", type=int,
+                 help="PacGAN packing: D judges M samples concatenated on their last axis; each batch reads "
+                      "batch-size x M real rows and G makes as many (default 1: no packing; pacgan: 4)."),
     click.option("--lr-g", type=float, help="Generator learning rate (default 2e-4)."),
     click.option("--lr-d", type=float, help="Discriminator learning rate (default 2e-4)."),
     click.option("--beta1", "beta_1", type=float, help="Adam beta_1 (default 0.5)."),

@@ -9,7 +9,8 @@ Metric names (``--metrics``):
     is        classifier score, the Inception Score formula on a pinned classifier (higher is better)
     pr        precision and recall of k-NN feature manifolds (higher is better)
     coverage  share of classes produced and KL of the class histogram to uniform
-    modes     toy sets (ring8, grid25): modes covered, high-quality share, KL of the mode histogram
+    modes     toy sets (ring8, grid25): modes covered, high-quality share, PacGAN's reverse KL and kgan's
+              nearest-mode KL (kgan.metrics.modes says which is which)
 
 The reference is ``n`` real samples picked by a seeded permutation of the run's data, the same on
 every backend, so two runs scored with the same ``n`` and seed are compared on the same images.

@@ -5,16 +5,23 @@ batch of fakes (no gradient into G), then D judges the real batch and the fakes 
 training mode, as the DCGAN recipe does. G's phase: G makes fakes and D judges them. Instance noise,
 when on, is added to whatever D sees. The terms come from the config: the adversarial loss, then
 the gradient penalty, ACGAN's class term and InfoGAN's information term where their weight is set.
+
+With ``pack`` M > 1 (PacGAN), D is built for, and judges, M samples concatenated on their last axis:
+the forwards pack the real rows and G's samples (``kgan.training.packing``) before D sees them, and
+instance noise and the penalty act on the packed inputs. Only unconditional players can be packed.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 from keras import ops
 
 from kgan.errors import KganError
-from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, input_names
+from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, head_names, input_names, input_signature
 from kgan.training.losses import get_loss
+from kgan.training.packing import pack_samples, packed_shape
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import (
     Stat,
@@ -54,17 +61,20 @@ def instance_noise_std(initial: float, step: int, anneal_steps: int) -> float:
 
 
 def two_player(build_generator, build_discriminator) -> tuple[Role, Role]:
-    """The roles of a GAN: a generator and a discriminator, built by these functions."""
-    return Role(GENERATOR, build_generator, generates=True), Role(DISCRIMINATOR, build_discriminator)
+    """The roles of a GAN: a generator and a discriminator, built by these functions; the discriminator
+    for inputs of ``config.pack`` samples each (``kgan.training.packing``)."""
+    def build_packed_discriminator(config, sample_shape):
+        return build_discriminator(config, packed_shape(sample_shape, config.pack))
+    return Role(GENERATOR, build_generator, generates=True), Role(DISCRIMINATOR, build_packed_discriminator)
 
 
 def _noisy(samples, draws: dict, key: str):
     return samples if key not in draws else samples + draws["noise_std"] * draws[key]
 
 
-def discriminator_forward(passes, batch, draws) -> dict:
-    fake = ops.stop_gradient(passes(GENERATOR, draws))
-    real = _noisy(batch["x"], draws, "noise_real")
+def discriminator_forward(passes, batch, draws, pack: int = 1) -> dict:
+    fake = pack_samples(ops.stop_gradient(passes(GENERATOR, draws)), pack)
+    real = _noisy(pack_samples(batch["x"], pack), draws, "noise_real")
     fake = _noisy(fake, draws, "noise_fake")
     real_labels = batch.get("labels")
     views = {"real": real, "fake": fake, "real_labels": real_labels,
@@ -76,8 +86,8 @@ def discriminator_forward(passes, batch, draws) -> dict:
     return {**draws, **views}
 
 
-def generator_forward(passes, batch, draws) -> dict:
-    fake = _noisy(passes(GENERATOR, draws), draws, "noise_fake")
+def generator_forward(passes, batch, draws, pack: int = 1) -> dict:
+    fake = _noisy(pack_samples(passes(GENERATOR, draws), pack), draws, "noise_fake")
     return {**draws, "fake": fake,
             "fake_out": passes.judge(DISCRIMINATOR, {"sample": fake, "label": draws.get("label")})}
 
@@ -118,7 +128,25 @@ def _check_players(config):
                                 f"kgan feeds {', '.join(known)}")
         if config.latent_spec().code_spec and "code" not in input_names(networks[GENERATOR]):
             raise KganError(f"latent codes are for infogan; the {config.variant} generator takes none")
+        if config.pack > 1:
+            _check_packable(config, networks)
     return check
+
+
+def _check_packable(config, networks):
+    """Packing needs players that see samples alone: a label, code or class head belongs to one sample, not M."""
+    per_sample = sorted(set(input_names(networks[GENERATOR])) - {"z"}
+                        | set(input_names(networks[DISCRIMINATOR])) - {SAMPLE_INPUT}
+                        | head_names(networks[DISCRIMINATOR]) - {"logits"})
+    if per_sample:
+        raise KganError(f"--pack is for unconditional GANs; {config.variant}'s networks also take or predict "
+                        f"{', '.join(per_sample)} per sample, which {config.pack} packed samples do not share")
+    # kgan's builders are given the packed shape; a custom discriminator must have been built for it.
+    takes = input_signature(networks[DISCRIMINATOR])[SAMPLE_INPUT][1]
+    wanted = packed_shape(networks[GENERATOR].output.shape[1:], config.pack)
+    if takes != wanted:
+        raise KganError(f"--pack {config.pack}: the {config.variant} discriminator takes samples of shape {takes}, "
+                        f"not {wanted} ({config.pack} samples concatenated on the last axis)")
 
 
 def adversarial_phases(config, sample_shape) -> list[Phase]:
@@ -138,16 +166,18 @@ def adversarial_phases(config, sample_shape) -> list[Phase]:
         d_info, g_info = information_terms(config.info_weight, config.latent_spec().code_spec, config.variant)
         d_terms.append(d_info)
         g_terms.append(g_info)
-    noisy = bool(config.instance_noise)
+    noisy, pack = bool(config.instance_noise), config.pack
+    judged_shape = packed_shape(sample_shape, pack)  # instance noise is added to what D sees
     return [
-        Phase("discriminator", updates=(DISCRIMINATOR,), forward=discriminator_forward, terms=tuple(d_terms),
+        Phase("discriminator", updates=(DISCRIMINATOR,), forward=partial(discriminator_forward, pack=pack),
+              terms=tuple(d_terms),
               loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2},
               reads_data=True, latent=GENERATOR,
-              draws=_instance_noise(config, sample_shape, ("noise_real", "noise_fake")) if noisy else None,
+              draws=_instance_noise(config, judged_shape, ("noise_real", "noise_fake")) if noisy else None,
               after_update=_clip(config.clip_value) if config.clip_value is not None else None),
-        Phase("generator", updates=(GENERATOR,), forward=generator_forward, terms=tuple(g_terms),
+        Phase("generator", updates=(GENERATOR,), forward=partial(generator_forward, pack=pack), terms=tuple(g_terms),
               loss_stat=Stat("g_loss", "G loss"), calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
-              draws=_instance_noise(config, sample_shape, ("noise_fake",)) if noisy else None),
+              draws=_instance_noise(config, judged_shape, ("noise_fake",)) if noisy else None),
     ]
 
 

@@ -27,8 +27,12 @@ from kgan.variants import get_variant
 
 
 def resolve_config(variant: str, **options) -> TrainConfig:
-    """The variant's defaults, overridden by the options the user gave (None means not given)."""
-    settings = {**get_variant(variant).defaults, **{k: v for k, v in options.items() if v is not None}}
+    """The variant's defaults, overridden by the options the user gave (None means not given); a length
+    given (``epochs`` or ``steps``) replaces a variant's default length, whichever it is."""
+    given = {k: v for k, v in options.items() if v is not None}
+    defaults = {k: v for k, v in get_variant(variant).defaults.items()
+                if not ({"epochs", "steps"} & set(given) and k in ("epochs", "steps"))}
+    settings = {**defaults, **given}
     if "data" in settings:
         settings["data"] = data.absolute_spec(settings["data"])
     return TrainConfig(variant=variant, **settings)
@@ -74,7 +78,7 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
                                            for role in updated},
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
                         devices=config.devices or 1,
-                        loss_scale=DynamicLossScale() if config.precision == "fp16" else None)
+                        loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack)
 
 
 def _check_names(variant, phases) -> None:
@@ -121,8 +125,9 @@ def prepare(config: TrainConfig):
         raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
     step = build_step(config, dataset.sample_shape)
     check_devices(config, step)
-    if len(dataset.x) < config.batch_size * step.batches_per_step:
+    if len(dataset.x) < config.batch_size * config.pack * step.batches_per_step:
         raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "
+                        f"{f'x {config.pack} samples per D input (pack) ' if config.pack > 1 else ''}"
                         f"is larger than the data set ({len(dataset.x)} samples)")
     if dataset.b is not None and len(dataset.b) < config.batch_size:
         raise KganError(f"batch size {config.batch_size} is larger than domain B of {config.data} "
@@ -144,6 +149,8 @@ def _check_data_kind(variant, config: TrainConfig, dataset) -> None:
             raise KganError(f"{', '.join(given)} are image-to-image options (pix2pix, cyclegan, discogan), "
                             f"not {variant.name}'s")
         return
+    if config.pack > 1:
+        raise KganError(f"--pack is for GANs of noise; {variant.name}'s discriminators judge one image pair at a time")
     if dataset.b is None:
         example = "paired:DIR_A,DIR_B" if variant.data == "paired" else "unpaired:DIR_A,DIR_B"
         raise KganError(f"{variant.name} translates between two image domains; {config.data} is one set of "

@@ -106,7 +106,8 @@ class Training:
         self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
         self.batches = step.batches_per_step
-        self.per_step = config.batch_size * self.batches
+        self.rows_per_batch = config.batch_size * config.pack  # packed runs read pack rows per D input
+        self.per_step = self.rows_per_batch * self.batches
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
         self.variant = get_variant(config.variant)
@@ -213,7 +214,7 @@ class Training:
         if self.permutation is None:
             self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
         start = self.position.batch * self.per_step
-        indices = self.permutation[start:start + self.per_step].reshape(self.batches, self.config.batch_size)
+        indices = self.permutation[start:start + self.per_step].reshape(self.batches, self.rows_per_batch)
         # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
         indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
                      if self.variant.data == "unpaired" else None)
@@ -257,7 +258,7 @@ class Training:
         record = {name: float(np.mean([float(stats[name]) for stats in window])) for name in window[0]}
         seconds = time.perf_counter() - window_start
         record.update(step=self.position.step, epoch=self.position.epoch,
-                      images_per_sec=len(window) * self.config.batch_size / seconds)
+                      images_per_sec=len(window) * self.rows_per_batch / seconds)
         self.run.append_metrics(record)
         self.monitor.log(record)
         return record

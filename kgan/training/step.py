@@ -67,6 +67,8 @@ class TrainingStep:
         loss_scale: a ``DynamicLossScale`` for fp16 runs (``kgan.training.loss_scale``): every update
             goes through it, and the step also logs ``loss_scale`` and ``skipped`` (updates skipped
             for non-finite gradients in that step).
+        pack: samples per discriminator input (PacGAN; ``kgan.training.packing``): the sampled role
+            makes ``pack`` samples, and reads as many real rows, for each of the batch's D inputs.
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -79,8 +81,9 @@ class TrainingStep:
 
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
                  ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
-                 devices: int = 1, loss_scale=None):
+                 devices: int = 1, loss_scale=None, pack: int = 1):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.pack = pack
         self.loss_scale = loss_scale
         self.ema, self.ema_decay, self.sampled_role = dict(ema or {}), ema_decay, sampled_role
         for role, optimizer in self.optimizers.items():
@@ -210,8 +213,11 @@ class TrainingStep:
         return self._step(data, converted)
 
     def host_noise_shapes(self, batch_size: int) -> dict[str, dict[str, tuple]]:
-        """``{role: {layer: (calls per step, batch, *units)}}`` of the noise each ``HostDropout`` layer takes."""
-        return {role: {layer.name: (self.calls_per_step[role], batch_size, *layer.output.shape[1:])
+        """``{role: {layer: (calls per step, rows, *units)}}`` of the noise each ``HostDropout`` layer takes:
+        ``batch_size`` rows per call, and ``pack`` times as many for the sampled role."""
+        def rows(role):
+            return batch_size * self.pack if role == self.sampled_role else batch_size
+        return {role: {layer.name: (self.calls_per_step[role], rows(role), *layer.output.shape[1:])
                        for layer in model.layers if isinstance(layer, HostDropout)}
                 for role, model in self.networks.items()}
 

@@ -41,12 +41,17 @@ class StepInputs:
 
     def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int, indices_b: np.ndarray | None = None
              ) -> dict:
-        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, batch),
+        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, rows),
         and ``indices_b`` of an unpaired second domain.
+
+        A batch's rows are ``pack`` times its D inputs (``kgan.training.packing``): latent inputs are
+        drawn per row (one per sample G makes), what belongs to D's inputs (targets, penalty weights,
+        instance noise) per input.
 
         Returns ``{phase name: {name: array with a leading repeat axis}, "dropout": {role: {layer: noise}}}``.
         """
-        phases, batch = self.step.phases, indices.shape[1]
+        phases, rows = self.step.phases, indices.shape[1]
+        batch = rows // self.step.pack
         draws = {phase.name: {} for phase in phases}
         picks = {"indices": indices} if indices_b is None else {"indices": indices, "indices_b": indices_b}
         for phase in phases:
@@ -56,7 +61,7 @@ class StepInputs:
         for name in LATENT_INPUTS:  # by input first, then by phase
             for phase in phases:
                 if phase.latent and name in latent_inputs(self.step.networks[phase.latent]):
-                    draws[phase.name][name] = self._latent(rng, name, (phase.repeat, batch))
+                    draws[phase.name][name] = self._latent(rng, name, (phase.repeat, rows))
         for phase in phases:
             for term in phase.terms:
                 if term.draws:

@@ -3,7 +3,7 @@
 # The registry first: a variant file may then import Variant and register from this package.
 from kgan.variants.registry import Variant, get_variant, list_variants, register, unregister  # noqa: I001
 
-from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, sngan, wgan, wgan_gp  # noqa: F401
+from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, pacgan, sngan, wgan, wgan_gp  # noqa: F401
 from kgan.variants import cyclegan, discogan, pix2pix  # noqa: F401
 
 __all__ = ["Variant", "get_variant", "list_variants", "register", "unregister"]
