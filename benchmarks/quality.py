@@ -1,6 +1,6 @@
 r"""Sample quality against the published tables: each row trained over seeds, scored, tabulated in markdown.
 
-    python benchmarks/quality.py toy --trials 3 --steps 1500 --out runs/quality
+    python benchmarks/quality.py toy --trials 5 --steps 1000 --jobs 2 --out runs/quality   # docs/quality.md
     python benchmarks/quality.py toy --trials 10 --steps 400000 --backend torch   # PacGAN's full length
 
 ``toy`` trains each row on ring8 and grid25 (seeds 0..T-1, S steps each, ``kgan train``), scores every
@@ -182,6 +182,7 @@ def toy_details(scores: dict, rows) -> str:
 def toy(args) -> None:
     rows = [row for row in TOY_ROWS if not args.rows or row[0] in args.rows.split(",")]
     planned = toy_runs(Path(args.out), args.trials, args.steps, rows)
+    reused = sum(run.score_path.exists() for _, _, run in planned)
     start = time.perf_counter()
     made = run_all([run for _, _, run in planned], args.backend, args.jobs)
     scores = {}
@@ -194,8 +195,8 @@ def toy(args) -> None:
         f"Rows, each then scored with `kgan eval RUN {' '.join(EVAL_ARGS)}`:\n{commands}",
         toy_details(scores, rows),
         f"Made by `python benchmarks/quality.py toy --trials {args.trials} --steps {args.steps} "
-        f"--backend {args.backend} --jobs {args.jobs}` in {(time.perf_counter() - start) / 60:.0f} minutes "
-        f"(runs already scored are reused).",
+        f"--backend {args.backend} --jobs {args.jobs}`: {len(planned) - reused} runs made in "
+        f"{(time.perf_counter() - start) / 60:.0f} minutes, {reused} scored runs of an earlier call reused.",
     ])
     table = Path(args.out) / "toy.md"
     table.write_text(text + "\n")
