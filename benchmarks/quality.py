@@ -1,7 +1,7 @@
 r"""Sample quality against the published tables: each row trained over seeds, scored, tabulated in markdown.
 
     python benchmarks/quality.py toy --trials 5 --steps 1000 --jobs 2 --out runs/quality   # docs/quality.md
-    python benchmarks/quality.py toy --trials 10 --steps 400000 --backend torch   # PacGAN's full length
+    python benchmarks/quality.py toy --trials 10 --steps 400000   # PacGAN's full length: hours per run on a CPU
 
 ``toy`` trains each row on ring8 and grid25 (seeds 0..T-1, S steps each, ``kgan train``), scores every
 run on 2,500 samples (``kgan eval RUN -n 2500 --json``), and writes OUT/toy.md: mean +- std over the
