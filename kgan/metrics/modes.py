@@ -11,7 +11,7 @@ Each sample is assigned to its nearest mode. Then:
   convention here, when no sample is of high quality (the histogram is then empty);
 - ``nearest_mode_kl``: kgan's own, KL(q || uniform) where q is the histogram of **all** samples over
   their nearest modes, however far away: it measures balance whether or not samples reach the modes,
-  so a blob centred among them scores near 0 with no high-quality sample at all. (kgan 0.1 called it
+  so a blob centred among them scores near 0 with no high-quality sample at all. (Earlier kgan called it
   ``mode_kl``.)
 """
 
