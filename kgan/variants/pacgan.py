@@ -26,14 +26,11 @@ from keras import layers
 from kgan.errors import KganError
 from kgan.layers import LinearMaxout
 from kgan.training.adversarial import two_player
+from kgan.variants.dcgan import weights
 from kgan.variants.registry import Variant, register
 
 STEPS = 400 * 100_000 // 100  # PacGAN: 400 epochs of 100,000 packed samples, batch 100
 PIECES = 5  # maxout pieces per D unit
-
-
-def _weights():
-    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def _check_points(sample_shape):
@@ -48,11 +45,11 @@ def build_generator(config, sample_shape) -> keras.Model:
     z = keras.Input((config.latent_dim,), name="z")
     h = z
     for i in range(4):
-        h = layers.Dense(2 * config.width, use_bias=False, kernel_initializer=_weights(), name=f"g_dense{i}")(h)
+        h = layers.Dense(2 * config.width, use_bias=False, kernel_initializer=weights(), name=f"g_dense{i}")(h)
         # PacGAN's population statistics move 5% per update (keras momentum 0.95); epsilon as its batch norm's.
         h = layers.BatchNormalization(momentum=0.95, epsilon=1e-4, name=f"g_bn{i}")(h)
         h = layers.ReLU(name=f"g_relu{i}")(h)
-    out = layers.Dense(math.prod(sample_shape), kernel_initializer=_weights(), name="g_out")(h)
+    out = layers.Dense(math.prod(sample_shape), kernel_initializer=weights(), name="g_out")(h)
     return keras.Model(z, out, name="generator")
 
 
@@ -62,8 +59,8 @@ def build_discriminator(config, sample_shape) -> keras.Model:
     x = keras.Input(sample_shape, name="sample")
     h = x
     for i in range(3):
-        h = LinearMaxout(config.width, PIECES, kernel_initializer=_weights(), name=f"d_maxout{i}")(h)
-    logits = layers.Dense(1, kernel_initializer=_weights(), name="d_logits")(h)
+        h = LinearMaxout(config.width, PIECES, kernel_initializer=weights(), name=f"d_maxout{i}")(h)
+    logits = layers.Dense(1, kernel_initializer=weights(), name="d_logits")(h)
     return keras.Model(x, logits, name="discriminator")
 
 
