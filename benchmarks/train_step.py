@@ -44,8 +44,9 @@ def timed(step, batch, seconds, warmup, min_steps=3):
 SAMPLE_SHAPES = {"dcgan": (28, 28, 1), "mlp": (2,)}
 
 
-def kgan_step_fn(model, batch, rng, **settings):
-    """kgan's step; ``settings``: TrainConfig fields such as precision, devices or xla."""
+def kgan_step_fn(model, batch, rng, steps_per_call=1, **settings):
+    """kgan's step, or ``steps_per_call`` steps in one call as ``--steps-per-call`` runs them;
+    ``settings``: TrainConfig fields such as precision, devices or xla."""
     import keras
 
     from kgan import backend
@@ -63,9 +64,15 @@ def kgan_step_fn(model, batch, rng, **settings):
     data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, *shape)).astype(np.float32))
     inputs = StepInputs(config, training_step, 1)
 
+    def draw():
+        return inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0)
+
     def step(sync=False):
         # The host draws (z, targets) are part of every kgan step, so they are timed too.
-        stats = training_step.train_step(data, inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0))
+        if steps_per_call == 1:
+            stats = training_step.train_step(data, draw())
+        else:
+            stats = training_step.train_steps(data, training_step.stack_steps([draw() for _ in range(steps_per_call)]))
         if sync:
             keras.ops.convert_to_numpy(stats["g_loss"])
 
@@ -152,6 +159,8 @@ def main():
     parser.add_argument("--precisions", default="fp32", help="kgan's --precision values, e.g. fp32,bf16")
     parser.add_argument("--devices", type=int, default=1,
                         help="kgan's --devices (JAX on CPU: XLA_FLAGS=--xla_force_host_platform_device_count=N)")
+    parser.add_argument("--steps-per-call", default="1",
+                        help="kgan's --steps-per-call values, e.g. 1,8 (JAX: K steps in one lax.scan)")
     parser.add_argument("--no-compile", action="store_true", help="leave out native torch.compile")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed work per measurement")
     parser.add_argument("--warmup", type=int, default=2)
@@ -162,9 +171,9 @@ def main():
     print(f"keras {keras.__version__} backend {backend}; torch {torch.__version__} on {device}; "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}; {args.model}, whole adversarial "
           f"step, images/s (steps/s)")
-    print(f"| batch | kgan precision | kgan devices | kgan ({backend}) | native PyTorch eager (fp32) "
+    print(f"| batch | kgan precision | kgan devices | kgan steps/call | kgan ({backend}) | native PyTorch eager (fp32) "
           f"| native torch.compile (fp32) | kgan / eager | kgan / compiled |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
     def shown(images_per_sec):
         return f"{images_per_sec:,.0f} ({images_per_sec / batch:,.1f})"
@@ -173,10 +182,11 @@ def main():
         native = timed(torch_step_fn(args.model, batch, rng, device), batch, args.seconds, args.warmup)
         compiled = None if args.no_compile else timed(torch_step_fn(args.model, batch, rng, device, compiled=True),
                                                       batch, args.seconds, args.warmup)
-        for precision in args.precisions.split(","):
-            ours = timed(kgan_step_fn(args.model, batch, rng, precision=precision, devices=args.devices), batch,
-                         args.seconds, args.warmup)
-            print(f"| {batch} | {precision} | {args.devices} | {shown(ours)} | {shown(native)} | "
+        for precision, per_call in [(p, int(k)) for p in args.precisions.split(",")
+                                    for k in args.steps_per_call.split(",")]:
+            ours = timed(kgan_step_fn(args.model, batch, rng, per_call, precision=precision, devices=args.devices),
+                         batch * per_call, args.seconds, args.warmup)
+            print(f"| {batch} | {precision} | {args.devices} | {per_call} | {shown(ours)} | {shown(native)} | "
                   f"{shown(compiled) if compiled else 'not run'} | {ours / native:.2f} | "
                   f"{f'{ours / compiled:.2f}' if compiled else ''} |", flush=True)
 

@@ -70,13 +70,15 @@ class Run:
         return self.sampler.sample(n, seed, label, code)
 
     def resume(self, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
-               data_on: str | None = None, checkpoint_minutes: float | None = None, progress: bool = True) -> "Run":
+               data_on: str | None = None, steps_per_call: int | None = None, checkpoint_minutes: float | None = None,
+               progress: bool = True) -> "Run":
         """Continue the run from its checkpoint, as ``kgan train --resume``: up to a new total of
-        ``epochs``/``steps`` if given, on ``devices``, with the data placed by ``data_on`` and a time
-        checkpoint every ``checkpoint_minutes``; None keeps the run's own. Returns this run."""
+        ``epochs``/``steps`` if given, on ``devices``, with the data placed by ``data_on``, ``steps_per_call``
+        steps per compiled call and a time checkpoint every ``checkpoint_minutes``; None keeps the run's own.
+        Returns this run."""
         from kgan.training import run_loop
 
-        run_loop.resume(self.path, epochs, steps, progress, devices, data_on=data_on,
+        run_loop.resume(self.path, epochs, steps, progress, devices, data_on=data_on, steps_per_call=steps_per_call,
                         checkpoint_minutes=checkpoint_minutes)
         self._sampler = None  # the checkpoint moved on
         return self

@@ -62,6 +62,7 @@ class TrainConfig:
     grid_size: int = 64
     portable: bool = False
     xla: bool = False
+    steps_per_call: int = 1  # steps run per compiled call (JAX: one lax.scan; torch, TensorFlow: one by one)
     data_on: str = "device"  # device: the training set copied to the accelerator once | host: each step's rows sent
     devices: int | None = None  # data-parallel devices (None: all local ones; kgan.training.devices)
     precision: str = "fp32"  # fp32 | fp64 | bf16 | fp16 (PRECISIONS): Keras' dtype policy for the whole run
@@ -111,7 +112,7 @@ class TrainConfig:
             self.epochs = 1
         for name in ("epochs", "steps", "batch_size", "latent_dim", "width", "n_critic", "pack", "log_every",
                      "checkpoint_every", "grid_size", "image_size", "num_classes", "instance_noise_steps",
-                     "eval_every", "eval_samples", "devices"):
+                     "eval_every", "eval_samples", "devices", "steps_per_call"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise KganError(f"{name} must be a positive integer, got {value!r}")

@@ -149,3 +149,13 @@ def test_tensorflow_refuses_several_devices_in_one_line():
     assert tensorflow.refusal(1, step=None) is None
     reason = tensorflow.refusal(2, step=None)
     assert "TensorFlow backend trains on one device" in reason and "\n" not in reason
+
+
+@only_on("jax")
+def test_steps_per_call_on_four_jax_devices_train_as_single_steps_on_one(tmp_path, mnist_npz):
+    # Two steps in one lax.scan, each step's draws split on their batch axis (the second: the first is K).
+    one, several = tmp_path / "one", tmp_path / "several"
+    assert_ok(train_tiny(one, f"npz:{mnist_npz}", "--steps", 2, "--log-every", 2, variant="gan"))
+    kgan_subprocess("train", "gan", "--data", f"npz:{mnist_npz}", "--out", several, *TINY_CLI, "--steps", 2,
+                    "--log-every", 2, "--devices", 4, "--steps-per-call", 2, env=simulated_jax_devices(4))
+    assert_same_training(one, several)

@@ -118,10 +118,22 @@ class CompiledStep:
                 out = fn(*args)
             return out, [scope.get_current_value(v) for v in self.variables]
 
+        def pure_many(values, data, inputs, data_per_step):
+            # K steps in one call: lax.scan threads the state through them as the loop of single
+            # calls does, with no return to Python (dispatch, host sync) between steps.
+            def one(values, step_args):
+                step_data, step_inputs = step_args if data_per_step else (data, step_args)
+                out, values = pure(values, step_data, step_inputs)
+                return values, out
+
+            values, outs = jax.lax.scan(one, values, (data, inputs) if data_per_step else inputs)
+            return outs, values
+
         # Donating the state lets XLA update weights in place instead of copying them.
         # Several devices: state and results stay whole on each; one device: as it always ran.
         placed = {} if self._placement is None else {"out_shardings": self._placement.replicated}
         self._jitted = jax.jit(pure, donate_argnums=0, **placed)
+        self._jitted_many = jax.jit(pure_many, donate_argnums=0, static_argnums=3, **placed)
         self.sync_from_variables()
 
     def __call__(self, *args):
@@ -130,11 +142,21 @@ class CompiledStep:
         out, self._values = self._jitted(self._values, *args)
         return out
 
-    def _placed(self, args):
+    def many(self, data, inputs, data_per_step=False):
+        """K steps as one compiled call: ``inputs`` (and ``data`` when ``data_per_step``) hold each step's
+        values stacked on a leading axis; returns each step's results stacked so."""
+        if self._placement is not None:
+            data, inputs = self._placed((data, inputs), leading=1, data_per_step=data_per_step)
+        outs, self._values = self._jitted_many(self._values, data, inputs, data_per_step)
+        return outs
+
+    def _placed(self, args, leading=0, data_per_step=False):
         data, *inputs = args
+        if data_per_step:  # this call's rows, whole on every device, as single host-mode steps send them
+            return (self._placement.whole(data), *self._placement.split(inputs, leading))
         if data is not self._data[0]:  # the training set crosses to the devices once, not every step
             self._data = (data, self._placement.whole(data))
-        return (self._data[1], *self._placement.split(inputs))
+        return (self._data[1], *self._placement.split(inputs, leading))
 
     def sync_to_variables(self):
         # Copies: the next step donates (deletes) the buffers in self._values. Data-parallel state

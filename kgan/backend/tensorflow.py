@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras.src.backend.tensorflow import core as keras_tf_core
 from keras.src.backend.tensorflow import nn as keras_tf_nn
 
-from kgan.backend.common import apply_per_optimizer
+from kgan.backend.common import apply_per_optimizer, one_by_one
 
 _KERAS_LEAKY_RELU, _KERAS_CAST = keras_tf_nn.leaky_relu, keras_tf_core.cast
 
@@ -43,6 +43,9 @@ class CompiledStep:
 
     def __call__(self, *args):
         return self._fn(*args)
+
+    def many(self, data, inputs, data_per_step=False):
+        return one_by_one(self, data, inputs, data_per_step)
 
     def sync_to_variables(self):
         pass  # TensorFlow updates the variables in place.

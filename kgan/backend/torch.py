@@ -7,7 +7,7 @@ import os
 import keras.src.backend.torch.nn as keras_torch_nn
 import torch
 
-from kgan.backend.common import apply_per_optimizer
+from kgan.backend.common import apply_per_optimizer, one_by_one
 from kgan.backend.data_parallel import torch as data_parallel
 
 # How Keras turns a conv kernel into PyTorch's layout: a permuted view, not a copy.
@@ -51,6 +51,9 @@ class CompiledStep:
 
     def __call__(self, data, *inputs):
         return self._fn(data, *(inputs if self._devices == 1 else data_parallel.shard(inputs)))
+
+    def many(self, data, inputs, data_per_step=False):
+        return one_by_one(self, data, inputs, data_per_step)
 
     def sync_to_variables(self):
         pass  # torch updates the variables in place.

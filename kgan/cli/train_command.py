@@ -55,6 +55,9 @@ CONFIG_OPTIONS = [
     click.option("--data-on", type=click.Choice(DATA_PLACES),
                  help="device: the training set copied to the accelerator once (default); host: each step's "
                       "rows sent, for data larger than the accelerator's memory (the same run)."),
+    click.option("--steps-per-call", type=int,
+                 help="Steps run per compiled call (default 1): on JAX one lax.scan over K steps, the same "
+                      "run with less per-step overhead; torch and TensorFlow run them one by one."),
     click.option("--checkpoint-minutes", type=float,
                  help="Also checkpoint when the last checkpoint is M minutes old (default 10; 0: off)."),
     click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),
@@ -240,8 +243,9 @@ def _refuse_changed_settings(resume, variant, out, options):
     if out and Path(out).resolve() != Path(resume).resolve():
         differing.append("--out")
     if differing:
-        raise KganError(f"--resume continues with the run's own settings; only --epochs/--steps/--devices/--data-on/"
-                        f"--checkpoint-minutes may change (these differ: {', '.join(differing)})")
+        may_change = "/".join("--" + name.replace("_", "-") for name in assembly.RESUME_MAY_CHANGE)
+        raise KganError(f"--resume continues with the run's own settings; only {may_change} may change "
+                        f"(these differ: {', '.join(differing)})")
 
 
 def keras_backend() -> str:

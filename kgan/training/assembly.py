@@ -179,8 +179,8 @@ def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
 
 
 # What a resume may change: how long the run trains and how, never what a step computes
-# (the run's data placement and checkpoint timing leave its weights as they were, bit for bit).
-RESUME_MAY_CHANGE = ("epochs", "steps", "devices", "data_on", "checkpoint_minutes")
+# (the run's data placement, steps per call and checkpoint timing leave its weights as they were).
+RESUME_MAY_CHANGE = ("epochs", "steps", "devices", "data_on", "steps_per_call", "checkpoint_minutes")
 
 
 def resume_config(run_path, epochs: int | None = None, steps: int | None = None, devices: int | None = None,

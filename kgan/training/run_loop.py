@@ -207,25 +207,51 @@ class Training:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def _next_inputs(self, training_set: dict):
-        """The next step's (data, host-drawn inputs): the whole training set on the device and the
-        rows' indices into it, or with ``data_on="host"`` only this step's rows, gathered on the host,
-        and their positions among them (the same rows either way, so the same run)."""
+    def _next_draws(self, training_set: dict, ahead: int = 0):
+        """The host side of the step ``ahead`` steps from now, in the same epoch: (rows, host-drawn
+        inputs). ``rows`` is None, and the inputs index the whole training set on the device; or, with
+        ``data_on="host"``, only that step's rows, gathered on the host, with the inputs giving their
+        positions among them (the same rows either way, so the same run). Draws in step order."""
         if self.permutation is None:
             self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
-        start = self.position.batch * self.per_step
+        start = (self.position.batch + ahead) * self.per_step
         indices = self.permutation[start:start + self.per_step].reshape(self.batches, self.rows_per_batch)
         # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
         indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
                      if self.variant.data == "unpaired" else None)
+        step = self.position.step + ahead
         if self.config.data_on == "device":
-            return training_set, self.step_inputs.draw(self.noise_rng, indices, self.position.step, indices_b)
+            return None, self.step_inputs.draw(self.noise_rng, indices, step, indices_b)
         rows = {name: array[indices_b.ravel() if name == "b" and indices_b is not None else indices.ravel()]
                 for name, array in training_set.items()}
         positions = np.arange(indices.size, dtype=np.int32).reshape(indices.shape)
-        inputs = self.step_inputs.draw(self.noise_rng, positions, self.position.step,
-                                       None if indices_b is None else positions)
-        return self.step.to_device(**rows), inputs
+        return rows, self.step_inputs.draw(self.noise_rng, positions, step, None if indices_b is None else positions)
+
+    def _train(self, training_set: dict, count: int) -> dict:
+        """Train the next ``count`` steps; their stats, as tensors of shape (``count``,) when ``count`` > 1."""
+        if count == 1:
+            rows, inputs = self._next_draws(training_set)
+            return self.step.train_step(training_set if rows is None else self.step.to_device(**rows), inputs)
+        draws = [self._next_draws(training_set, ahead) for ahead in range(count)]
+        inputs = self.step.stack_steps([inputs for _, inputs in draws])
+        if draws[0][0] is None:
+            return self.step.train_steps(training_set, inputs)
+        rows = self.step.stack_steps([rows for rows, _ in draws])
+        return self.step.train_steps(self.step.to_device(**rows), inputs, data_per_step=True)
+
+    def _steps_this_call(self, hooks) -> int:
+        """``steps_per_call`` where that many steps fit before the next step that something follows (a log
+        line, an epoch's end, a checkpoint or evaluation by step count, the run's end), else 1, so a
+        run compiles two step functions at most. Callbacks see every step: they get 1."""
+        count = self.config.steps_per_call
+        if count == 1 or hooks:
+            return 1
+        step, config = self.position.step, self.config
+        room = [self.total_steps - step, self.steps_per_epoch - self.position.batch]
+        for every in (config.log_every, config.checkpoint_every, config.eval_every if self.monitor.evaluator else None):
+            if every:
+                room.append(every - step % every)
+        return count if min(room) >= count else 1
 
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
@@ -245,9 +271,10 @@ class Training:
     def _check_finite(self, window: list[dict]):
         """Raise ``TrainingDiverged`` naming the first step of ``window`` (the steps just done) with a
         non-finite value, before anything of it is logged or saved."""
-        first = self.position.step - len(window) + 1
-        for step, stats in enumerate(window, first):
-            bad = [name for name, value in stats.items() if not np.isfinite(float(value))]
+        steps = per_step(window)
+        first = self.position.step - len(steps) + 1
+        for step, stats in enumerate(steps, first):
+            bad = [name for name, value in stats.items() if not np.isfinite(value)]
             if bad:
                 raise TrainingDiverged(f"step {step}: {', '.join(bad)} not finite")
 
@@ -255,10 +282,11 @@ class Training:
         # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
         # clock is read after them.
         self._check_finite(window)
-        record = {name: float(np.mean([float(stats[name]) for stats in window])) for name in window[0]}
+        steps = per_step(window)
+        record = {name: float(np.mean([stats[name] for stats in steps])) for name in steps[0]}
         seconds = time.perf_counter() - window_start
         record.update(step=self.position.step, epoch=self.position.epoch,
-                      images_per_sec=len(window) * self.rows_per_batch / seconds)
+                      images_per_sec=len(steps) * self.rows_per_batch / seconds)
         self.run.append_metrics(record)
         self.monitor.log(record)
         return record
@@ -352,15 +380,16 @@ class Training:
                 hooks.on_epoch_begin(self.position.epoch)
             if hooks:
                 hooks.on_train_batch_begin(self.position.step)
-            window.append(self.step.train_step(*self._next_inputs(training_set)))
+            count = self._steps_this_call(hooks)
+            window.append(self._train(training_set, count))
             if len(window) > 1:
-                # At most one step in flight: JAX dispatches asynchronously, and a loop that ran
+                # At most one call in flight: JAX dispatches asynchronously, and a loop that ran
                 # log_every steps ahead of the device made Ctrl-C and the clock act that much later.
-                # The host draws of this step still overlap the last one's compute.
+                # The host draws of this call still overlap the last one's compute.
                 keras.ops.convert_to_numpy(next(iter(window[-2].values())))
-            self.position.step += 1
-            self.position.batch += 1
-            bar.update(1)
+            self.position.step += count
+            self.position.batch += count
+            bar.update(count)
             if hooks:
                 self._check_finite(window[-1:])
                 self.last_logs = {k: float(v) for k, v in window[-1].items()}
@@ -393,6 +422,17 @@ class Training:
             self.save_sample_grid(f"step_{self.position.step:07d}")
 
 
+def per_step(window: list[dict]) -> list[dict]:
+    """The stats of the calls in ``window`` as one dict of floats per step (a call of K steps returns
+    each stat stacked, one of a single step returns scalars)."""
+    steps = []
+    for stats in window:
+        values = {name: np.reshape(keras.ops.convert_to_numpy(value), -1) for name, value in stats.items()}
+        count = len(next(iter(values.values())))
+        steps += [{name: float(value[i]) for name, value in values.items()} for i in range(count)]
+    return steps
+
+
 def fixed_inputs(generator, config: TrainConfig, dataset, count: int):
     """The inputs of the per-epoch grids: the same latent draws every time, and the first ``count``
     training samples for a generator that takes images."""
@@ -410,5 +450,5 @@ def train(config: TrainConfig, run_path: str | Path | None = None, progress: boo
 def resume(run_path: str | Path, epochs: int | None = None, steps: int | None = None, progress: bool = True,
            devices: int | None = None, **changes) -> RunDir:
     """Continue the run in ``run_path`` from its checkpoint up to the (possibly new) total, on ``devices``,
-    with ``changes`` to the settings a resume may change (``data_on``, ``checkpoint_minutes``)."""
+    with ``changes`` to the settings a resume may change (``data_on``, ``steps_per_call``, ``checkpoint_minutes``)."""
     return Training.resume(run_path, epochs, steps, devices, **changes).run_loop(progress)

@@ -202,6 +202,28 @@ class TrainingStep:
             dict of scalar backend tensors: each phase's loss (``d_loss``, ``g_loss``) and what its
             terms log (``d_real``, ``d_fake``, ``gp``, ...), from the last repeat of each phase.
         """
+        return self._step(data, self._tensors(inputs))
+
+    def train_steps(self, data: dict, inputs: dict, data_per_step: bool = False) -> dict:
+        """K training steps in one call: on JAX one compiled ``lax.scan``, the same steps as K ``train_step``
+        calls without Python between them; torch and TensorFlow run them one by one.
+
+        Args:
+            data: as for ``train_step``; with ``data_per_step`` each step's rows stacked on a leading axis.
+            inputs: K steps' host-drawn inputs, each array stacked on a leading axis (``stack_steps``).
+            data_per_step: whether ``data`` holds each step's rows (``data_on="host"``).
+
+        Returns:
+            dict of tensors of shape (K,): what ``train_step`` returns, per step.
+        """
+        return self._step.many(data, self._tensors(inputs), data_per_step)
+
+    @staticmethod
+    def stack_steps(steps: list[dict]) -> dict:
+        """Several steps' host draws (or rows) as one, each array stacked on a new leading axis."""
+        return keras.tree.map_structure(lambda *arrays: np.stack(arrays), *steps)
+
+    def _tensors(self, inputs: dict) -> dict:
         floatx = keras.config.floatx()
 
         def tensors(values):
@@ -210,7 +232,7 @@ class TrainingStep:
 
         converted = {phase.name: tensors(inputs[phase.name]) for phase in self.phases}
         converted["dropout"] = {role: tensors(noise) for role, noise in inputs["dropout"].items()}
-        return self._step(data, converted)
+        return converted
 
     def host_noise_shapes(self, batch_size: int) -> dict[str, dict[str, tuple]]:
         """``{role: {layer: (calls per step, rows, *units)}}`` of the noise each ``HostDropout`` layer takes:

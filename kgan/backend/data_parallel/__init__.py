@@ -31,7 +31,7 @@ def current():
     return importlib.import_module(f"kgan.backend.data_parallel.{keras.backend.backend()}")
 
 
-def splits_on_batch(array) -> bool:
+def splits_on_batch(array, leading: int = 0) -> bool:
     """Whether a host-drawn input has a batch axis to split (a per-repeat scalar, e.g. the instance-noise
-    std, has none and goes whole to every device)."""
-    return len(array.shape) > BATCH_AXIS
+    std, has none and goes whole to every device); ``leading``: axes stacked before a step's own."""
+    return len(array.shape) > leading + BATCH_AXIS

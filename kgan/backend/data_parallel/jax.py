@@ -81,15 +81,17 @@ class Placement:
                   for device in jax.local_devices(process_index=process)[:share]]
         mesh = Mesh(np.array(chosen), (_AXIS,))
         self.replicated = NamedSharding(mesh, PartitionSpec())
-        self._batch_split = NamedSharding(mesh, PartitionSpec(*[None] * BATCH_AXIS, _AXIS))
+        self._mesh = mesh
 
     def whole(self, tree):
         """``tree``'s arrays copied whole onto every device (weights, optimizer state, the training set)."""
         return jax.tree.map(lambda x: _global_array(x, self.replicated), tree)
 
-    def split(self, tree):
-        """``tree``'s host-drawn arrays, each device holding its part of the batch."""
-        return jax.tree.map(lambda x: _global_array(x, self._batch_split if splits_on_batch(x) else self.replicated),
+    def split(self, tree, leading: int = 0):
+        """``tree``'s host-drawn arrays, each device holding its part of the batch; ``leading``: axes before
+        the per-step ones (1 for several steps stacked, ``CompiledStep.many``)."""
+        batch_split = NamedSharding(self._mesh, PartitionSpec(*[None] * (leading + BATCH_AXIS), _AXIS))
+        return jax.tree.map(lambda x: _global_array(x, batch_split if splits_on_batch(x, leading) else self.replicated),
                             tree)
 
 
