@@ -31,8 +31,8 @@ IMAGE_METRICS = ("fid", "kid", "is", "pr", "coverage")
 POINT_METRICS = ("modes",)
 CLASSIFIER_METRICS = ("is", "coverage")  # need class logits, which the pinned networks have
 DEFAULT_SAMPLES = {"image": 5000, "points": 2500}  # 2,500: the sample count of the VEEGAN/PacGAN tables
-# The fewest samples (and reference samples) each metric is defined for, and why; the others need 2
-# (a covariance, an unbiased MMD), which every n must have.
+# The fewest samples (and reference samples) a metric is defined for, and why, where that is more than
+# the 2 every n must have: fid and kid need 2 (a covariance, an unbiased MMD), coverage and modes 1.
 MIN_SAMPLES = {"is": (SCORE_SPLITS, f"one for each of its {SCORE_SPLITS} parts"),
                "pr": (NEIGHBOURS + 1, f"each sample's {NEIGHBOURS} nearest neighbours")}
 PICK_SAMPLES, RECOGNISED = 1000, 0.8  # recognising a copy of a pinned set by how well its classifier labels it
