@@ -14,7 +14,8 @@ Two steps, each one command:
     python benchmarks/conditional_quality.py eval runs/cgan-fashion --classifier fashion_mnist
 
     # 3. A docs/quality.md table in one command: train each row's runs (kept in OUT; a rerun reuses
-    #    runs already trained) and print the markdown table.
+    #    runs already trained) and print the markdown table. benchmarks/quality.py runs the same:
+    #    `python benchmarks/quality.py conditional|infogan --out runs/quality`.
     python benchmarks/conditional_quality.py table conditional --out runs/quality   # CGAN, ACGAN on Fashion-MNIST
     python benchmarks/conditional_quality.py table infogan --out runs/quality       # InfoGAN on MNIST, 5 seeds
 
@@ -209,7 +210,23 @@ def table(args):
     print("\n".join(header + lines))
 
 
-def main():
+def add_table_options(parser) -> None:
+    """The options of ``table NAME``, which ``benchmarks/quality.py conditional|infogan`` take too."""
+    parser.add_argument("--out", required=True, help="folder of the runs (reused when already trained)")
+    parser.add_argument("--seeds", default=None, help="comma-separated (default: 0 for conditional, 0-4 for infogan)")
+    parser.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of the training runs")
+    parser.add_argument("--mnist", default="../shared/data/mnist", help="the MNIST idx folder")
+    parser.add_argument("-n", type=int, default=2000, help="samples scored per run")
+
+
+def run_table(args) -> None:
+    """``table(args)`` with the table's own default seeds when ``--seeds`` is not given."""
+    if args.seeds is None:
+        args.seeds = "0,1,2,3,4" if args.table == "infogan" else "0"
+    table(args)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("classifier", help="train the judging classifier on real data")
@@ -224,15 +241,9 @@ def main():
     score.add_argument("--seed", type=int, default=1000)
     rows = commands.add_parser("table", help="train each row's runs and print a docs/quality.md table")
     rows.add_argument("table", choices=sorted(TABLES))
-    rows.add_argument("--out", required=True, help="folder of the runs (reused when already trained)")
-    rows.add_argument("--seeds", default=None, help="comma-separated (default: 0 for conditional, 0-4 for infogan)")
-    rows.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of the training runs")
-    rows.add_argument("--mnist", default="../shared/data/mnist", help="the MNIST idx folder")
-    rows.add_argument("-n", type=int, default=2000, help="samples scored per run")
-    args = parser.parse_args()
-    if args.command == "table" and args.seeds is None:
-        args.seeds = "0,1,2,3,4" if args.table == "infogan" else "0"
-    {"classifier": train_classifier, "eval": evaluate, "table": table}[args.command](args)
+    add_table_options(rows)
+    args = parser.parse_args(argv)
+    {"classifier": train_classifier, "eval": evaluate, "table": run_table}[args.command](args)
 
 
 if __name__ == "__main__":

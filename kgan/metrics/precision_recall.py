@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgan.errors import KganError
+
 CHUNK = 1000  # rows of the distance matrix held at once
+NEIGHBOURS = 3  # the paper's k
 
 
 def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -28,8 +31,11 @@ def _share_inside(manifold: np.ndarray, radii: np.ndarray, queries: np.ndarray) 
     return float(np.concatenate(inside).mean())
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[float, float]:
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = NEIGHBOURS) -> tuple[float, float]:
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    if min(len(real), len(fake)) <= k:  # each point needs k other points for its k-th neighbour
+        raise KganError(f"precision and recall need at least {k + 1} samples per set (k = {k} neighbours), "
+                        f"got {min(len(real), len(fake))}")
     precision = _share_inside(real, _kth_neighbour_radii(real, k), fake)
     recall = _share_inside(fake, _kth_neighbour_radii(fake, k), real)
     return precision, recall
