@@ -117,6 +117,14 @@ def test_infogan_builds_the_paper_networks_by_default_and_kgan_0_1_0s_on_request
     assert {k: tuple(v.shape) for k, v in out.items()} == {"logits": (3, 1), "code": (3, 12)}
 
 
+def test_an_infogan_run_recorded_before_the_option_rebuilds_the_dcgan_bodies():
+    from kgan.config import TrainConfig
+
+    recorded = family_config("infogan", infogan_nets="dcgan").to_dict()
+    del recorded["infogan_nets"]  # config.json of a run made before --infogan-nets existed
+    assert TrainConfig.from_dict(recorded).infogan_nets == "dcgan"
+
+
 def test_cgan_generator_output_depends_on_the_label():
     config = family_config("cgan")
     generator = get_variant("cgan").build("generator", config, SHAPE)
