@@ -156,7 +156,10 @@ TABLES = {
          ["--steps", "3000", "--width", "32", "--conditioning", "projection"]),
     ],
     "infogan": [
-        ("InfoGAN", "infogan", "infogan", "idx:{mnist}", "mnist", ["--steps", "3000", "--width", "64"]),
+        ("InfoGAN, the paper's networks (the default)", "infogan-paper", "infogan", "idx:{mnist}", "mnist",
+         ["--steps", "2000"]),
+        ("InfoGAN, DCGAN bodies (the earlier default)", "infogan", "infogan", "idx:{mnist}", "mnist",
+         ["--steps", "3000", "--width", "64", "--infogan-nets", "dcgan", "--batch-size", "64", "--z-dist", "normal"]),
     ],
 }
 

@@ -19,7 +19,10 @@ from pathlib import Path
 FAMILY = [
     ("gan", []), ("dcgan", ["--ema", "0.9", "--label-flip", "0.1"]), ("wgan", []), ("wgan_gp", []), ("lsgan", []),
     ("acgan", ["--ema", "0.9"]), ("cgan", ["--conditioning", "projection"]),
-    ("infogan", ["--instance-noise", "0.1", "--label-smoothing", "0.9"]), ("sngan", ["--g-dropout", "0.2"]),
+    # infogan with the networks and z of the docs/reproducibility.md row (the defaults then)
+    ("infogan", ["--instance-noise", "0.1", "--label-smoothing", "0.9", "--infogan-nets", "dcgan",
+                 "--z-dist", "normal"]),
+    ("sngan", ["--g-dropout", "0.2"]),
 ]
 
 

@@ -18,6 +18,7 @@ OPTIMIZERS = ("adam", "rmsprop")
 PRECISIONS = {"fp32": "float32", "fp64": "float64", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
 CONDITIONINGS = ("concat", "projection")
+INFOGAN_NETS = ("dcgan", "paper")  # kgan.variants.infogan builds them
 DATA_PLACES = ("device", "host")  # where the training set lives while a run trains
 # Upper bounds, far above any real run, so that a typo (an extra zero or two) fails at once instead
 # of after minutes of allocating or, for the grid, after the whole training.
@@ -85,6 +86,8 @@ class TrainConfig:
     d_norm: str | None = None  # batch | layer | spectral | none; None: the variant's own choice
     g_dropout: float = 0.0
     conditioning: str = "concat"  # how cgan's D sees the label: concat (input planes) | projection
+    # infogan's networks: dcgan (kgan's DCGAN bodies; runs without this key) | paper (Chen et al.'s MNIST nets)
+    infogan_nets: str = "dcgan"
     num_classes: int | None = None  # of a conditional variant; taken from the data when not given
     networks: str | None = None  # variant "custom": the folder holding generator.keras and discriminator.keras
     categorical_codes: list = field(default_factory=list)  # InfoGAN: sizes of categorical codes
@@ -128,6 +131,7 @@ class TrainConfig:
             if not 0 <= getattr(self, name) < 1:
                 raise KganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         for name, choices in (("z_dist", Z_DISTRIBUTIONS), ("optimizer", OPTIMIZERS), ("conditioning", CONDITIONINGS),
+                              ("infogan_nets", INFOGAN_NETS),
                               ("d_norm", D_NORMS + (None,)), ("precision", tuple(PRECISIONS)),
                               ("data_on", DATA_PLACES)):
             if getattr(self, name) not in choices:
@@ -155,6 +159,8 @@ class TrainConfig:
             low, high = (list(self.label_smoothing) + [None, None])[:2]
             if len(self.label_smoothing) != 2 or not 0 < low <= high:
                 raise KganError(f"label_smoothing must be a target in (0, ...] or a range low,high; got {low},{high}")
+        if self.infogan_nets != "dcgan" and self.variant != "infogan":
+            raise KganError(f"--infogan-nets chooses infogan's networks; {self.variant} has its own")
         if not isinstance(self.continuous_codes, int) or self.continuous_codes < 0:
             raise KganError(f"continuous_codes must be a non-negative integer, got {self.continuous_codes!r}")
         if any(not isinstance(k, int) or k < 2 for k in self.categorical_codes):

@@ -36,7 +36,8 @@ RUNS = {
     "dcgan": ["--label-smoothing", "0.9", "--instance-noise", "0.1", "--g-dropout", "0.2"],
     "wgan_gp": ["--n-critic", "2", "--instance-noise", "0.05"],
     "acgan": ["--label-flip", "0.1", "--label-smoothing", "0.8,1.0"],
-    "infogan": ["--g-dropout", "0.2", "--label-smoothing", "0.9"],
+    # kgan 0.1.0's infogan networks and z, which are no longer its defaults (the paper's are).
+    "infogan": ["--g-dropout", "0.2", "--label-smoothing", "0.9", "--infogan-nets", "dcgan", "--z-dist", "normal"],
     "sngan": ["--instance-noise", "0.1", "--n-critic", "2"],
 }
 

@@ -5,7 +5,7 @@ import json
 import click
 
 from kgan.cli import main
-from kgan.config import CONDITIONINGS, D_NORMS, DATA_PLACES, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
+from kgan.config import CONDITIONINGS, D_NORMS, DATA_PLACES, INFOGAN_NETS, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
 from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
 
@@ -93,6 +93,9 @@ CONFIG_OPTIONS = [
     click.option("--g-dropout", type=float, help="Dropout rate in G's hidden layers (default 0)."),
     click.option("--conditioning", type=click.Choice(CONDITIONINGS),
                  help="How cgan's D sees the label (default concat)."),
+    click.option("--infogan-nets", type=click.Choice(INFOGAN_NETS),
+                 help="infogan's networks: paper (Chen et al.'s MNIST nets, infogan's default) or dcgan "
+                      "(kgan's DCGAN bodies with a Q head)."),
     click.option("--num-classes", type=int, help="Classes of a conditional variant (default: from the data)."),
     click.option("--categorical-codes", type=NumberList(int), help="InfoGAN categorical code sizes, e.g. 10 or 10,5."),
     click.option("--continuous-codes", type=int, help="InfoGAN continuous U(-1, 1) codes."),
