@@ -3,6 +3,8 @@ K steps run as K calls (``CompiledStep.many`` on torch and TensorFlow)."""
 
 from __future__ import annotations
 
+import keras
+
 
 def apply_per_optimizer(updates, grads) -> None:
     """Apply ``grads`` (for the variables of ``updates`` in order) with each ``(optimizer, variables)``
@@ -16,8 +18,6 @@ def apply_per_optimizer(updates, grads) -> None:
 def one_by_one(step, data, inputs, data_per_step: bool) -> dict:
     """``CompiledStep.many`` where each step is its own call (torch, TensorFlow): ``inputs`` (and ``data``
     when ``data_per_step``) hold K steps' values stacked on a leading axis; returns each result stacked so."""
-    import keras
-
     count = len(next(iter(keras.tree.flatten(inputs))))
     outs = [step(keras.tree.map_structure(lambda x: x[i], data) if data_per_step else data,
                  keras.tree.map_structure(lambda x: x[i], inputs)) for i in range(count)]

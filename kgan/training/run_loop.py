@@ -268,21 +268,21 @@ class Training:
             save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
         self.monitor.sample_grid(path, self.position.step)
 
-    def _check_finite(self, window: list[dict]):
+    def _check_finite(self, window: list[dict]) -> list[dict]:
         """Raise ``TrainingDiverged`` naming the first step of ``window`` (the steps just done) with a
-        non-finite value, before anything of it is logged or saved."""
+        non-finite value, before anything of it is logged or saved; else return its stats per step."""
         steps = per_step(window)
         first = self.position.step - len(steps) + 1
         for step, stats in enumerate(steps, first):
             bad = [name for name, value in stats.items() if not np.isfinite(value)]
             if bad:
                 raise TrainingDiverged(f"step {step}: {', '.join(bad)} not finite")
+        return steps
 
     def _log(self, window: list[dict], window_start: float):
         # Reading the values waits for queued steps (JAX dispatches asynchronously), so the
         # clock is read after them.
-        self._check_finite(window)
-        steps = per_step(window)
+        steps = self._check_finite(window)
         record = {name: float(np.mean([stats[name] for stats in steps])) for name in steps[0]}
         seconds = time.perf_counter() - window_start
         record.update(step=self.position.step, epoch=self.position.epoch,
