@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # kgan sets this when imported (kgan/__init__.py); torch loads first here, so native PyTorch gets it too.
@@ -65,14 +66,21 @@ def kgan_step_fn(model, batch, rng, steps_per_call=1, **settings):
     inputs = StepInputs(config, training_step, 1)
 
     def draw():
-        return inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0)
+        draws = [inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0) for _ in range(steps_per_call)]
+        return draws[0] if steps_per_call == 1 else training_step.stack_steps(draws)
+
+    # The host draws (z, targets, dropout masks) are part of every kgan step, so they are timed too,
+    # drawn one call ahead in a thread as `kgan train` draws them (kgan.training.run_loop).
+    draw_thread = ThreadPoolExecutor(1)
+    pending = [draw_thread.submit(draw)]
 
     def step(sync=False):
-        # The host draws (z, targets) are part of every kgan step, so they are timed too.
+        draws = pending[0].result()
+        pending[0] = draw_thread.submit(draw)
         if steps_per_call == 1:
-            stats = training_step.train_step(data, draw())
+            stats = training_step.train_step(data, draws)
         else:
-            stats = training_step.train_steps(data, training_step.stack_steps([draw() for _ in range(steps_per_call)]))
+            stats = training_step.train_steps(data, draws)
         if sync:
             keras.ops.convert_to_numpy(stats["g_loss"])
 

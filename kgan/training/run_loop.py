@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -102,6 +103,7 @@ class Training:
         plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
         self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset, plot_count)
         self.permutation = None
+        self.draw_state = None  # the host RNGs and shuffle as the next step finds them (``_draw_state``)
         self.saved_step = None  # step of the checkpoint on disk, if there is one
         self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
@@ -168,14 +170,21 @@ class Training:
 
     # --- checkpoints -------------------------------------------------------------------------
 
+    def _draw_state(self, start: Position) -> dict:
+        """The host RNGs and shuffle as the step at ``start`` finds them. Taken while the draw thread is
+        idle, it is what the checkpoints save: the thread draws a call ahead of the steps."""
+        return {"noise_rng": self.noise_rng.bit_generator.state, "shuffle_rng": self.shuffle_rng.bit_generator.state,
+                "permutation": self.permutation if start.batch else None}
+
     def save(self):
         self.step.sync_to_variables()
+        draws = self.draw_state or self._draw_state(self.position)
         meta = {
             "config": self.config.to_dict(), "data": self.data_info(), "position": asdict(self.position),
-            "noise_rng": self.noise_rng.bit_generator.state, "shuffle_rng": self.shuffle_rng.bit_generator.state,
+            "noise_rng": draws["noise_rng"], "shuffle_rng": draws["shuffle_rng"],
             "backend": keras.backend.backend(), "kgan": kgan.__version__,
         }
-        extra = {} if self.permutation is None else {"permutation": self.permutation}
+        extra = {} if draws["permutation"] is None else {"permutation": draws["permutation"]}
         try:
             save_checkpoint(self.run.checkpoint_path, self.step.state_groups(), meta, extra)
         except TrainingDiverged as e:  # the losses were finite, a weight is not
@@ -207,19 +216,31 @@ class Training:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def _next_draws(self, training_set: dict, ahead: int = 0):
-        """The host side of the step ``ahead`` steps from now, in the same epoch: (rows, host-drawn
+    def _draw_call(self, training_set: dict, start: Position, count: int):
+        """The host side of the call of ``count`` steps that starts at ``start``: (rows, inputs) as
+        ``_next_draws`` gives them, each stacked on a leading axis of ``count`` when ``count`` > 1.
+
+        It runs in the draw thread (``_loop``), one call ahead of the steps, and alone touches the
+        host RNGs and the shuffle while the loop runs, so the draws come in step order as before."""
+        if start.batch == 0 or self.permutation is None:  # an epoch starts: a new shuffle
+            self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
+        draws = [self._next_draws(training_set, start, ahead) for ahead in range(count)]
+        if count == 1:
+            return draws[0]
+        rows = None if draws[0][0] is None else self.step.stack_steps([rows for rows, _ in draws])
+        return rows, self.step.stack_steps([inputs for _, inputs in draws])
+
+    def _next_draws(self, training_set: dict, start: Position, ahead: int = 0):
+        """The host side of the step ``ahead`` steps after ``start``, in the same epoch: (rows, host-drawn
         inputs). ``rows`` is None, and the inputs index the whole training set on the device; or, with
         ``data_on="host"``, only that step's rows, gathered on the host, with the inputs giving their
         positions among them (the same rows either way, so the same run). Draws in step order."""
-        if self.permutation is None:
-            self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
-        start = (self.position.batch + ahead) * self.per_step
-        indices = self.permutation[start:start + self.per_step].reshape(self.batches, self.rows_per_batch)
+        begin = (start.batch + ahead) * self.per_step
+        indices = self.permutation[begin:begin + self.per_step].reshape(self.batches, self.rows_per_batch)
         # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
         indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
                      if self.variant.data == "unpaired" else None)
-        step = self.position.step + ahead
+        step = start.step + ahead
         if self.config.data_on == "device":
             return None, self.step_inputs.draw(self.noise_rng, indices, step, indices_b)
         rows = {name: array[indices_b.ravel() if name == "b" and indices_b is not None else indices.ravel()]
@@ -227,31 +248,35 @@ class Training:
         positions = np.arange(indices.size, dtype=np.int32).reshape(indices.shape)
         return rows, self.step_inputs.draw(self.noise_rng, positions, step, None if indices_b is None else positions)
 
-    def _train(self, training_set: dict, count: int) -> dict:
-        """Train the next ``count`` steps; their stats, as tensors of shape (``count``,) when ``count`` > 1."""
+    def _train(self, training_set: dict, count: int, draws) -> dict:
+        """Train the next ``count`` steps on their ``draws`` (``_draw_call``); their stats, as tensors of
+        shape (``count``,) when ``count`` > 1."""
+        rows, inputs = draws
+        data = training_set if rows is None else self.step.to_device(**rows)
         if count == 1:
-            rows, inputs = self._next_draws(training_set)
-            return self.step.train_step(training_set if rows is None else self.step.to_device(**rows), inputs)
-        draws = [self._next_draws(training_set, ahead) for ahead in range(count)]
-        inputs = self.step.stack_steps([inputs for _, inputs in draws])
-        if draws[0][0] is None:
-            return self.step.train_steps(training_set, inputs)
-        rows = self.step.stack_steps([rows for rows, _ in draws])
-        return self.step.train_steps(self.step.to_device(**rows), inputs, data_per_step=True)
+            return self.step.train_step(data, inputs)
+        return self.step.train_steps(data, inputs, data_per_step=rows is not None)
 
-    def _steps_this_call(self, hooks) -> int:
-        """``steps_per_call`` where that many steps fit before the next step that something follows (a log
-        line, an epoch's end, a checkpoint or evaluation by step count, the run's end), else 1, so a
-        run compiles two step functions at most. Callbacks see every step: they get 1."""
+    def _steps_this_call(self, start: Position, hooks) -> int:
+        """``steps_per_call`` where that many steps fit after ``start`` before the next step that something
+        follows (a log line, an epoch's end, a checkpoint or evaluation by step count, the run's end),
+        else 1, so a run compiles two step functions at most. Callbacks see every step: they get 1."""
         count = self.config.steps_per_call
         if count == 1 or hooks:
             return 1
-        step, config = self.position.step, self.config
-        room = [self.total_steps - step, self.steps_per_epoch - self.position.batch]
+        step, config = start.step, self.config
+        room = [self.total_steps - step, self.steps_per_epoch - start.batch]
         for every in (config.log_every, config.checkpoint_every, config.eval_every if self.monitor.evaluator else None):
             if every:
                 room.append(every - step % every)
         return count if min(room) >= count else 1
+
+    def _after(self, start: Position, count: int) -> Position:
+        """Where the loop is after ``count`` steps from ``start`` (which never cross an epoch's end)."""
+        batch = start.batch + count
+        if batch == self.steps_per_epoch:
+            return Position(start.step + count, start.epoch + 1, 0)
+        return Position(start.step + count, start.epoch, batch)
 
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
@@ -369,23 +394,40 @@ class Training:
                     or (minutes and any_process(time.monotonic() - self.saved_at >= 60 * minutes)))
 
     def _loop(self, training_set, bar, interrupt, hooks=None):
+        # The host draws run in a thread of their own, one call ahead, so they overlap the steps'
+        # compute (numpy releases the GIL while it draws); ``draw_state`` keeps checkpoints exact.
+        with ThreadPoolExecutor(1, thread_name_prefix="kgan-draws") as draw_thread:
+            self._loop_drawing_ahead(training_set, bar, interrupt, hooks, draw_thread)
+
+    def _draw_ahead(self, draw_thread, training_set, start: Position, hooks):
+        """Start drawing the call that begins at ``start``: a future of (count, draws), or None past the end."""
+        if start.step >= self.total_steps:
+            return None
+        count = self._steps_this_call(start, hooks)
+        return count, draw_thread.submit(self._draw_call, training_set, start, count)
+
+    def _loop_drawing_ahead(self, training_set, bar, interrupt, hooks, draw_thread):
         window, window_start = [], time.perf_counter()
         self.saved_at = time.monotonic()
         if hooks:
             self.step.generator.stop_training = False
             hooks.on_train_begin()
+        self.draw_state = self._draw_state(self.position)
+        pending = self._draw_ahead(draw_thread, training_set, self.position, hooks)
         stopping = False
         while self.position.step < self.total_steps and not (stopping := self._stopping(interrupt, hooks)):
             if hooks and self.position.batch == 0:
                 hooks.on_epoch_begin(self.position.epoch)
             if hooks:
                 hooks.on_train_batch_begin(self.position.step)
-            count = self._steps_this_call(hooks)
-            window.append(self._train(training_set, count))
+            count, draws = pending[0], pending[1].result()
+            after = self._after(self.position, count)
+            self.draw_state = self._draw_state(after)  # the draw thread is idle until the next submit
+            pending = self._draw_ahead(draw_thread, training_set, after, hooks)
+            window.append(self._train(training_set, count, draws))
             if len(window) > 1:
                 # At most one call in flight: JAX dispatches asynchronously, and a loop that ran
                 # log_every steps ahead of the device made Ctrl-C and the clock act that much later.
-                # The host draws of this call still overlap the last one's compute.
                 keras.ops.convert_to_numpy(next(iter(window[-2].values())))
             self.position.step += count
             self.position.batch += count
@@ -403,7 +445,6 @@ class Training:
             if end_of_epoch:
                 self.position.epoch += 1
                 self.position.batch = 0
-                self.permutation = None
             # The checkpoint first: it is what a crash or Ctrl-C must not lose. An evaluation
             # needs one of its own step, which may become best.npz.
             evaluate = self.monitor.due(self.position.step)
