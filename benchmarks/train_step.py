@@ -3,7 +3,8 @@
 Both sides train the same nets with the same algorithm (one D update on a real batch and a detached
 fake batch, then one G update on fresh z; Adam 2e-4/0.5), the training set on the accelerator and
 batches gathered there; timings wait for the device. Native PyTorch runs eagerly and under
-torch.compile, in the same process.
+torch.compile, in the same process; ``--rounds R`` measures each row R times with the sides alternating,
+so a change in the machine's load falls on both, and reports medians.
 
 - ``--model dcgan``: DCGAN for 28x28x1 (G 100 -> 7x7x256 -> 14x14x128 -> 28x28x64 -> 28x28x1, D 64-128
   strided 5x5 convs, batch norm).
@@ -172,6 +173,8 @@ def main():
     parser.add_argument("--no-compile", action="store_true", help="leave out native torch.compile")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed work per measurement")
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each row this many times, the sides alternating; report the medians")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     rng = np.random.default_rng(0)
@@ -187,17 +190,22 @@ def main():
         return f"{images_per_sec:,.0f} ({images_per_sec / batch:,.1f})"
 
     for batch in [int(b) for b in args.batches.split(",")]:
-        native = timed(torch_step_fn(args.model, batch, rng, device), batch, args.seconds, args.warmup)
-        compiled = None if args.no_compile else timed(torch_step_fn(args.model, batch, rng, device, compiled=True),
-                                                      batch, args.seconds, args.warmup)
+        native_step = torch_step_fn(args.model, batch, rng, device)
+        compiled_step = None if args.no_compile else torch_step_fn(args.model, batch, rng, device, compiled=True)
         for precision, per_call in [(p, int(k)) for p in args.precisions.split(",")
                                     for k in args.steps_per_call.split(",")]:
-            ours = timed(kgan_step_fn(args.model, batch, rng, per_call, precision=precision, devices=args.devices),
-                         batch * per_call, args.seconds, args.warmup)
+            ours_step = kgan_step_fn(args.model, batch, rng, per_call, precision=precision, devices=args.devices)
+            # Rounds alternate the sides, so a change in the machine's load falls on both; each ratio
+            # is the median of the rounds' own ratios.
+            rounds = [(timed(native_step, batch, args.seconds, args.warmup),
+                       timed(compiled_step, batch, args.seconds, args.warmup) if compiled_step else None,
+                       timed(ours_step, batch * per_call, args.seconds, args.warmup)) for _ in range(args.rounds)]
+            native, compiled, ours = (np.median([r[i] for r in rounds]) if rounds[0][i] else None for i in range(3))
+            to_eager = np.median([r[2] / r[0] for r in rounds])
+            to_compiled = np.median([r[2] / r[1] for r in rounds]) if compiled else None
             print(f"| {batch} | {precision} | {args.devices} | {per_call} | {shown(ours)} | {shown(native)} | "
-                  f"{shown(compiled) if compiled else 'not run'} | {ours / native:.2f} | "
-                  f"{f'{ours / compiled:.2f}' if compiled else ''} |", flush=True)
-
+                  f"{shown(compiled) if compiled else 'not run'} | {to_eager:.2f} | "
+                  f"{f'{to_compiled:.2f}' if compiled else ''} |", flush=True)
 
 if __name__ == "__main__":
     main()
