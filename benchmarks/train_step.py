@@ -29,6 +29,7 @@ import torch  # before keras: TensorFlow and torch in one process need torch fir
 import numpy as np
 
 LATENT, DATA_SIZE = 100, 8192
+DRAWER = ThreadPoolExecutor(1, thread_name_prefix="kgan-draws")  # one thread for every row's kgan draws
 
 
 def timed(step, batch, seconds, warmup, min_steps=3):
@@ -66,18 +67,19 @@ def kgan_step_fn(model, batch, rng, steps_per_call=1, **settings):
     data = training_step.to_device(rng.uniform(-1, 1, (DATA_SIZE, *shape)).astype(np.float32))
     inputs = StepInputs(config, training_step, 1)
 
+    draw_rng = np.random.default_rng(1)  # its own: a draw left pending must not touch the caller's rng
+
     def draw():
-        draws = [inputs.draw(rng, rng.integers(0, DATA_SIZE, (1, batch)), 0) for _ in range(steps_per_call)]
+        draws = [inputs.draw(draw_rng, draw_rng.integers(0, DATA_SIZE, (1, batch)), 0) for _ in range(steps_per_call)]
         return draws[0] if steps_per_call == 1 else training_step.stack_steps(draws)
 
     # The host draws (z, targets, dropout masks) are part of every kgan step, so they are timed too,
     # drawn one call ahead in a thread as `kgan train` draws them (kgan.training.run_loop).
-    draw_thread = ThreadPoolExecutor(1)
-    pending = [draw_thread.submit(draw)]
+    pending = [DRAWER.submit(draw)]
 
     def step(sync=False):
         draws = pending[0].result()
-        pending[0] = draw_thread.submit(draw)
+        pending[0] = DRAWER.submit(draw)
         if steps_per_call == 1:
             stats = training_step.train_step(data, draws)
         else:

@@ -83,3 +83,21 @@ def test_a_resume_may_move_the_data_and_checkpoint_by_time_and_stays_exact(tmp_p
     assert run.config.data_on == "host" and run.config.checkpoint_minutes == 0
     with pytest.raises(KganError, match="batch_size cannot change"):
         run_loop.resume(run.path, steps=7, batch_size=8, progress=False)
+
+
+def test_after_the_loop_the_host_rngs_are_where_the_checkpoint_says(tmp_path, mnist_npz):
+    """The draws run a call ahead of the steps; a run stopped by a callback takes back the draws made for
+    the call that never ran, so its RNGs match its checkpoint (and another ``run_loop`` continues exactly)."""
+    import keras
+
+    class StopAtThree(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.stop_training = batch == 3
+
+    training = run_loop.Training.start(tiny_config(data=f"npz:{mnist_npz}", steps=8), tmp_path / "run")
+    training.run_loop(progress=False, callbacks=[StopAtThree()])
+    checkpoint = read_checkpoint(training.run.checkpoint_path)
+    assert checkpoint.meta["position"]["step"] == 3
+    assert training.noise_rng.bit_generator.state == checkpoint.meta["noise_rng"]
+    assert training.shuffle_rng.bit_generator.state == checkpoint.meta["shuffle_rng"]
+    np.testing.assert_array_equal(training.permutation, checkpoint.arrays["permutation"])

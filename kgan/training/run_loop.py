@@ -103,7 +103,7 @@ class Training:
         plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
         self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset, plot_count)
         self.permutation = None
-        self.draw_state = None  # the host RNGs and shuffle as the next step finds them (``_draw_state``)
+        self.rng_state = None  # while the loop runs: the host RNGs and shuffle as the next step finds them
         self.saved_step = None  # step of the checkpoint on disk, if there is one
         self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
@@ -170,15 +170,24 @@ class Training:
 
     # --- checkpoints -------------------------------------------------------------------------
 
-    def _draw_state(self, start: Position) -> dict:
+    def _rng_state(self, start: Position) -> dict:
         """The host RNGs and shuffle as the step at ``start`` finds them. Taken while the draw thread is
         idle, it is what the checkpoints save: the thread draws a call ahead of the steps."""
         return {"noise_rng": self.noise_rng.bit_generator.state, "shuffle_rng": self.shuffle_rng.bit_generator.state,
                 "permutation": self.permutation if start.batch else None}
 
+    def _restore_rng_state(self):
+        """Take back the draws made for a call that never ran, so that what follows the loop (another
+        ``run_loop``, a ``save``) finds the host RNGs where the steps left them."""
+        if self.rng_state is None:  # the loop stopped before its first draw
+            return
+        self.noise_rng.bit_generator.state = self.rng_state["noise_rng"]
+        self.shuffle_rng.bit_generator.state = self.rng_state["shuffle_rng"]
+        self.permutation, self.rng_state = self.rng_state["permutation"], None
+
     def save(self):
         self.step.sync_to_variables()
-        draws = self.draw_state or self._draw_state(self.position)
+        draws = self.rng_state or self._rng_state(self.position)
         meta = {
             "config": self.config.to_dict(), "data": self.data_info(), "position": asdict(self.position),
             "noise_rng": draws["noise_rng"], "shuffle_rng": draws["shuffle_rng"],
@@ -395,35 +404,41 @@ class Training:
 
     def _loop(self, training_set, bar, interrupt, hooks=None):
         # The host draws run in a thread of their own, one call ahead, so they overlap the steps'
-        # compute (numpy releases the GIL while it draws); ``draw_state`` keeps checkpoints exact.
-        with ThreadPoolExecutor(1, thread_name_prefix="kgan-draws") as draw_thread:
-            self._loop_drawing_ahead(training_set, bar, interrupt, hooks, draw_thread)
+        # compute (numpy releases the GIL while it fills arrays, as JAX, TensorFlow and torch do
+        # while they compute); ``rng_state`` keeps checkpoints exact.
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="kgan-draws") as drawer:
+                self._loop_drawing_ahead(training_set, bar, interrupt, hooks, drawer)
+        finally:
+            self._restore_rng_state()
 
-    def _draw_ahead(self, draw_thread, training_set, start: Position, hooks):
-        """Start drawing the call that begins at ``start``: a future of (count, draws), or None past the end."""
+    def _submit_draws(self, drawer, training_set, start: Position, hooks):
+        """Start drawing the call that begins at ``start``: (its step count, a future of its draws), or None
+        past the run's end."""
         if start.step >= self.total_steps:
             return None
         count = self._steps_this_call(start, hooks)
-        return count, draw_thread.submit(self._draw_call, training_set, start, count)
+        return count, drawer.submit(self._draw_call, training_set, start, count)
 
-    def _loop_drawing_ahead(self, training_set, bar, interrupt, hooks, draw_thread):
+    def _loop_drawing_ahead(self, training_set, bar, interrupt, hooks, drawer):
         window, window_start = [], time.perf_counter()
         self.saved_at = time.monotonic()
         if hooks:
             self.step.generator.stop_training = False
             hooks.on_train_begin()
-        self.draw_state = self._draw_state(self.position)
-        pending = self._draw_ahead(draw_thread, training_set, self.position, hooks)
+        self.rng_state = self._rng_state(self.position)
+        pending = self._submit_draws(drawer, training_set, self.position, hooks)
         stopping = False
         while self.position.step < self.total_steps and not (stopping := self._stopping(interrupt, hooks)):
             if hooks and self.position.batch == 0:
                 hooks.on_epoch_begin(self.position.epoch)
             if hooks:
                 hooks.on_train_batch_begin(self.position.step)
-            count, draws = pending[0], pending[1].result()
+            count, future = pending
+            draws = future.result()
             after = self._after(self.position, count)
-            self.draw_state = self._draw_state(after)  # the draw thread is idle until the next submit
-            pending = self._draw_ahead(draw_thread, training_set, after, hooks)
+            self.rng_state = self._rng_state(after)  # the draw thread is idle until the next submit
+            pending = self._submit_draws(drawer, training_set, after, hooks)
             window.append(self._train(training_set, count, draws))
             if len(window) > 1:
                 # At most one call in flight: JAX dispatches asynchronously, and a loop that ran
