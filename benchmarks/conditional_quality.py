@@ -157,7 +157,7 @@ TABLES = {
     ],
     "infogan": [
         ("InfoGAN, the paper's networks (the default)", "infogan-paper", "infogan", "idx:{mnist}", "mnist",
-         ["--steps", "2000"]),
+         ["--steps", "3000"]),
         ("InfoGAN, DCGAN bodies (the earlier default)", "infogan", "infogan", "idx:{mnist}", "mnist",
          ["--steps", "3000", "--width", "64", "--infogan-nets", "dcgan", "--batch-size", "64", "--z-dist", "normal"]),
     ],
