@@ -209,5 +209,6 @@ def main():
                   f"{shown(compiled) if compiled else 'not run'} | {to_eager:.2f} | "
                   f"{f'{to_compiled:.2f}' if compiled else ''} |", flush=True)
 
+
 if __name__ == "__main__":
     main()

@@ -81,7 +81,9 @@ class Placement:
                   for device in jax.local_devices(process_index=process)[:share]]
         mesh = Mesh(np.array(chosen), (_AXIS,))
         self.replicated = NamedSharding(mesh, PartitionSpec())
-        self._mesh = mesh
+        # By the axes stacked before a step's own: 0 for one step, 1 for several (CompiledStep.many).
+        self._batch_splits = {leading: NamedSharding(mesh, PartitionSpec(*[None] * (leading + BATCH_AXIS), _AXIS))
+                              for leading in (0, 1)}
 
     def whole(self, tree):
         """``tree``'s arrays copied whole onto every device (weights, optimizer state, the training set)."""
@@ -90,7 +92,7 @@ class Placement:
     def split(self, tree, leading: int = 0):
         """``tree``'s host-drawn arrays, each device holding its part of the batch; ``leading``: axes before
         the per-step ones (1 for several steps stacked, ``CompiledStep.many``)."""
-        batch_split = NamedSharding(self._mesh, PartitionSpec(*[None] * (leading + BATCH_AXIS), _AXIS))
+        batch_split = self._batch_splits[leading]
         return jax.tree.map(lambda x: _global_array(x, batch_split if splits_on_batch(x, leading) else self.replicated),
                             tree)
 
