@@ -66,6 +66,19 @@ def head_names(model) -> set[str]:
     return set(model.output) if isinstance(model.output, dict) else {"logits"}
 
 
+def all_layers(model) -> list:
+    """Every layer of ``model``, those of the models nested in it included: depth first, each model's
+    layers in its own order (what the step's checks and host-noise search walk)."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found += all_layers(layer)
+    return found
+
+
 def input_signature(model) -> dict[str, tuple[str, tuple]]:
     """name -> (dtype, per-sample shape) of each input of ``model``, as declared by its ``keras.Input``s.
 

@@ -80,3 +80,50 @@ def test_weights_stay_readable_between_steps_after_a_sync():
     run_steps(training_step, data, 1)
     run_steps(training_step, data, 1)
     assert all(np.isfinite(w).all() for w in values(training_step.generator.variables))
+
+
+def _with_nested(inner_layers, inputs, name):
+    """A network of one nested sub-model holding ``inner_layers`` (a user's network may nest models)."""
+    import keras
+
+    x = keras.Input(inputs.shape[1:], name=f"{name}_inner_in")
+    h = x
+    for layer in inner_layers:
+        h = layer(h)
+    return keras.Model(inputs, keras.layers.Dense(1)(keras.Model(x, h, name=f"{name}_body")(inputs)), name=name)
+
+
+def test_the_gradient_penalty_refuses_batch_norm_inside_a_nested_model():
+    import keras
+
+    from kgan.errors import KganError
+    from kgan.training.terms import penalty
+
+    critic = _with_nested([keras.layers.Dense(4), keras.layers.BatchNormalization()], keras.Input((2,), name="sample"),
+                          "critic")
+    with pytest.raises(KganError, match="batch norm"):
+        penalty(10.0).check({"discriminator": critic})
+
+
+def test_host_dropout_inside_a_nested_model_takes_host_noise():
+    import keras
+
+    from kgan.layers import HostDropout
+    from kgan.training.adversarial import adversarial_phases
+    from kgan.training.step import TrainingStep
+
+    config = tiny_config(variant="gan")
+    z = keras.Input((config.latent_dim,), name="z")
+    generator = keras.Model(z, keras.layers.Dense(2)(keras.layers.Dense(4)(z)), name="generator")
+    critic = _with_nested([keras.layers.Dense(4), HostDropout(0.5, name="nested_dropout")],
+                          keras.Input((2,), name="sample"), "discriminator")
+    training_step = TrainingStep({"generator": generator, "discriminator": critic}, adversarial_phases(config, (2,)),
+                                 {role: keras.optimizers.Adam(1e-3) for role in ("generator", "discriminator")})
+    # Called on the real and fake batch in D's phase, on the fakes in G's.
+    assert training_step.host_noise_shapes(BATCH) == {"generator": {},
+                                                      "discriminator": {"nested_dropout": (3, BATCH, 4)}}
+    points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
+    # The noise fed is the noise used: host_noise refuses feeds of other call counts.
+    assert all(np.isfinite(list(stats.values())).all()
+               for stats in run_steps(training_step, training_step.to_device(points), 1, config=config))
+

@@ -18,6 +18,7 @@ from keras import ops
 
 from kgan import backend
 from kgan.layers import HostDropout
+from kgan.networks import all_layers
 from kgan.training.loss_scale import LOSS_SCALE_STATS, UNSCALED_LOSS
 from kgan.training.phases import Passes
 from kgan.training.schedules import LinearDecay
@@ -235,12 +236,12 @@ class TrainingStep:
         return converted
 
     def host_noise_shapes(self, batch_size: int) -> dict[str, dict[str, tuple]]:
-        """``{role: {layer: (calls per step, rows, *units)}}`` of the noise each ``HostDropout`` layer takes:
-        ``batch_size`` rows per call, and ``pack`` times as many for the sampled role."""
+        """``{role: {layer: (calls per step, rows, *units)}}`` of the noise each ``HostDropout`` layer takes
+        (those of nested models too): ``batch_size`` rows per call, and ``pack`` times as many for the sampled role."""
         def rows(role):
             return batch_size * self.pack if role == self.sampled_role else batch_size
         return {role: {layer.name: (self.calls_per_step[role], rows(role), *layer.output.shape[1:])
-                       for layer in model.layers if isinstance(layer, HostDropout)}
+                       for layer in all_layers(model) if isinstance(layer, HostDropout)}
                 for role, model in self.networks.items()}
 
     def draw_host_noise(self, rng: np.random.Generator, batch_size: int) -> dict[str, dict[str, np.ndarray]]:

@@ -21,7 +21,7 @@ from keras import ops
 from kgan import backend
 from kgan.errors import KganError
 from kgan.latent.codes import code_slices
-from kgan.networks import head_names
+from kgan.networks import all_layers, head_names
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def penalty(weight: float, role: str = "discriminator") -> Term:
     dropout noise, so it reads the same on every backend.
     """
     def check(networks):
-        if any(isinstance(layer, keras.layers.BatchNormalization) for layer in networks[role].layers):
+        if any(isinstance(layer, keras.layers.BatchNormalization) for layer in all_layers(networks[role])):
             raise KganError("the gradient penalty is per sample, which batch norm in D breaks (Gulrajani et al. "
                             "sec. 4); use --d-norm layer, spectral or none")
 
