@@ -127,3 +127,17 @@ def test_host_dropout_inside_a_nested_model_takes_host_noise():
     assert all(np.isfinite(list(stats.values())).all()
                for stats in run_steps(training_step, training_step.to_device(points), 1, config=config))
 
+
+def test_images_per_sec_counts_every_real_batch_a_step_reads(tmp_path):
+    import time
+
+    from kgan.training.run_loop import Training
+
+    training = Training.start(tiny_config(variant="gan", data="ring8", n_critic=3, steps=2), tmp_path / "run")
+    try:
+        seconds = 100.0  # long enough that the time _log itself takes does not show
+        record = training._log([{"d_loss": 0.0, "g_loss": 0.0}] * 2, time.perf_counter() - seconds)
+    finally:
+        training.run.unlock()
+    # Two steps, each of three D updates on a batch of its own.
+    assert record["images_per_sec"] == pytest.approx(2 * 3 * BATCH / seconds, rel=1e-3)

@@ -320,7 +320,7 @@ class Training:
         record = {name: float(np.mean([stats[name] for stats in steps])) for name in steps[0]}
         seconds = time.perf_counter() - window_start
         record.update(step=self.position.step, epoch=self.position.epoch,
-                      images_per_sec=len(steps) * self.rows_per_batch / seconds)
+                      images_per_sec=len(steps) * self.per_step / seconds)  # every real batch a step reads
         self.run.append_metrics(record)
         self.monitor.log(record)
         return record
