@@ -74,3 +74,26 @@ def test_critic_losses_have_no_targets_and_report_raw_scores():
     for name in ("wasserstein", "hinge"):
         assert not get_loss(name).uses_targets
         assert value(ops.mean(get_loss(name).d_output(REAL))) == pytest.approx(np.mean(REAL))
+
+
+PATCHES = np.array([[[[0.5], [-1.0]], [[2.0], [0.0]]], [[[-3.0], [1.5]], [[0.25], [4.0]]]], np.float32)  # 2 PatchGAN maps
+
+
+def test_least_squares_and_sigmoid_cross_entropy_take_one_target_for_every_patch():
+    # One definition each serves the GANs (per-sample targets) and the translators (a constant per patch).
+    from kgan.training.losses import binary_cross_entropy, least_squares
+
+    assert value(least_squares(PATCHES, 1.0)) == pytest.approx(np.mean((PATCHES - 1) ** 2), rel=1e-6)
+    assert value(least_squares(REAL[:, 0], ONES)) == pytest.approx(np.mean((REAL - 1) ** 2), rel=1e-6)
+    assert value(binary_cross_entropy(PATCHES, 0.0)) == pytest.approx(-np.mean(np.log(1 - sigmoid(PATCHES))),
+                                                                      rel=1e-5)
+    assert value(binary_cross_entropy(PATCHES, 1.0)) == pytest.approx(-np.mean(np.log(sigmoid(PATCHES))), rel=1e-5)
+
+
+def test_class_cross_entropy_is_the_categorical_one_of_integer_labels():
+    from kgan.training.terms import class_cross_entropy
+
+    logits, labels = np.array([[2.0, 0.5, -1.0], [0.0, 3.0, 1.0]], np.float32), np.array([0, 2], np.int32)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert value(class_cross_entropy(logits, labels)) == pytest.approx(-np.mean(np.log(probabilities[[0, 1], labels])),
+                                                                       rel=1e-5)

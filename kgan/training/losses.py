@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 from keras import ops
 
 from kgan.errors import KganError
@@ -52,9 +53,22 @@ def _flat(logits):
 
 
 def binary_cross_entropy(logits, targets):
-    """-[t log sigmoid(l) + (1 - t) log(1 - sigmoid(l))], averaged; softplus(l) - t*l is the stable form."""
+    """-[t log sigmoid(l) + (1 - t) log(1 - sigmoid(l))], averaged; softplus(l) - t*l is the stable form.
+
+    ``targets``: one per logit, or one float for every logit (a PatchGAN's every patch, pix2pix, DiscoGAN).
+    """
+    if isinstance(targets, float):
+        targets = ops.full((int(np.prod(logits.shape)),), targets, logits.dtype)
     logits = _flat(logits)
     return ops.mean(ops.softplus(logits) - ops.multiply(targets, logits))
+
+
+def least_squares(logits, targets):
+    """(l - t)^2, averaged: D's output regressed to its target (Mao et al. 2017; CycleGAN's adversarial loss).
+
+    ``targets``: one per logit (of the same shape), or one float for every logit.
+    """
+    return ops.mean(ops.square(ops.subtract(logits, targets)))
 
 
 def _raw(logits):
@@ -68,8 +82,7 @@ def _d_cross_entropy(real_logits, fake_logits, real_targets, fake_targets):
 
 def _d_least_squares(real_logits, fake_logits, real_targets, fake_targets):
     # LSGAN's a-b-c coding with a = 0 (fake), b = 1 (real): 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]
-    return 0.5 * ops.mean(ops.square(ops.subtract(_flat(real_logits), real_targets))) + \
-        0.5 * ops.mean(ops.square(ops.subtract(_flat(fake_logits), fake_targets)))
+    return 0.5 * least_squares(_flat(real_logits), real_targets) + 0.5 * least_squares(_flat(fake_logits), fake_targets)
 
 
 def _d_wasserstein(real_logits, fake_logits, real_targets, fake_targets):
@@ -100,7 +113,7 @@ LOSSES = {
             "lsgan",
             "least squares: D regresses real to 1 and fake to 0, G pushes fakes to 1 (Mao et al. 2017)",
             _d_least_squares,
-            lambda fake_logits: 0.5 * ops.mean(ops.square(fake_logits - 1.0)),
+            lambda fake_logits: 0.5 * least_squares(fake_logits, 1.0),
             d_output=_raw,
         ),
         AdversarialLoss(

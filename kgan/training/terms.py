@@ -107,7 +107,7 @@ def gradient_penalty(critic, real, fake, alpha):
     return ops.mean(ops.square(norms - 1.0))
 
 
-def cross_entropy(logits, labels):
+def class_cross_entropy(logits, labels):
     """Mean categorical cross-entropy of integer ``labels`` under ``logits``."""
     picked = ops.take_along_axis(logits, ops.expand_dims(ops.cast(labels, "int32"), -1), axis=-1)
     return ops.mean(ops.logsumexp(logits, axis=-1) - ops.squeeze(picked, -1))
@@ -119,7 +119,7 @@ def information_loss(q_outputs, codes, code_spec):
     total = 0.0
     for kind, start, stop in code_slices(code_spec):
         if kind == "categorical":
-            total = total + cross_entropy(q_outputs[:, start:stop], ops.argmax(codes[:, start:stop], axis=-1))
+            total = total + class_cross_entropy(q_outputs[:, start:stop], ops.argmax(codes[:, start:stop], axis=-1))
         else:
             total = total + 0.5 * ops.mean(ops.sum(ops.square(q_outputs[:, start:stop] - codes[:, start:stop]),
                                                    axis=-1))
@@ -174,10 +174,10 @@ def class_terms(weight: float, variant: str) -> tuple[Term, Term]:
     """ACGAN's class cross-entropy: (D's, on real and fake samples; G's, on its fakes)."""
     check = _needs_head("class_logits", "--class-weight", "a class head (acgan)", variant)
     d = Term("class_discriminator",
-             lambda v: cross_entropy(v["real_out"]["class_logits"], v["real_labels"])
-             + cross_entropy(v["fake_out"]["class_logits"], v["label"]),
+             lambda v: class_cross_entropy(v["real_out"]["class_logits"], v["real_labels"])
+             + class_cross_entropy(v["fake_out"]["class_logits"], v["label"]),
              weight=weight, stat="d_class_loss", stats=(Stat("d_class_loss", "D class loss", line="--"),), check=check)
-    g = Term("class_generator", lambda v: cross_entropy(v["fake_out"]["class_logits"], v["label"]),
+    g = Term("class_generator", lambda v: class_cross_entropy(v["fake_out"]["class_logits"], v["label"]),
              weight=weight, stat="g_class_loss", stats=(Stat("g_class_loss", "G class loss", line="--"),), check=check)
     return d, g
 

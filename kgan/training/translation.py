@@ -13,7 +13,6 @@ from keras import ops
 
 from kgan.errors import KganError
 from kgan.networks import SOURCE_INPUT, generate
-from kgan.training.losses import binary_cross_entropy
 
 # pix2pix and CycleGAN load 256-pixel images at 286 and crop 256 back out at a random place.
 JITTER_SCALE = 286 / 256
@@ -56,16 +55,6 @@ def mean_absolute(x, y):
 
 def mean_squared(x, y):
     return ops.mean(ops.square(x - y))
-
-
-def least_squares(logits, target: float):
-    """LSGAN's (D(x) - target)^2, averaged over every patch (CycleGAN's adversarial loss)."""
-    return ops.mean(ops.square(logits - target))
-
-
-def cross_entropy(logits, target: float):
-    """Sigmoid cross-entropy against a constant target, averaged over every patch (pix2pix, DiscoGAN)."""
-    return binary_cross_entropy(logits, ops.full((int(np.prod(logits.shape)),), target, logits.dtype))
 
 
 class ImageHistory:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from functools import partial
 
 from kgan.networks import SOURCE_INPUT
+from kgan.training.losses import least_squares
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
 from kgan.training.translation import (
     ImageHistory,
-    least_squares,
     mean_absolute,
     refuse_gan_options,
     two_way_translations,

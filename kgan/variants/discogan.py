@@ -14,9 +14,10 @@ from __future__ import annotations
 from keras import ops
 
 from kgan.networks import SOURCE_INPUT
+from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
-from kgan.training.translation import cross_entropy, mean_squared, refuse_gan_options, two_way_translations
+from kgan.training.translation import mean_squared, refuse_gan_options, two_way_translations
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import encoder_decoder_generator, encoder_discriminator
 
@@ -32,13 +33,13 @@ def phases(config, sample_shape) -> list[Phase]:
                 "real_b": passes.judge("d_b", {"sample": b}), "fake_b": passes.judge("d_b", {"sample": fake_b})}
 
     def judge(v):
-        d_a = cross_entropy(v["real_a"]["logits"], 1.0) + cross_entropy(v["fake_a"]["logits"], 0.0)
-        d_b = cross_entropy(v["real_b"]["logits"], 1.0) + cross_entropy(v["fake_b"]["logits"], 0.0)
+        d_a = binary_cross_entropy(v["real_a"]["logits"], 1.0) + binary_cross_entropy(v["fake_a"]["logits"], 0.0)
+        d_b = binary_cross_entropy(v["real_b"]["logits"], 1.0) + binary_cross_entropy(v["fake_b"]["logits"], 0.0)
         return d_a + d_b, {"d_a": d_a, "d_b": d_b}
 
     generator_terms = (
-        Term("cross_entropy_generators", lambda v: cross_entropy(v["judged_b"]["logits"], 1.0)
-             + cross_entropy(v["judged_a"]["logits"], 1.0)),
+        Term("cross_entropy_generators", lambda v: binary_cross_entropy(v["judged_b"]["logits"], 1.0)
+             + binary_cross_entropy(v["judged_a"]["logits"], 1.0)),
         Term("reconstruction", lambda v: mean_squared(v["rec_a"], v["a"]) + mean_squared(v["rec_b"], v["b"]),
              weight=config.cycle_weight, stat="reconstruction",
              stats=(Stat("reconstruction", "reconstruction MSE", line="--"),)),

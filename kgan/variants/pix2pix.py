@@ -14,9 +14,10 @@ from keras import ops
 
 from kgan.layers.blocks import batch_norm
 from kgan.networks import SOURCE_INPUT
+from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
-from kgan.training.translation import cross_entropy, mean_absolute, refuse_gan_options
+from kgan.training.translation import mean_absolute, refuse_gan_options
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import patch_discriminator, unet_generator
 
@@ -41,8 +42,8 @@ def phases(config, sample_shape) -> list[Phase]:
                 "judged": passes.judge("discriminator", {SOURCE_INPUT: source, "sample": fake})}
 
     judge = Term("cross_entropy_discriminator", lambda v: 0.5 * (
-        cross_entropy(v["real"]["logits"], 1.0) + cross_entropy(v["fake"]["logits"], 0.0)))
-    fool = Term("cross_entropy_generator", lambda v: cross_entropy(v["judged"]["logits"], 1.0))
+        binary_cross_entropy(v["real"]["logits"], 1.0) + binary_cross_entropy(v["fake"]["logits"], 0.0)))
+    fool = Term("cross_entropy_generator", lambda v: binary_cross_entropy(v["judged"]["logits"], 1.0))
     l1 = Term("l1", lambda v: mean_absolute(v["fake"], v["target"]), weight=config.l1_weight, stat="l1",
               stats=(Stat("l1", "L1 to the true B", line="--"),))
     return [
