@@ -141,6 +141,8 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError(f"your own networks train as the custom variant, not {variant}; leave variant out")
     if isinstance(data, str) and labels is not None:
         raise KganError("labels go with array data; a data spec brings its own")
+    if not isinstance(data, str) and np.ndim(data) < 2:
+        raise KganError(f"data must be a string (a data spec) or an array of samples, got {data!r}")
     variant = "custom" if generator is not None else variant or "dcgan"
     # Arrays get their file once the run directory exists.
     config = assembly.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})

@@ -39,3 +39,36 @@ def test_a_0_1_0_run_exports_to_onnx(tmp_path):
     inputs = Sampler.load(run).draw(4, seed=2).inputs
     images = Sampler.load(run).generate_from(inputs)
     assert images.shape == (4, 28, 28, 1) and np.abs(OnnxSampler(path).run(inputs["z"]) - images).max() <= 1e-5
+
+
+RELEASE_0_2_0 = Path(__file__).parent / "fixtures" / "release-0.2.0"
+
+
+def test_a_0_2_0_run_samples_the_same_points_and_resumes_where_it_would_have_gone(tmp_path):
+    """kgan 0.2.0 recorded every variant's settings in config.json; they load, sample and resume."""
+    run = shutil.copytree(RELEASE_0_2_0 / "gan-ring8-3-steps", tmp_path / "run")
+    assert np.array_equal(Sampler.load(run).sample(5, seed=0), np.load(run / "samples.npy"))
+    resumed = run_loop.resume(run, steps=6, progress=False)
+    new = read_checkpoint(resumed.checkpoint_path).arrays
+    old = np.load(RELEASE_0_2_0 / "gan-ring8-6-steps-checkpoint.npz")
+    assert new.keys() == set(old.files) - {"meta"}
+    # Trained under torch on an AMD EPYC; other CPUs and backends agree to float32 rounding.
+    assert max(float(np.abs(new[k] - old[k]).max()) for k in new) <= 1e-5
+
+
+def test_a_0_2_0_translator_translates_exports_and_repeats_with_config(tmp_path):
+    from helpers import invoke, write_translation_npz
+
+    from kgan.export.onnx_export import export_onnx
+    from kgan.export.onnx_sampler import OnnxSampler
+
+    run = shutil.copytree(RELEASE_0_2_0 / "pix2pix-digits-2-steps", tmp_path / "run")
+    sources = np.load(run / "sources.npy")
+    translations = Sampler.load(run, direction="a2b").translate(sources)
+    assert np.abs(translations - np.load(run / "translations.npy")).max() <= 1e-6
+    assert np.abs(OnnxSampler(export_onnx(run)).translate(sources) - translations).max() <= 1e-5
+    # The run's own config.json, with the settings pix2pix never read, repeats it (on data that exists here).
+    pairs = write_translation_npz(tmp_path / "pairs.npz", 16, paired=True)
+    result = invoke("train", "--config", run / "config.json", "--data", f"paired:{pairs}", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert '"l1_weight": 100.0' in result.output and '"latent_dim"' not in result.output

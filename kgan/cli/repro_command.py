@@ -5,14 +5,14 @@ from pathlib import Path
 import click
 
 from kgan.cli import main
-from kgan.cli.train_command import config_options
+from kgan.cli.train_command import SettingsCommand
 from kgan.errors import KganError
 from kgan.repro_quality import SIGNIFICANCE, compare_quality
 
 CURVE_MARKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
 
-@main.command("repro")
+@main.command("repro", cls=SettingsCommand)
 @click.argument("variant")
 @click.option("--steps", type=int, default=20, show_default=True, help="Generator updates per backend.")
 @click.option("--backends", default="jax,tensorflow,torch", show_default=True, help="Comma-separated backends.")
@@ -26,7 +26,6 @@ CURVE_MARKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
               help="Compare quality instead: FID of --seeds runs per backend, and whether the backends differ.")
 @click.option("--seeds", type=click.IntRange(min=2), default=3, show_default=True,
               help="With --quality: runs per backend.")
-@config_options
 def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, seeds, **options):
     """Train VARIANT for --steps under each backend (own process, portable mode) and compare.
 

@@ -5,8 +5,6 @@ import json
 import click
 
 from kgan.cli import main
-from kgan.config import CONDITIONINGS, D_NORMS, DATA_PLACES, INFOGAN_NETS, OPTIMIZERS, PRECISIONS, Z_DISTRIBUTIONS
-from kgan.data import DATA_SOURCES
 from kgan.errors import KganError
 
 
@@ -32,129 +30,113 @@ class NumberList(click.ParamType):
         return numbers
 
 
-# Options that map one-to-one onto TrainConfig fields; None means "not given: use the default".
-CONFIG_OPTIONS = [
-    click.option("--data", help=f"One of: {', '.join(DATA_SOURCES)} (default mnist)."),
-    click.option("--image-size", type=int, help="Resize images to this side (folder: default 64)."),
-    click.option("--batch-size", type=int, help="Batch size: D's inputs per update (default 64)."),
-    click.option("--seed", type=int, help="Seed for weights, noise and shuffling (default 0)."),
-    click.option("--latent-dim", type=int, help="Size of z (default 100)."),
-    click.option("--z-dist", type=click.Choice(Z_DISTRIBUTIONS), help="Distribution of z (default normal)."),
-    click.option("--width", type=int, help="Network width: base channels (dcgan) or first hidden size (gan)."),
-    click.option("--loss", help="Adversarial loss: nonsaturating (default), minimax, lsgan, wasserstein, hinge."),
-    click.option("--n-critic", type=int, help="Discriminator updates per generator update (default 1)."),
-    click.option("--pack", type=int,
-                 help="PacGAN packing: D judges M samples concatenated on their last axis; each batch reads "
-                      "batch-size x M real rows and G makes as many (default 1: no packing; pacgan: 4)."),
-    click.option("--lr-g", type=float, help="Generator learning rate (default 2e-4)."),
-    click.option("--lr-d", type=float, help="Discriminator learning rate (default 2e-4)."),
-    click.option("--beta1", "beta_1", type=float, help="Adam beta_1 (default 0.5)."),
-    click.option("--beta2", "beta_2", type=float, help="Adam beta_2 (default 0.999)."),
-    click.option("--log-every", type=int, help="Steps between metric log lines (default 50)."),
-    click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (default: each epoch)."),
-    click.option("--data-on", type=click.Choice(DATA_PLACES),
-                 help="device: the training set copied to the accelerator once (default); host: each step's "
-                      "rows sent, for data larger than the accelerator's memory (the same run)."),
-    click.option("--steps-per-call", type=int,
-                 help="Steps run per compiled call (default 1): on JAX one lax.scan over K steps, the same "
-                      "run with less per-step overhead; torch and TensorFlow run them one by one."),
-    click.option("--checkpoint-minutes", type=float,
-                 help="Also checkpoint when the last checkpoint is M minutes old (default 10; 0: off)."),
-    click.option("--grid-size", type=int, help="Images in the per-epoch sample grid (default 64)."),
-    click.option("--portable", is_flag=True, default=None,
-                 help="Deterministic ops and no TF32: runs comparable across backends (see kgan repro)."),
-    click.option("--xla", is_flag=True, default=None, help="Compile the TensorFlow step with XLA."),
-    click.option("--devices", type=int,
-                 help="Data-parallel devices (default: all local ones; torch: one process each, via torchrun)."),
-    click.option("--precision", type=click.Choice(tuple(PRECISIONS)),
-                 help="Float precision of weights and computation (default fp32; fp64: exact cross-backend checks; "
-                      "bf16, fp16: mixed precision, float32 weights)."),
-    # Optimizer and update rule
-    click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimizer of both players (default adam)."),
-    click.option("--clip-value", type=float, help="Clip every D weight to [-c, c] after each update (WGAN)."),
-    click.option("--ema", type=float, help="Sample and export from an EMA of G's weights with this decay, e.g. 0.999."),
-    # Extra loss terms
-    click.option("--gp-weight", type=float, help="Gradient penalty lambda (WGAN-GP; 0: off)."),
-    click.option("--class-weight", type=float, help="Auxiliary class loss weight (ACGAN; 0: off)."),
-    click.option("--info-weight", type=float, help="Information loss lambda (InfoGAN; 0: off)."),
-    click.option("--l1-weight", type=float, help="L1 distance to the true target, lambda (pix2pix: 100)."),
-    click.option("--cycle-weight", type=float,
-                 help="Cycle-consistency lambda (CycleGAN: 10; DiscoGAN: reconstruction weight, 1)."),
-    click.option("--identity-weight", type=float,
-                 help="Identity loss as a multiple of --cycle-weight (CycleGAN: 0.5)."),
-    click.option("--history", type=int, help="Generated images kept per discriminator (CycleGAN: 50; 0: none)."),
-    click.option("--jitter/--no-jitter", default=None,
-                 help="Random crop (from images loaded 286/256 larger) and flip of real images (pix2pix, CycleGAN)."),
-    click.option("--decay-from", type=float,
-                 help="Share of the run after which learning rates fall linearly to 0 (CycleGAN: 0.5)."),
-    # Networks
-    click.option("--d-norm", type=click.Choice(D_NORMS),
-                 help="Normalisation in D (convolutional variants: default batch)."),
-    click.option("--g-dropout", type=float, help="Dropout rate in G's hidden layers (default 0)."),
-    click.option("--conditioning", type=click.Choice(CONDITIONINGS),
-                 help="How cgan's D sees the label (default concat)."),
-    click.option("--infogan-nets", type=click.Choice(INFOGAN_NETS),
-                 help="infogan's networks: paper (Chen et al.'s MNIST nets, infogan's default) or dcgan "
-                      "(kgan's DCGAN bodies with a Q head)."),
-    click.option("--num-classes", type=int, help="Classes of a conditional variant (default: from the data)."),
-    click.option("--categorical-codes", type=NumberList(int), help="InfoGAN categorical code sizes, e.g. 10 or 10,5."),
-    click.option("--continuous-codes", type=int, help="InfoGAN continuous U(-1, 1) codes."),
-    # Training tricks
-    click.option("--label-smoothing", type=NumberList(float, 2),
-                 help="Real targets: a value (0.9) or a range (0.7,1.2)."),
-    click.option("--label-flip", type=float, help="Probability of swapping a sample's real/fake target (default 0)."),
-    click.option("--instance-noise", type=float, help="Std of Gaussian noise added to D's inputs, annealed to 0."),
-    click.option("--instance-noise-steps", type=int, help="Steps over which instance noise falls to 0 (default: all)."),
-    # Monitoring
-    click.option("--eval-every", type=int,
-                 help="Score quality every N steps (eval.jsonl) and keep the best as best.npz."),
-    click.option("--eval-metrics", callback=lambda ctx, param, value: value.split(",") if value else None,
-                 help="Metrics for --eval-every, e.g. fid,kid (default fid; modes for ring8/grid25)."),
-    click.option("--eval-samples", type=int, help="Samples per evaluation (default 2000; 2500 for toy sets)."),
-    click.option("--eval-features", help="Pinned feature network for --eval-every (default: the data's name)."),
-    click.option("--tensorboard", is_flag=True, default=None,
-                 help="Also write TensorBoard event files to RUN/tensorboard."),
-]
+class SettingsCommand(click.Command):
+    """A command that takes VARIANT and the training settings as options, generated from their
+    declarations (``kgan.options``, ``Variant.options``) when the command first parses or shows help.
+
+    Every declared setting is accepted while parsing, so that one the variant does not read gets kgan's
+    own one-line refusal (``TrainConfig``) rather than click's "no such option"; ``COMMAND VARIANT
+    --help`` lists only what VARIANT reads, with VARIANT's defaults.
+    """
+
+    # Settings the command declares itself (kgan train: --epochs/--steps; kgan repro: --steps).
+    own_settings = ("epochs", "steps")
+
+    def parse_args(self, ctx, args):
+        from kgan.variants import list_variants
+
+        if args and args[0] in {variant.name for variant in list_variants()}:
+            ctx.meta["kgan.variant"] = args[0]
+        return super().parse_args(ctx, args)
+
+    def get_params(self, ctx):
+        return super().get_params(ctx) + setting_options(ctx.meta.get("kgan.variant"), self.own_settings)
+
+    def format_options(self, ctx, formatter):
+        from kgan.variants import get_variant
+
+        chosen = ctx.meta.get("kgan.variant")
+        read = get_variant(chosen).settings if chosen else None
+        records = [param.get_help_record(ctx) for param in self.get_params(ctx) if isinstance(param, click.Option)
+                   and (read is None or param.name not in self.unread(read))]
+        with formatter.section("Options"):
+            formatter.write_dl([record for record in records if record])
+
+    def unread(self, read: dict) -> set:
+        from kgan.variants import declared_options
+
+        return set(declared_options()) - set(read)
+
+    def format_epilog(self, ctx, formatter):
+        from kgan.variants import get_variant, list_variants
+
+        chosen = ctx.meta.get("kgan.variant")
+        variants = [get_variant(chosen)] if chosen else list_variants()
+        with formatter.section(f"{chosen}'s defaults" if chosen else
+                               "Variant defaults (they replace the generic defaults above)"):
+            formatter.write_dl([(v.name, " ".join(f"{option_name(k)} {shown(value)}" for k, value in v.defaults.items())
+                                 or "the generic defaults") for v in variants])
+        super().format_epilog(ctx, formatter)
 
 
-def config_options(command):
-    for option in reversed(CONFIG_OPTIONS):
-        command = option(command)
-    return command
+def shown(value) -> str:
+    return (",".join(map(str, value)) if isinstance(value, list)
+            else f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def setting_options(variant: str | None, skip=()) -> list[click.Option]:
+    """The click options of every declared setting, with ``variant``'s defaults (if given) in their help.
+    Not given, each is None: the variant's default applies."""
+    from kgan.variants import declared_options, get_variant
+
+    defaults = get_variant(variant).defaults if variant else {}
+    return [_click_option(option, defaults.get(option.name)) for option in declared_options().values()
+            if option.name not in skip]
+
+
+def _click_option(option, variant_default) -> click.Option:
+    help_text = option.help + (f" [this variant: {shown(variant_default)}]" if variant_default is not None else "")
+    settings = dict(help=help_text, default=None, show_default=False)
+    if option.kind == "bool":
+        flags = [f"{option.cli_flag}/--no-{option.cli_flag[2:]}" if option.negatable else option.cli_flag]
+        if not option.negatable:
+            settings["is_flag"] = True
+        return click.Option([*flags, option.name], **settings)
+    settings["type"] = {"int": click.INT, "float": click.FLOAT, "ints": NumberList(int), "range": NumberList(float, 2),
+                        "names": NameList()}.get(option.kind, click.Choice(option.choices) if option.choices else None)
+    return click.Option([option.cli_flag, option.name], **settings)
+
+
+class NameList(click.ParamType):
+    """Comma-separated names: "fid,kid" -> ["fid", "kid"]."""
+
+    name = "NAMES"
+
+    def convert(self, value, param, ctx):
+        return value if isinstance(value, list) else [item.strip() for item in str(value).split(",") if item.strip()]
 
 
 def option_name(field: str) -> str:
-    """The ``kgan train`` option of a TrainConfig field."""
-    return {"beta_1": "--beta1", "beta_2": "--beta2"}.get(field, "--" + field.replace("_", "-"))
+    """The ``kgan train`` option of a setting."""
+    from kgan.variants import declared_options
 
-
-class TrainCommand(click.Command):
-    """``kgan train``, whose --help ends with each variant's own defaults (built only when shown)."""
-
-    def format_epilog(self, ctx, formatter):
-        from kgan.variants import list_variants
-
-        def shown(value):
-            return (",".join(map(str, value)) if isinstance(value, list)
-                    else f"{value:g}" if isinstance(value, float) else value)
-
-        with formatter.section("Variant defaults (they replace the generic defaults above)"):
-            formatter.write_dl([(v.name, " ".join(f"{option_name(k)} {shown(value)}" for k, value in v.defaults.items())
-                                 or "the generic defaults") for v in list_variants()])
+    option = declared_options().get(field)
+    return option.cli_flag if option else "--" + field.replace("_", "-")
 
 
 def read_config_file(path) -> dict:
     """TrainConfig settings from FILE.json or FILE.toml: a flat table, or a run's own config.json."""
-    import dataclasses
     from pathlib import Path
 
-    from kgan.config import TrainConfig
+    from kgan.variants import declared_options, get_variant
 
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise KganError(f"cannot read --config {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise KganError(f"--config {path} is not UTF-8 text (JSON or TOML)") from None
     try:
         if path.suffix.lower() == ".toml":
             import tomllib
@@ -167,17 +149,20 @@ def read_config_file(path) -> dict:
     except ValueError as e:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
         raise KganError(f"--config {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {e}") from None
     if isinstance(settings, dict) and isinstance(settings.get("config"), dict):
-        # A run's config.json; the devices it recorded are its machine's, not a setting of the run.
-        settings = {k: v for k, v in settings["config"].items() if k != "devices"}
+        # A run's config.json; the devices it recorded are its machine's, not a setting of the run, and
+        # runs of kgan 0.1.0 and 0.2.0 recorded every variant's settings, their own among them.
+        recorded = settings["config"]
+        read = get_variant(recorded["variant"]).settings if isinstance(recorded.get("variant"), str) else recorded
+        settings = {k: v for k, v in recorded.items() if k != "devices" and (k in read or k == "variant")}
     if not isinstance(settings, dict):
         raise KganError(f"--config {path} must hold a table of settings")
-    unknown = sorted(set(settings) - {f.name for f in dataclasses.fields(TrainConfig)})
+    unknown = sorted(set(settings) - set(declared_options()) - {"variant"})
     if unknown:
         raise KganError(f"--config {path} has unknown settings: {', '.join(unknown)}")
     return settings
 
 
-@main.command("train", cls=TrainCommand)
+@main.command("train", cls=SettingsCommand)
 @click.argument("variant", required=False)
 @click.option("--epochs", type=int, help="Passes over the data (default 1).")
 @click.option("--steps", type=int, help="Generator updates, instead of --epochs.")
@@ -187,7 +172,6 @@ def read_config_file(path) -> dict:
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("--config", "config_file", type=click.Path(),
               help="Settings from FILE.json or FILE.toml (a run's own config.json works); options given here win.")
-@config_options
 def train(variant, epochs, steps, out, resume, dry_run, no_progress, config_file, **options):
     """Train VARIANT (see `kgan list`), e.g. `KERAS_BACKEND=jax kgan train dcgan --data fashion_mnist`."""
     from kgan.training import assembly, run_loop

@@ -52,6 +52,8 @@ class HostDropout(layers.Layer):
 
     Args:
         rate: fraction of units dropped, in [0, 1).
+        seed: the fallback RNG's seed, any non-negative integer (a run's seed plus an offset); Keras
+            takes int32 seeds, so it gets the seed modulo 2^31, which leaves smaller seeds as they were.
     """
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
@@ -59,7 +61,7 @@ class HostDropout(layers.Layer):
         if not 0 <= rate < 1:
             raise ValueError(f"rate must be in [0, 1), got {rate}")
         self.rate, self.seed = rate, seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(None if seed is None else seed % 2**31)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -19,8 +19,10 @@ import numpy as np
 from keras import ops
 
 from kgan.errors import KganError
+from kgan.latent.noise import Z_DISTRIBUTIONS
 from kgan.networks import LATENT_INPUTS, SAMPLE_INPUT, head_names, input_names, input_signature
-from kgan.training.losses import get_loss
+from kgan.options import Option, at_least, fraction, positive, sizes_from
+from kgan.training.losses import LOSSES, get_loss
 from kgan.training.packing import pack_samples, packed_shape
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import (
@@ -34,6 +36,43 @@ from kgan.training.terms import (
 )
 
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
+D_NORMS = ("batch", "layer", "spectral", "none")  # kgan.layers.blocks builds them
+
+# The settings of GANs of noise, which this schedule, the latent inputs and the quality monitor read.
+GAN_OPTIONS = (
+    Option("latent_dim", "int", 100, "Size of z (default 100).", check=positive(16384)),
+    Option("z_dist", "str", "normal", "Distribution of z (default normal).", choices=Z_DISTRIBUTIONS),
+    Option("loss", "str", "nonsaturating", "Adversarial loss (default nonsaturating).", choices=tuple(LOSSES)),
+    Option("n_critic", "int", 1, "Discriminator updates per generator update (default 1).", check=positive(1000)),
+    Option("pack", "int", 1, "PacGAN packing: D judges M samples concatenated on their last axis; each batch "
+           "reads batch-size x M real rows and G makes as many (default 1: no packing).", check=positive(1024)),
+    Option("clip_value", "float", None, "Clip every D weight to [-c, c] after each update (WGAN).",
+           check=lambda v: None if v > 0 else "must be > 0"),
+    Option("gp_weight", "float", 0.0, "Gradient penalty lambda (WGAN-GP; 0: off).", check=at_least(0)),
+    Option("class_weight", "float", 0.0, "Auxiliary class loss weight (ACGAN; 0: off).", check=at_least(0)),
+    Option("info_weight", "float", 0.0, "Information loss lambda (InfoGAN; 0: off).", check=at_least(0)),
+    Option("categorical_codes", "ints", [], "InfoGAN categorical code sizes, e.g. 10 or 10,5.", check=sizes_from(2)),
+    Option("continuous_codes", "int", 0, "InfoGAN continuous U(-1, 1) codes.",
+           check=lambda v: None if v >= 0 else "must be a non-negative integer"),
+    Option("d_norm", "str", None, "Normalisation in D (convolutional variants: default batch).", choices=D_NORMS),
+    Option("g_dropout", "float", 0.0, "Dropout rate in G's hidden layers (default 0).", check=fraction),
+    Option("label_smoothing", "range", None, "Real targets: a value (0.9) or a range (0.7,1.2)."),
+    Option("label_flip", "float", 0.0, "Probability of swapping a sample's real/fake target (default 0).",
+           check=fraction),
+    Option("instance_noise", "float", 0.0, "Std of Gaussian noise added to D's inputs, annealed to 0.",
+           check=at_least(0)),
+    Option("instance_noise_steps", "int", None, "Steps over which instance noise falls to 0 (default: all).",
+           check=positive()),
+    Option("eval_every", "int", None, "Score quality every N steps (eval.jsonl) and keep the best as best.npz.",
+           check=positive()),
+    Option("eval_metrics", "names", None, "Metrics for --eval-every, e.g. fid,kid (default fid; modes for toy sets)."),
+    Option("eval_samples", "int", None, "Samples per evaluation (default 2000; 2500 for toy sets).",
+           check=positive(1_000_000)),
+    Option("eval_features", "str", None, "Pinned feature network for --eval-every (default: the data's name)."),
+)
+# The class count of a variant whose networks take labels (cgan, acgan).
+NUM_CLASSES = Option("num_classes", "int", None, "Classes of a conditional variant (default: from the data).",
+                     check=positive(100_000))
 
 
 def discriminator_targets(rng: np.random.Generator, shape, smoothing: tuple[float, float] | None, flip: float):

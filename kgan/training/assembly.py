@@ -15,7 +15,7 @@ import numpy as np
 
 import kgan
 from kgan import backend, data, numpy_init
-from kgan.config import PRECISIONS, TrainConfig
+from kgan.config import PRECISIONS, TrainConfig, unread_message
 from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
@@ -23,17 +23,21 @@ from kgan.training.devices import check_devices, resolve_devices
 from kgan.training.loss_scale import DynamicLossScale
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
-from kgan.variants import get_variant
+from kgan.variants import declared_options, get_variant, list_variants
 
 
 def resolve_config(variant: str, **options) -> TrainConfig:
     """The variant's defaults, overridden by the options the user gave (None means not given); a length
-    given (``epochs`` or ``steps``) replaces a variant's default length, whichever it is."""
+    given (``epochs`` or ``steps``) replaces a variant's default length, whichever it is. A setting the
+    variant does not read is refused, whatever its value: the user meant it to change something."""
     given = {k: v for k, v in options.items() if v is not None}
+    unread = [name for name in given if name in declared_options() and name not in get_variant(variant).settings]
+    if unread:
+        raise KganError(unread_message(variant, unread))
     defaults = {k: v for k, v in get_variant(variant).defaults.items()
                 if not ({"epochs", "steps"} & set(given) and k in ("epochs", "steps"))}
     settings = {**defaults, **given}
-    if "data" in settings:
+    if isinstance(settings.get("data"), str):
         settings["data"] = data.absolute_spec(settings["data"])
     return TrainConfig(variant=variant, **settings)
 
@@ -121,8 +125,6 @@ def prepare(config: TrainConfig):
         elif config.num_classes < dataset.num_classes:
             raise KganError(f"num_classes {config.num_classes} is fewer than the {dataset.num_classes} "
                             f"classes in {config.data}")
-    elif config.num_classes is not None:
-        raise KganError(f"num_classes is for conditional variants (cgan, acgan), not {config.variant}")
     step = build_step(config, dataset.sample_shape)
     check_devices(config, step)
     if len(dataset.x) < config.batch_size * config.pack * step.batches_per_step:
@@ -135,32 +137,23 @@ def prepare(config: TrainConfig):
     return config, dataset, step
 
 
-TRANSLATION_OPTIONS = ("l1_weight", "cycle_weight", "identity_weight", "history", "jitter")
-
 
 def _check_data_kind(variant, config: TrainConfig, dataset) -> None:
     """Image-to-image variants need two image domains (pix2pix: paired), and the GANs one set of samples."""
     if variant.data == "samples":
         if dataset.b is not None:
+            translators = ", ".join(v.name for v in list_variants() if v.data != "samples")
             raise KganError(f"{variant.name} learns one set of samples, but {config.data} holds two image domains; "
-                            f"translate between them with pix2pix, cyclegan or discogan")
-        given = [name for name in TRANSLATION_OPTIONS if getattr(config, name)]
-        if given:
-            raise KganError(f"{', '.join(given)} are image-to-image options (pix2pix, cyclegan, discogan), "
-                            f"not {variant.name}'s")
+                            f"translate between them with one of {translators}")
         return
-    if config.pack > 1:
-        raise KganError(f"--pack is for GANs of noise; {variant.name}'s discriminators judge one image pair at a time")
     if dataset.b is None:
         example = "paired:DIR_A,DIR_B" if variant.data == "paired" else "unpaired:DIR_A,DIR_B"
         raise KganError(f"{variant.name} translates between two image domains; {config.data} is one set of "
                         f"samples: give --data {example}")
     if variant.data == "paired" and not dataset.paired:
+        unpaired = ", ".join(v.name for v in list_variants() if v.data == "unpaired")
         raise KganError(f"{variant.name} learns from image pairs; {config.data} is unpaired: give paired:DIR_A,DIR_B, "
-                        f"sidebyside:DIR or paired:FILE.npz, or train cyclegan or discogan")
-    if config.eval_every:
-        raise KganError(f"--eval-every scores generators of noise; score a {variant.name} run with "
-                        f"kgan eval RUN --data SPEC (held-out images)")
+                        f"sidebyside:DIR or paired:FILE.npz, or train one of {unpaired}")
 
 
 def environment() -> dict:

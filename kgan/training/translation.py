@@ -11,8 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from kgan.errors import KganError
 from kgan.networks import SOURCE_INPUT, generate
+from kgan.options import Option, at_least
 
 # pix2pix and CycleGAN load 256-pixel images at 286 and crop 256 back out at a random place.
 JITTER_SCALE = 286 / 256
@@ -123,16 +123,11 @@ class ImageHistory:
         self.returned.assign(ops.stack(out))
 
 
-def refuse_gan_options(config) -> None:
-    """Translators have no use for the GAN tricks; refuse them rather than ignore them silently."""
-    given = [name for name, unused in (("n_critic", config.n_critic != 1), ("gp_weight", config.gp_weight),
-                                       ("class_weight", config.class_weight), ("info_weight", config.info_weight),
-                                       ("clip_value", config.clip_value), ("label_smoothing", config.label_smoothing),
-                                       ("label_flip", config.label_flip), ("instance_noise", config.instance_noise),
-                                       ("g_dropout", config.g_dropout))
-             if unused]
-    if given:
-        raise KganError(f"{config.variant} does not use {', '.join(given)} (GAN training options); leave them out")
+# The settings the translators share; each declares them (``Variant.options``) where it reads them.
+JITTER = Option("jitter", "bool", False, "Random crop (from images loaded 286/256 larger) and flip of real images.",
+                negatable=True)
+CYCLE_WEIGHT = Option("cycle_weight", "float", 0.0, "Cycle-consistency lambda (CycleGAN: 10; DiscoGAN: "
+                      "reconstruction weight, 1).", check=at_least(0))
 
 
 def two_way_translations(passes, batch) -> dict:

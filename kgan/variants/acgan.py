@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keras
 
-from kgan.training.adversarial import two_player
+from kgan.training.adversarial import GAN_OPTIONS, NUM_CLASSES, two_player
 from kgan.variants.cgan import conditional_generator, num_classes_of
 from kgan.variants.dcgan import discriminator_features, logits_head
 from kgan.variants.registry import Variant, register
@@ -28,6 +28,7 @@ ACGAN = register(
         description="Auxiliary-classifier GAN: G(z|y), D predicts real/fake and the class",
         reference="Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs, arXiv:1610.09585",
         roles=two_player(conditional_generator, build_discriminator),
+        options=(*GAN_OPTIONS, NUM_CLASSES),
         defaults={"class_weight": 1.0},
         needs_labels=True,
     )

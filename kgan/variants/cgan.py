@@ -13,9 +13,13 @@ from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers.blocks import embedded_label, label_input
-from kgan.training.adversarial import two_player
+from kgan.options import Option
+from kgan.training.adversarial import GAN_OPTIONS, NUM_CLASSES, two_player
 from kgan.variants.dcgan import discriminator_features, generator_from, logits_head
 from kgan.variants.registry import Variant, register
+
+CONDITIONING = Option("conditioning", "str", "concat", "How D sees the label (default concat): concat (an input "
+                      "plane) or projection.", choices=("concat", "projection"))
 
 LABEL_EMBEDDING = 50  # size of G's label embedding
 
@@ -57,6 +61,7 @@ CGAN = register(
         description="Conditional GAN: G(z|y) and D(x|y), DCGAN nets; sample a class with --label",
         reference="Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784",
         roles=two_player(conditional_generator, build_discriminator),
+        options=(*GAN_OPTIONS, NUM_CLASSES, CONDITIONING),
         needs_labels=True,
     )
 )

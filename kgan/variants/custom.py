@@ -14,8 +14,12 @@ from pathlib import Path
 import keras
 
 from kgan.errors import KganError
-from kgan.training.adversarial import two_player
+from kgan.options import Option
+from kgan.training.adversarial import GAN_OPTIONS, two_player
 from kgan.variants.registry import Variant, register
+
+NETWORKS = Option("networks", "str", None, "The folder holding generator.keras and discriminator.keras "
+                  "(kgan.train(generator=..., discriminator=...) saves them in the run).")
 
 
 def _loader(role: str):
@@ -36,5 +40,6 @@ CUSTOM = register(
         description="your own Keras generator and discriminator (kgan.train(generator=..., discriminator=...))",
         reference="-",
         roles=two_player(_loader("generator"), _loader("discriminator")),
+        options=(*GAN_OPTIONS, NETWORKS),
     )
 )

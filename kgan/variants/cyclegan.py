@@ -15,19 +15,25 @@ from __future__ import annotations
 from functools import partial
 
 from kgan.networks import SOURCE_INPUT
+from kgan.options import Option, at_least
 from kgan.training.losses import least_squares
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
 from kgan.training.translation import (
+    CYCLE_WEIGHT,
+    JITTER,
     ImageHistory,
     mean_absolute,
-    refuse_gan_options,
     two_way_translations,
 )
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import instance_norm, patch_discriminator, resnet_generator
 
 DIRECTIONS = {"a2b": "g_ab", "b2a": "g_ba"}
+IDENTITY_WEIGHT = Option("identity_weight", "float", 0.0, "Identity loss as a multiple of --cycle-weight "
+                         "(CycleGAN: 0.5).", check=at_least(0))
+HISTORY = Option("history", "int", 0, "Generated images kept per discriminator (CycleGAN: 50; 0: none).",
+                 check=lambda v: None if 0 <= v <= 100_000 else "must be an integer in 0..100,000")
 
 
 def critic(config, sample_shape):
@@ -35,7 +41,6 @@ def critic(config, sample_shape):
 
 
 def phases(config, sample_shape) -> list[Phase]:
-    refuse_gan_options(config)
     # The history of each discriminator's fakes; with --history 0 it just hands them on.
     histories = {"d_a": ImageHistory("d_a_history", config.history, (config.batch_size, *sample_shape)),
                  "d_b": ImageHistory("d_b_history", config.history, (config.batch_size, *sample_shape))}
@@ -98,6 +103,7 @@ register(Variant(
     roles=(Role("g_ab", resnet_generator, generates=True), Role("g_ba", resnet_generator, generates=True),
            Role("d_a", critic), Role("d_b", critic)),
     phases=phases,
+    options=(JITTER, CYCLE_WEIGHT, IDENTITY_WEIGHT, HISTORY),
     defaults={"cycle_weight": 10.0, "identity_weight": 0.5, "history": 50, "jitter": True, "decay_from": 0.5,
               "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5, "width": 64},
     directions=DIRECTIONS,

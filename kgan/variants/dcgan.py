@@ -11,7 +11,7 @@ from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers.blocks import batch_norm, d_conv2d, d_dense, d_normalization, g_dropout
-from kgan.training.adversarial import two_player
+from kgan.training.adversarial import GAN_OPTIONS, two_player
 from kgan.variants.registry import Variant, register
 
 KERNEL = 5
@@ -100,5 +100,6 @@ DCGAN = register(
         description="Deep convolutional GAN: strided convs, batch norm, ReLU/tanh G, LeakyReLU D",
         reference="Radford et al. 2016, Unsupervised Representation Learning with DCGANs, arXiv:1511.06434",
         roles=two_player(build_generator, build_discriminator),
+        options=GAN_OPTIONS,
     )
 )

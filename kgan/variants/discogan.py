@@ -17,14 +17,12 @@ from kgan.networks import SOURCE_INPUT
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
-from kgan.training.translation import mean_squared, refuse_gan_options, two_way_translations
+from kgan.training.translation import CYCLE_WEIGHT, JITTER, mean_squared, two_way_translations
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import encoder_decoder_generator, encoder_discriminator
 
 
 def phases(config, sample_shape) -> list[Phase]:
-    refuse_gan_options(config)
-
     def discriminators_forward(passes, batch, draws):
         a, b = batch["x"], batch["b"]
         fake_b = ops.stop_gradient(passes("g_ab", {SOURCE_INPUT: a}))
@@ -63,6 +61,7 @@ register(Variant(
            Role("g_ba", encoder_decoder_generator, generates=True),
            Role("d_a", encoder_discriminator), Role("d_b", encoder_discriminator)),
     phases=phases,
+    options=(JITTER, CYCLE_WEIGHT),
     defaults={"cycle_weight": 1.0, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5, "width": 64},
     directions={"a2b": "g_ab", "b2a": "g_ba"},
     data="unpaired",

@@ -9,7 +9,7 @@ from keras import layers
 
 from kgan.layers import HostDropout
 from kgan.layers.blocks import d_dense, d_normalization, g_dropout
-from kgan.training.adversarial import two_player
+from kgan.training.adversarial import GAN_OPTIONS, two_player
 from kgan.variants.registry import Variant, register
 
 
@@ -63,6 +63,7 @@ GAN = register(
         description="MLP GAN of the original paper; images or 2-D points",
         reference="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
         roles=two_player(build_generator, build_discriminator),
+        options=GAN_OPTIONS,
         defaults={"width": 256},
     )
 )

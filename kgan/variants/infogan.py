@@ -23,9 +23,16 @@ from keras import layers
 from kgan.errors import KganError
 from kgan.latent.codes import code_dim, code_spec
 from kgan.layers.blocks import batch_norm, d_conv2d, d_dense, d_normalization, g_dropout
-from kgan.training.adversarial import two_player
+from kgan.options import Option
+from kgan.training.adversarial import GAN_OPTIONS, two_player
 from kgan.variants.dcgan import discriminator_features, generator_from, logits_head, upsampling_plan, weights
 from kgan.variants.registry import Variant, register
+
+# "dcgan" is the declared default because runs recorded before the setting existed used those networks;
+# new runs get the variant's default, "paper".
+INFOGAN_NETWORKS = Option("infogan_nets", "str", "dcgan", "infogan's networks: paper (Chen et al.'s MNIST nets, "
+                          "infogan's default) or dcgan (kgan's DCGAN bodies with a Q head).",
+                          choices=("dcgan", "paper"))
 
 PAPER_KERNEL = 4
 PAPER_LEAK = 0.01  # openai/InfoGAN custom_ops.leaky_rectify's default (the paper's appendix says 0.1)
@@ -112,6 +119,7 @@ INFOGAN = register(
         reference="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs, "
                   "arXiv:1606.03657",
         roles=two_player(build_generator, build_discriminator),
+        options=(*GAN_OPTIONS, INFOGAN_NETWORKS),
         # The released code's MNIST run (openai/InfoGAN launchers/run_mnist_exp.py): batch 128, z ~ U(-1, 1).
         defaults={"infogan_nets": "paper", "batch_size": 128, "z_dist": "uniform", "latent_dim": 62,
                   "categorical_codes": [10], "continuous_codes": 2, "info_weight": 1.0, "lr_g": 1e-3, "lr_d": 2e-4},

@@ -25,7 +25,7 @@ from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers import LinearMaxout
-from kgan.training.adversarial import two_player
+from kgan.training.adversarial import GAN_OPTIONS, two_player
 from kgan.variants.dcgan import weights
 from kgan.variants.registry import Variant, register
 
@@ -71,6 +71,7 @@ PACGAN = register(
         reference="Lin et al. 2018, PacGAN: The power of two samples in generative adversarial networks, "
                   "arXiv:1712.04086",
         roles=two_player(build_generator, build_discriminator),
+        options=GAN_OPTIONS,
         defaults={"data": "ring8", "pack": 4, "latent_dim": 2, "width": 200, "batch_size": 100, "lr_g": 1e-4,
                   "lr_d": 1e-4, "beta_1": 0.8, "steps": STEPS},
     )

@@ -14,12 +14,16 @@ from keras import ops
 
 from kgan.layers.blocks import batch_norm
 from kgan.networks import SOURCE_INPUT
+from kgan.options import Option, at_least
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
-from kgan.training.translation import mean_absolute, refuse_gan_options
+from kgan.training.translation import JITTER, mean_absolute
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import patch_discriminator, unet_generator
+
+L1_WEIGHT = Option("l1_weight", "float", 0.0, "L1 distance of G(A) to the true B, lambda (pix2pix: 100).",
+                   check=at_least(0))
 
 
 def conditional_patch_discriminator(config, sample_shape):
@@ -27,8 +31,6 @@ def conditional_patch_discriminator(config, sample_shape):
 
 
 def phases(config, sample_shape) -> list[Phase]:
-    refuse_gan_options(config)
-
     def discriminator_forward(passes, batch, draws):
         source, target = batch["x"], batch["b"]
         fake = ops.stop_gradient(passes("generator", {SOURCE_INPUT: source}))
@@ -61,6 +63,7 @@ register(Variant(
     reference="Isola et al. 2017, Image-to-Image Translation with Conditional Adversarial Networks",
     roles=(Role("generator", unet_generator, generates=True), Role("discriminator", conditional_patch_discriminator)),
     phases=phases,
+    options=(JITTER, L1_WEIGHT),
     defaults={"l1_weight": 100.0, "jitter": True, "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5,
               "width": 64},
     directions={"a2b": "generator"},

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kgan.errors import KganError
+from kgan.options import COMMON_OPTIONS, Option
 from kgan.training.adversarial import adversarial_phases
 
 
@@ -21,7 +22,11 @@ class Variant:
             the one a run samples and exports.
         phases: ``(config, sample_shape) -> [Phase, ...]``: one step's updates, with their terms
             (default: the GAN schedule of ``kgan.training.adversarial``).
-        defaults: TrainConfig values this variant uses unless the user overrides them.
+        options: the settings this variant reads beyond ``kgan.options.COMMON_OPTIONS`` (``Option``s:
+            its family's, such as ``kgan.training.adversarial.GAN_OPTIONS``, and its own); ``kgan train``
+            offers them, and any other setting given for this variant is refused.
+        defaults: values of settings it reads that this variant uses unless the user overrides them
+            (its paper's).
         needs_labels: the networks take class labels, so ``config.num_classes`` comes from the data
             (declared here because the networks cannot be built before it is known).
 
@@ -35,10 +40,16 @@ class Variant:
     reference: str
     roles: tuple
     phases: Callable = adversarial_phases
+    options: tuple = ()
     defaults: dict = field(default_factory=dict)
     needs_labels: bool = False
     directions: dict = field(default_factory=dict)
     data: str = "samples"
+
+    @property
+    def settings(self) -> dict[str, Option]:
+        """Every setting this variant reads, by name: the common ones, then its own."""
+        return {option.name: option for option in (*COMMON_OPTIONS, *self.options)}
 
     def role(self, name: str):
         for role in self.roles:
@@ -69,10 +80,42 @@ _VARIANTS: dict[str, Variant] = {}
 
 
 def register(variant: Variant) -> Variant:
+    """Add ``variant`` to the registry, after checking that its declarations hold together."""
     if variant.name in _VARIANTS:
         raise ValueError(f"variant {variant.name!r} is already registered")
+    settings = variant.settings
+    if len(settings) != len(COMMON_OPTIONS) + len(variant.options):
+        raise ValueError(f"variant {variant.name!r} declares an option twice, or one of the common ones")
+    declared = declared_options()
+    for option in variant.options:
+        known = declared.get(option.name)
+        # Two variants may declare one setting (with their own help), but it must mean the same value.
+        if known is not None and (known.kind, known.default, known.choices) != (option.kind, option.default,
+                                                                                 option.choices):
+            raise ValueError(f"variant {variant.name!r} declares {option.name} as {option.kind} "
+                             f"(default {option.default!r}); another variant declares it as {known.kind} "
+                             f"(default {known.default!r})")
+    unread = sorted(set(variant.defaults) - set(settings))
+    if unread:
+        raise ValueError(f"variant {variant.name!r} has defaults for settings it does not read: {', '.join(unread)}")
+    for name, value in variant.defaults.items():
+        settings[name].validate(value)
     _VARIANTS[variant.name] = variant
     return variant
+
+
+def declared_options() -> dict[str, Option]:
+    """Every setting some registered variant reads, by name (the first declaration of each)."""
+    options = {}
+    for variant in _VARIANTS.values():
+        for name, option in variant.settings.items():
+            options.setdefault(name, option)
+    return options or {option.name: option for option in COMMON_OPTIONS}
+
+
+def readers(name: str) -> list[str]:
+    """The registered variants that read the setting ``name``."""
+    return [variant.name for variant in list_variants() if name in variant.settings]
 
 
 def unregister(name: str) -> None:
