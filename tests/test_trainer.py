@@ -141,3 +141,20 @@ def test_images_per_sec_counts_every_real_batch_a_step_reads(tmp_path):
         training.run.unlock()
     # Two steps, each of three D updates on a batch of its own.
     assert record["images_per_sec"] == pytest.approx(2 * 3 * BATCH / seconds, rel=1e-3)
+
+
+def test_the_run_length_reaches_the_learning_rate_schedules_the_step_was_given():
+    import keras
+
+    from kgan.training.schedules import LinearDecay
+    from kgan.training.step import TrainingStep
+
+    built = build_step(tiny_config(variant="gan", n_critic=3), (2,))
+    schedules = {role: LinearDecay(1e-3, 0.5) for role in ("generator", "discriminator")}
+    training_step = TrainingStep(built.networks, built.phases,
+                                 {role: keras.optimizers.Adam(schedule) for role, schedule in schedules.items()},
+                                 schedules=schedules)
+    training_step.set_run_length(10)
+    # In updates of each role: D updates n_critic times per step.
+    assert {role: schedule.total_updates for role, schedule in schedules.items()} == {"generator": 10,
+                                                                                      "discriminator": 30}

@@ -42,9 +42,8 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     return TrainConfig(variant=variant, **settings)
 
 
-def _optimizer(config: TrainConfig, learning_rate: float):
-    if config.decay_from is not None:
-        learning_rate = LinearDecay(learning_rate, config.decay_from)
+def _optimizer(config: TrainConfig, learning_rate):
+    """The optimizer ``config`` names, at ``learning_rate``: a rate or a schedule (``kgan.training.schedules``)."""
     if config.optimizer == "rmsprop":
         # rho 0.99: PyTorch's RMSprop default, which the WGAN reference implementation used.
         return keras.optimizers.RMSprop(learning_rate, rho=0.99)
@@ -78,8 +77,12 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
     updated = [role for role in variant.roles if any(role.name in phase.updates for phase in phases)]
     # A second instance of each generator holds its average; the step starts it at the generator's weights.
     ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}
-    return TrainingStep(networks, phases, {role.name: _optimizer(config, getattr(config, role.learning_rate_key))
-                                           for role in updated},
+    # The step keeps the schedules: it tells them the run's length, known once the data is loaded.
+    schedules = ({role.name: LinearDecay(getattr(config, role.learning_rate_key), config.decay_from)
+                  for role in updated} if config.decay_from is not None else {})
+    optimizers = {role.name: _optimizer(config, schedules.get(role.name, getattr(config, role.learning_rate_key)))
+                  for role in updated}
+    return TrainingStep(networks, phases, optimizers, schedules=schedules,
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
                         devices=config.devices or 1,
                         loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack)

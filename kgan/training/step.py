@@ -21,7 +21,6 @@ from kgan.layers import HostDropout
 from kgan.networks import all_layers
 from kgan.training.loss_scale import LOSS_SCALE_STATS, UNSCALED_LOSS
 from kgan.training.phases import Passes
-from kgan.training.schedules import LinearDecay
 from kgan.training.terms import Stat, total_loss
 from kgan.training.translation import crop
 
@@ -70,6 +69,8 @@ class TrainingStep:
             for non-finite gradients in that step).
         pack: samples per discriminator input (PacGAN; ``kgan.training.packing``): the sampled role
             makes ``pack`` samples, and reads as many real rows, for each of the batch's D inputs.
+        schedules: ``{role: schedule}`` of the roles whose learning rate follows the run's length
+            (``kgan.training.schedules.LinearDecay``, their optimizers' rate): ``set_run_length`` sets it.
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -82,8 +83,9 @@ class TrainingStep:
 
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
                  ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
-                 devices: int = 1, loss_scale=None, pack: int = 1):
+                 devices: int = 1, loss_scale=None, pack: int = 1, schedules: dict | None = None):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.schedules = dict(schedules or {})
         self.pack = pack
         self.loss_scale = loss_scale
         self.ema, self.ema_decay, self.sampled_role = dict(ema or {}), ema_decay, sampled_role
@@ -125,12 +127,9 @@ class TrainingStep:
         return phase_stats(self.phases) + (list(LOSS_SCALE_STATS) if self.loss_scale else [])
 
     def set_run_length(self, total_steps: int) -> None:
-        """Tell learning-rate schedules that depend on it (``LinearDecay``) how long the run is."""
-        for role, optimizer in self.optimizers.items():
-            schedule = optimizer._learning_rate  # Keras keeps the schedule object here
-            if isinstance(schedule, LinearDecay):
-                schedule.total_updates = total_steps * sum(phase.repeat for phase in self.phases
-                                                           if role in phase.updates)
+        """Tell the learning-rate schedules (``schedules``) how long the run is, in their role's updates."""
+        for role, schedule in self.schedules.items():
+            schedule.total_updates = total_steps * sum(phase.repeat for phase in self.phases if role in phase.updates)
 
     def state_variables(self) -> list:
         """Every variable a step reads or writes, in a fixed order."""
