@@ -158,3 +158,14 @@ def test_the_run_length_reaches_the_learning_rate_schedules_the_step_was_given()
     # In updates of each role: D updates n_critic times per step.
     assert {role: schedule.total_updates for role, schedule in schedules.items()} == {"generator": 10,
                                                                                       "discriminator": 30}
+
+
+@pytest.mark.parametrize("repeat", [0, -1])
+def test_a_phase_that_never_runs_is_refused_when_made(repeat):
+    from kgan.errors import KganError
+    from kgan.training.phases import Phase
+    from kgan.training.terms import Stat
+
+    with pytest.raises(KganError, match="phase 'critic' repeats"):
+        Phase("critic", updates=("discriminator",), forward=dict, terms=(), loss_stat=Stat("d_loss", "D loss"),
+              repeat=repeat)

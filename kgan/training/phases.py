@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from kgan.errors import KganError
 from kgan.layers import host_noise
 from kgan.networks import call_by_name, heads
 from kgan.precision import in_floatx
@@ -77,6 +78,10 @@ class Phase:
     draws: Callable | None = None
     after_update: Callable | None = None
     state: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not (isinstance(self.repeat, int) and self.repeat >= 1):
+            raise KganError(f"phase {self.name!r} repeats {self.repeat!r} times per step; it must run at least once")
 
 
 class Passes:
