@@ -169,3 +169,12 @@ def test_a_phase_that_never_runs_is_refused_when_made(repeat):
     with pytest.raises(KganError, match="phase 'critic' repeats"):
         Phase("critic", updates=("discriminator",), forward=dict, terms=(), loss_stat=Stat("d_loss", "D loss"),
               repeat=repeat)
+
+
+def test_the_training_package_says_what_each_of_its_modules_is():
+    from pathlib import Path
+
+    import kgan.training
+
+    modules = sorted(path.stem for path in Path(kgan.training.__file__).parent.glob("*.py") if path.stem != "__init__")
+    assert [name for name in modules if f"``{name}``" not in kgan.training.__doc__] == []

@@ -57,3 +57,11 @@ def test_registry_lists_and_looks_up_variants():
         get_variant("dcgann")
     with pytest.raises(ValueError, match="already registered"):
         register(Variant("gan", "", "", roles=()))
+
+
+def test_the_variant_docstring_describes_every_field():
+    import dataclasses
+
+    from kgan.variants.registry import Variant
+
+    assert [f.name for f in dataclasses.fields(Variant) if f"        {f.name}: " not in Variant.__doc__] == []

@@ -2,8 +2,11 @@
 
 - ``phases``: roles (a variant's networks by name) and phases (which roles update, how often).
 - ``terms``: loss terms as data, and the maths of the extra ones; ``losses``: the adversarial losses.
-- ``adversarial``: the GAN schedule of the built-in variants (D's phase, then G's).
+- ``adversarial``: the GAN schedule of the built-in GANs (D's phase, then G's) and its settings.
+- ``translation``: what the image-to-image variants share (jitter, CycleGAN's image history, settings).
 - ``step``: ``TrainingStep``, the step over phases; ``step_inputs``: its host-drawn random inputs.
+- ``packing`` (PacGAN's packed inputs), ``schedules`` (learning-rate decay), ``loss_scale`` (fp16),
+  ``devices`` (data-parallel runs): what the step uses.
 - ``assembly``: config resolved, data loaded, step built; ``run_loop``: the loop, logs, Ctrl-C.
 - ``checkpoint``: the training state on disk; ``monitor`` and ``tensorboard``: what a run reports.
 """

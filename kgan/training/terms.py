@@ -1,9 +1,10 @@
 """Loss terms as data: each is a name, a weight, a function of the phase's views, and what it needs.
 
-A phase's loss is the sum of its terms: the first unweighted (the adversarial loss), each other one
-times its weight, in order. The step loops over them; it never asks which terms there are. A term
-that needs something of the networks (a head, no batch norm) refuses them when the step is built,
-with a one-line reason. Terms whose weight is 0 are simply not in the list.
+A phase's loss is the sum of its terms, in order: each times its weight, or as it is where it has none
+(the adversarial loss). The step loops over them; it never asks which terms there are. A term that
+needs host draws (the penalty's interpolation weights) draws them itself; one that needs something of
+the networks (a head, no batch norm) refuses them when the step is built, with a one-line reason.
+Terms whose weight is 0 are simply not in the list.
 
 The term functions here are plain ``keras.ops`` maths: the WGAN-GP gradient penalty, ACGAN's class
 cross-entropy and InfoGAN's information loss.

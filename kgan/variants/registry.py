@@ -29,6 +29,12 @@ class Variant:
             (its paper's).
         needs_labels: the networks take class labels, so ``config.num_classes`` comes from the data
             (declared here because the networks cannot be built before it is known).
+        directions: ``{direction: generator role}`` of an image-to-image model, e.g. ``{"a2b": "g_ab",
+            "b2a": "g_ba"}``: what ``kgan translate --direction`` and the run's pictures use; empty for
+            models of noise.
+        data: the kind of training data: ``"samples"`` (one set of samples, labelled or not: the GANs),
+            ``"paired"`` (two image domains, row i of A with row i of B: pix2pix) or ``"unpaired"`` (two
+            domains, B rows drawn at random for each A row: CycleGAN, DiscoGAN).
 
     Example:
         register(Variant("mygan", "DCGAN nets, hinge loss", "-", roles=two_player(build_g, build_d),
