@@ -151,7 +151,7 @@ def test_the_image_history_follows_the_paper():
     returned_new = 0
     for k in range(12):
         fakes = np.full((batch, 2, 2, 1), 0.0) + (k * batch + np.arange(batch))[:, None, None, None]
-        draws = history.draw(rng, (batch,))
+        draws = history.draw(rng, (batch,), k, 12)
         history.query(ops.convert_to_tensor(fakes.astype(np.float32)),
                       {name: ops.convert_to_tensor(value) for name, value in draws.items()})
         got = np.asarray(history.returned.numpy())

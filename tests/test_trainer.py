@@ -178,3 +178,25 @@ def test_the_training_package_says_what_each_of_its_modules_is():
 
     modules = sorted(path.stem for path in Path(kgan.training.__file__).parent.glob("*.py") if path.stem != "__init__")
     assert [name for name in modules if f"``{name}``" not in kgan.training.__doc__] == []
+
+
+def test_terms_and_phases_draw_on_the_host_with_one_signature():
+    import dataclasses
+
+    from kgan.training.step_inputs import StepInputs
+    from kgan.training.terms import Term
+
+    config = tiny_config(variant="gan", n_critic=2)
+    training_step = build_step(config, (2,))
+
+    def when(name):
+        def draw(rng, shape, step, total_steps):
+            return {name: np.full(shape, step / total_steps, np.float32)}
+        return draw
+
+    d_phase, g_phase = training_step.phases
+    training_step.phases = [dataclasses.replace(d_phase, terms=d_phase.terms + (Term("t", len, draws=when("term")),)),
+                            dataclasses.replace(g_phase, draws=(when("forward"), when("forward_too")))]
+    draws = StepInputs(config, training_step, 10).draw(np.random.default_rng(0), np.zeros((2, BATCH), np.int32), 4)
+    assert draws["discriminator"]["term"].shape == (2, BATCH) and (draws["discriminator"]["term"] == 0.4).all()
+    assert (draws["generator"]["forward"] == 0.4).all() and (draws["generator"]["forward_too"] == 0.4).all()

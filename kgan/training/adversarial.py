@@ -144,7 +144,7 @@ def _targets(config):
     """Draws of D's per-sample targets, with label smoothing and noisy labels as configured."""
     smoothing = tuple(config.label_smoothing) if config.label_smoothing else None
 
-    def draws(rng, shape):
+    def draws(rng, shape, step, total_steps):
         real, fake = discriminator_targets(rng, shape, smoothing, config.label_flip)
         return {"real_targets": real, "fake_targets": fake}
     return draws
@@ -212,11 +212,11 @@ def adversarial_phases(config, sample_shape) -> list[Phase]:
               terms=tuple(d_terms),
               loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2},
               reads_data=True, latent=GENERATOR,
-              draws=_instance_noise(config, judged_shape, ("noise_real", "noise_fake")) if noisy else None,
+              draws=(_instance_noise(config, judged_shape, ("noise_real", "noise_fake")),) if noisy else (),
               after_update=_clip(config.clip_value) if config.clip_value is not None else None),
         Phase("generator", updates=(GENERATOR,), forward=partial(generator_forward, pack=pack), terms=tuple(g_terms),
               loss_stat=Stat("g_loss", "G loss"), calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
-              draws=_instance_noise(config, judged_shape, ("noise_fake",)) if noisy else None),
+              draws=(_instance_noise(config, judged_shape, ("noise_fake",)),) if noisy else ()),
     ]
 
 

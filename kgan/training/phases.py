@@ -13,10 +13,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from kgan.errors import KganError
 from kgan.layers import host_noise
 from kgan.networks import call_by_name, heads
 from kgan.precision import in_floatx
+
+# A host draw, the one signature of ``Phase.draws`` and ``Term.draws``: ``(rng, (repeat, batch), step, total_steps)
+# -> {name: array of that leading shape}``, drawn from the run's numpy ``rng`` (``kgan.training.step_inputs``) for
+# the step ``step`` of ``total_steps`` (instance noise anneals over the run; most draws ignore both).
+HostDraw = Callable[[np.random.Generator, tuple, int, int], dict]
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,8 @@ class Phase:
         reads_data: the phase sees real rows: its k-th repeat reads the step's k-th batch, so phases
             that read data share batches (as CycleGAN's generators and discriminators do).
         latent: the generator role whose latent inputs (z, label, code) the phase draws.
-        draws: ``(rng, (repeat, batch), step, total_steps) -> {name: array}``: the forward's own
-            host draws (instance noise, say).
+        draws: the forward's own host draws (instance noise, CycleGAN's history), ``HostDraw``s drawn
+            in order.
         after_update: ``networks -> None``, run after each update (WGAN's weight clipping).
         state: variables the forward reads and writes besides the networks' (CycleGAN's image
             history), by checkpoint group: ``{group: [variables]}``.
@@ -75,7 +82,7 @@ class Phase:
     calls: dict = field(default_factory=dict)
     reads_data: bool = False
     latent: str | None = None
-    draws: Callable | None = None
+    draws: tuple = ()
     after_update: Callable | None = None
     state: dict = field(default_factory=dict)
 

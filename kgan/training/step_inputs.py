@@ -65,11 +65,11 @@ class StepInputs:
         for phase in phases:
             for term in phase.terms:
                 if term.draws:
-                    draws[phase.name].update(term.draws(rng, (phase.repeat, batch)))
+                    draws[phase.name].update(term.draws(rng, (phase.repeat, batch), step, self.total_steps))
         draws["dropout"] = self.step.draw_host_noise(rng, batch)
         for phase in phases:
-            if phase.draws:
-                draws[phase.name].update(phase.draws(rng, (phase.repeat, batch), step, self.total_steps))
+            for draw in phase.draws:
+                draws[phase.name].update(draw(rng, (phase.repeat, batch), step, self.total_steps))
         if self.crops:  # last, so the draws of runs without jitter stay as they were
             crops = self._crops(rng, indices.shape)
             for phase in phases:

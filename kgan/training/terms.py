@@ -54,8 +54,8 @@ class Term:
         weight: multiplies the value in the loss; None adds it as is (the adversarial term).
         stat: logs the term's value under this key (None: not logged on its own).
         stats: every key this term logs (``stat`` included), as ``Stat``s for the loss plot.
-        draws: ``(rng, (repeat, batch)) -> {name: array}``: host draws the term needs, e.g. the
-            penalty's interpolation weights; they reach ``fn`` in ``views``.
+        draws: a ``kgan.training.phases.HostDraw`` of what the term needs drawn, e.g. the penalty's
+            interpolation weights; they reach ``fn`` in ``views``.
         check: ``networks -> None`` (networks by role), raising ``KganError`` where they lack what
             the term needs.
 
@@ -161,7 +161,8 @@ def penalty(weight: float, role: str = "discriminator") -> Term:
 
     return Term("gradient_penalty", lambda v: gradient_penalty(v["critic"], v["real"], v["fake"], v["alpha"]),
                 weight=weight, stat="gp", stats=(Stat("gp", "gradient penalty", line="--"),),
-                draws=lambda rng, shape: {"alpha": rng.random(shape, dtype=np.float32)}, check=check)
+                draws=lambda rng, shape, step, total_steps: {"alpha": rng.random(shape, dtype=np.float32)},
+                check=check)
 
 
 def _needs_head(head: str, option: str, what: str, variant: str, role: str = "discriminator"):

@@ -85,8 +85,9 @@ class ImageHistory:
     def variables(self) -> list:
         return [self.images, self.count, self.returned] if self.size else [self.returned]
 
-    def draw(self, rng: np.random.Generator, shape: tuple) -> dict:
-        """Host draws for ``shape`` = (repeat, batch) queries: a coin and a slot per image."""
+    def draw(self, rng: np.random.Generator, shape: tuple, step: int, total_steps: int) -> dict:
+        """Host draws for ``shape`` = (repeat, batch) queries: a coin and a slot per image, whatever the
+        step (a ``kgan.training.phases.HostDraw``)."""
         if not self.size:
             return {}
         return {f"{self.name}_coin": rng.random(shape),

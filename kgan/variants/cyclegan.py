@@ -12,8 +12,6 @@ history), on the same real batch.
 
 from __future__ import annotations
 
-from functools import partial
-
 from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, at_least
 from kgan.training.losses import least_squares
@@ -78,11 +76,10 @@ def phases(config, sample_shape) -> list[Phase]:
                                     + mean_absolute(v["same_a"], v["a"]), weight=identity, stat="identity",
                                     stats=(Stat("identity", "identity L1", line="--"),)))
     calls = 3 if identity else 2
-    history_draws = [history.draw for history in histories.values()]
     return [
         Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward, terms=tuple(generator_terms),
               loss_stat=Stat("g_loss", "G loss"), calls={"g_ab": calls, "g_ba": calls, "d_a": 1, "d_b": 1},
-              reads_data=True, draws=partial(_draw_all, history_draws),
+              reads_data=True, draws=(histories["d_a"].draw, histories["d_b"].draw),
               state={name: history.variables for name, history in
                      (("d_a_history", histories["d_a"]), ("d_b_history", histories["d_b"]))}),
         Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward,
@@ -90,10 +87,6 @@ def phases(config, sample_shape) -> list[Phase]:
                           stats=(Stat("d_a", "D_A loss", line=":"), Stat("d_b", "D_B loss", line=":"))),),
               loss_stat=Stat("d_loss", "D loss"), calls={"d_a": 2, "d_b": 2}, reads_data=True),
     ]
-
-
-def _draw_all(draw_functions, rng, shape, step, total_steps):
-    return {name: value for draw in draw_functions for name, value in draw(rng, shape).items()}
 
 
 register(Variant(
