@@ -76,7 +76,8 @@ def test_critic_losses_have_no_targets_and_report_raw_scores():
         assert value(ops.mean(get_loss(name).d_output(REAL))) == pytest.approx(np.mean(REAL))
 
 
-PATCHES = np.array([[[[0.5], [-1.0]], [[2.0], [0.0]]], [[[-3.0], [1.5]], [[0.25], [4.0]]]], np.float32)  # 2 PatchGAN maps
+# Two PatchGAN maps of 2 x 2 patches.
+PATCHES = np.array([[[[0.5], [-1.0]], [[2.0], [0.0]]], [[[-3.0], [1.5]], [[0.25], [4.0]]]], np.float32)
 
 
 def test_least_squares_and_sigmoid_cross_entropy_take_one_target_for_every_patch():
