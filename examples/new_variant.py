@@ -1,9 +1,10 @@
-"""A new variant with a loss term of its own: DCGAN plus the drift penalty of progressive GANs.
+"""A new variant with a loss term and a setting of its own: DCGAN plus the drift penalty of progressive GANs.
 
     KERAS_BACKEND=torch python examples/new_variant.py runs/dcgan-drift
 
 The drift penalty, eps * E[D(x)^2] on the real logits (Karras et al. 2018, sec. A.1), keeps a
-critic's outputs from wandering far from 0. It is one Term added to D's phase of the GAN schedule;
+critic's outputs from wandering far from 0. It is one Term added to D's phase of the GAN schedule,
+weighted by a setting the variant declares (``--drift-weight``, in ``kgan train dcgan_drift --help``);
 the networks are DCGAN's. Saved as kgan/variants/dcgan_drift.py (and imported in
 kgan/variants/__init__.py) the same code makes `kgan train dcgan_drift` work; here it registers in
 this process and trains a few steps on the MNIST digits kgan ships. docs/architecture.md walks
@@ -16,11 +17,13 @@ import sys
 from keras import ops
 
 import kgan
-from kgan.training.adversarial import adversarial_phases, two_player
+from kgan.options import Option, at_least
+from kgan.training.adversarial import GAN_OPTIONS, adversarial_phases, two_player
 from kgan.training.terms import Stat, Term
 from kgan.variants import Variant, dcgan, register
 
-DRIFT = 0.001  # the paper's epsilon
+# The variant's own setting: kgan train offers it as --drift-weight, TrainConfig checks it, config.json records it.
+DRIFT_WEIGHT = Option("drift_weight", "float", 0.001, "Drift penalty epsilon (the paper's 0.001).", check=at_least(0))
 
 
 def drift_penalty(views):
@@ -30,7 +33,8 @@ def drift_penalty(views):
 
 def phases(config, sample_shape):
     """The GAN schedule, with the drift term appended to D's phase."""
-    drift = Term("drift", drift_penalty, weight=DRIFT, stat="drift", stats=(Stat("drift", "drift penalty", line="--"),))
+    drift = Term("drift", drift_penalty, weight=config.drift_weight, stat="drift",
+                 stats=(Stat("drift", "drift penalty", line="--"),))
     d_phase, g_phase = adversarial_phases(config, sample_shape)
     return [dataclasses.replace(d_phase, terms=d_phase.terms + (drift,)), g_phase]
 
@@ -41,6 +45,7 @@ register(Variant(
     reference="Karras et al. 2018, Progressive Growing of GANs, arXiv:1710.10196, sec. A.1",
     roles=two_player(dcgan.build_generator, dcgan.build_discriminator),
     phases=phases,
+    options=(*GAN_OPTIONS, DRIFT_WEIGHT),
     defaults={"loss": "wasserstein", "gp_weight": 10.0, "d_norm": "layer", "n_critic": 1},
 ))
 

@@ -83,7 +83,7 @@ KINDS = {
     "str": (_text, "a string"),
     "ints": (_integers, "a list of integers"),
     "names": (_names, "a list of names"),
-    "range": (_range, "a number or a pair of numbers [low, high]"),
+    "range": (_range, "a finite number or a pair of them [low, high]"),
 }
 
 

@@ -207,7 +207,7 @@ _BAD_TRAIN = {  # id: (variant and options, text the error names, exit code)
     "dcgan-on-points": (["dcgan", "--data", "ring8"], "dcgan needs images", 1),
     "zero-batch-size": (["dcgan", "--data", "{mnist}", "--batch-size", "0"], "batch_size", 1),
     "unknown-z-dist": (["dcgan", "--data", "{mnist}", "--z-dist", "foo"], "--z-dist", 2),
-    "unknown-loss": (["dcgan", "--data", "{mnist}", "--loss", "foo"], "unknown loss", 1),
+    "unknown-loss": (["dcgan", "--data", "{mnist}", "--loss", "foo"], "--loss", 2),
     "epochs-and-steps": (["dcgan", "--data", "{mnist}", "--epochs", "1", "--steps", "5"], "not both", 1),
     "batch-larger-than-data": (["dcgan", "--data", "{mnist}", "--batch-size", "512"], "larger than the data", 1),
     "negative-seed": (["dcgan", "--data", "{mnist}", "--seed", "-1"], "seed", 1),
@@ -427,7 +427,7 @@ def test_variant_defaults_come_from_the_paper(tmp_path, _mnist_npz):
     ("dcgan", ["--ema", "1.5"], "ema must be in (0, 1)"),
     ("dcgan", ["--label-flip", "1"], "label_flip must be in [0, 1)"),
     ("cgan", ["--data", "ring8"], "cgan needs images"),
-    ("dcgan", ["--num-classes", "10"], "num_classes is for conditional variants"),
+    ("dcgan", ["--num-classes", "10"], "dcgan does not read --num-classes (settings of acgan, cgan)"),
 ])
 def test_train_refuses_settings_it_cannot_honour(tmp_path, _mnist_npz, variant, args, expected):
     result = train_tiny(tmp_path / "run", f"npz:{_mnist_npz}", *args, variant=variant)

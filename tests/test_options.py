@@ -42,7 +42,7 @@ def test_each_variant_s_help_lists_what_it_reads_with_its_defaults():
     ({"decay_from": "0.5"}, "decay_from must be a finite number"),
     ({"data": 5}, "data must be a string"),
     ({"categorical_codes": 10}, "categorical_codes must be a list of integers, got 10"),
-    ({"label_smoothing": [0.9, "a"]}, "label_smoothing must be a number or a pair"),
+    ({"label_smoothing": [0.9, "a"]}, "label_smoothing must be a finite number or a pair"),
     ({"steps": True}, "steps must be an integer, got True (bool)"),
     ({"batch_size": True}, "batch_size must be an integer, got True (bool)"),
     ({"portable": "no"}, "portable must be true or false, got 'no' (str)"),

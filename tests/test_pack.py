@@ -118,5 +118,5 @@ def test_image_to_image_variants_refuse_packing(tmp_path):
     from kgan.errors import KganError
 
     pairs = write_translation_npz(tmp_path / "pairs.npz", 8, paired=True)
-    with pytest.raises(KganError, match="--pack is for GANs of noise"):
+    with pytest.raises(KganError, match="pix2pix does not read --pack"):
         prepare(TrainConfig(variant="pix2pix", data=f"npz:{pairs}", pack=2, batch_size=1))

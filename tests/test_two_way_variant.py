@@ -147,6 +147,7 @@ def test_its_onnx_export_takes_the_image_input(straight, tmp_path):
 def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits):
     import dataclasses
 
+    from kgan.config import TrainConfig
     from kgan.errors import KganError
     from kgan.training import assembly
     from kgan.variants import Variant, register, unregister
@@ -165,6 +166,7 @@ def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits)
         register(Variant(name, "-", "-", roles=roles, phases=phase_list))
         try:
             with pytest.raises(KganError, match=expected):
-                assembly.build_step(dataclasses.replace(config(digits, 1), variant=name), (28, 28, 1))
+                settings = {k: v for k, v in config(digits, 1).to_dict().items() if k != "variant"}
+                assembly.build_step(TrainConfig(variant=name, **settings), (28, 28, 1))
         finally:
             unregister(name)
