@@ -80,7 +80,10 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
 def check_label(spec: LatentSpec, label: int | None) -> None:
     """A given ``label`` needs a conditional generator, and one of its classes."""
     if label is not None and not spec.num_classes:
-        raise KganError("--label is for conditional variants (cgan, acgan); this generator takes no label")
+        from kgan.variants import list_variants  # here: the variants import this module
+
+        conditional = ", ".join(variant.name for variant in list_variants() if variant.needs_labels)
+        raise KganError(f"--label is for conditional variants ({conditional}); this generator takes no label")
     if label is not None and not 0 <= label < spec.num_classes:
         raise KganError(f"--label must be in 0..{spec.num_classes - 1}, got {label}")
 
