@@ -65,9 +65,17 @@ class Run:
 
         return RunDir(self.path).read_metrics()
 
-    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
-        """``n`` samples in [-1, 1], as ``kgan sample`` draws them."""
-        return self.sampler.sample(n, seed, label, code)
+    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
+               truncation: float = 1.0) -> np.ndarray:
+        """``n`` samples in [-1, 1], as ``kgan sample`` draws them (``truncation``: psi, see ``sample_seeds``)."""
+        return self.sampler.sample(n, seed, label, code, truncation)
+
+    def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
+                     truncation: float = 1.0) -> np.ndarray:
+        """One sample in [-1, 1] per seed (a list, or "0-9,42"), each seed's z drawn alone, so seed 42 gives the
+        same image whatever else is asked; ``truncation`` psi in [0, 1] pulls z toward its mean, as
+        ``kgan sample --seeds ... --truncation PSI``."""
+        return self.sampler.sample_seeds(seeds, label, code, truncation)
 
     def resume(self, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
                data_on: str | None = None, steps_per_call: int | None = None, checkpoint_minutes: float | None = None,

@@ -9,6 +9,7 @@ import numpy as np
 from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
+from kgan.latent.seeds import parse_seeds, seed_inputs
 from kgan.networks import generate, image_inputs, input_signature
 from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
@@ -78,21 +79,33 @@ class Sampler:
         served = next((d for d, r in variant.directions.items() if r == role.name), None)
         return cls(generator, config, sample_shape, checkpoint.meta, role=role.name, direction=served)
 
-    def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> SamplingInputs:
+    def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
+             truncation: float = 1.0) -> SamplingInputs:
         """Generator inputs for ``n`` samples (see ``kgan.latent.sampling_inputs``)."""
-        return sampling_inputs(self.latent_spec, n, seed, label, code)
+        return sampling_inputs(self.latent_spec, n, seed, label, code, truncation)
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The generator's output for ``inputs`` (z, or a dict by input name), in inference mode."""
         return generate(self.generator, inputs)
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-               **images: np.ndarray) -> np.ndarray:
-        """``n`` samples for ``seed``; a generator that takes images gets them by input name, ``n`` of each."""
+               truncation: float = 1.0, **images: np.ndarray) -> np.ndarray:
+        """``n`` samples for ``seed`` (z truncated by ``truncation``, see ``kgan.latent.seeds``); a generator
+        that takes images gets them by input name, ``n`` of each."""
         missing = [name for name in self.image_inputs if name not in images]
         if missing:
             raise KganError(f"this generator translates images: pass {', '.join(missing)} (arrays of {n} images)")
-        return self.generate_from({**self.draw(n, seed, label, code).inputs, **images})
+        return self.generate_from({**self.draw(n, seed, label, code, truncation).inputs, **images})
+
+    def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
+                     truncation: float = 1.0) -> np.ndarray:
+        """One sample per seed of ``seeds`` (a list, or a string such as "0-9,42"), each drawn alone:
+        seed 42 gives the same image whatever else is asked (``kgan.latent.seeds``)."""
+        seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
+        inputs = seed_inputs(self.latent_spec, seeds, label, code, truncation)
+        # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
+        return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
+                               for i in range(len(seeds))])
 
     @property
     def source_shape(self) -> tuple:

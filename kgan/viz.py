@@ -134,3 +134,36 @@ def save_training_gif(samples_dir: str | Path, path: str | Path, duration_ms: in
             frames.append(image.convert("L" if image.mode in ("L", "LA", "I", "I;16") else "RGB"))
     with atomic_path(path) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+
+
+def save_animation(frames: np.ndarray, path: str | Path, fps: int = 30) -> None:
+    """(T, H, W, C) uint8 frames as a video: ``.gif`` through Pillow, ``.mp4`` (H.264) through imageio-ffmpeg
+    (``pip install 'kgan[video]'``: its wheel carries the ffmpeg binary).
+
+    Frames are scaled up by a whole factor to at least 256 pixels a side, and MP4 frames padded to
+    even sides in RGB, which H.264 players expect.
+    """
+    path = Path(path)
+    if not isinstance(fps, (int, np.integer)) or not 1 <= fps <= 120:
+        raise KganError(f"frames per second must be an integer in 1..120, got {fps}")
+    scale = max(1, math.ceil(256 / min(frames.shape[1:3])))
+    frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
+    if path.suffix.lower() == ".gif":
+        images = [Image.fromarray(frame[..., 0] if frame.shape[-1] == 1 else frame) for frame in frames]
+        with atomic_path(path) as tmp:
+            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                           duration=round(1000 / fps), loop=0)
+        return
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise KganError(f"{path.name}: MP4 needs imageio-ffmpeg (pip install 'kgan[video]'); or write a .gif") from None
+    rgb = np.broadcast_to(frames, (*frames.shape[:3], 3)) if frames.shape[-1] == 1 else frames[..., :3]
+    even = np.ascontiguousarray(np.pad(rgb, [(0, 0), (0, rgb.shape[1] % 2), (0, rgb.shape[2] % 2), (0, 0)]))
+    with atomic_path(path) as tmp:
+        writer = imageio_ffmpeg.write_frames(str(tmp), (even.shape[2], even.shape[1]), fps=fps, codec="libx264",
+                                             macro_block_size=1, output_params=["-f", "mp4"])
+        writer.send(None)  # start ffmpeg
+        for frame in even:
+            writer.send(frame)
+        writer.close()

@@ -1,6 +1,8 @@
 """kgan sample: draw samples from a trained run, or from an exported ONNX file, to PNG or NPY."""
 
 
+from pathlib import Path
+
 import click
 import numpy as np
 
@@ -23,21 +25,41 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
               help="Class of every sample (cgan, acgan); default: a row per class.")
 @click.option("--code",
               help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
-@click.option("-o", "--output", type=click.Path(), required=True, help="FILE.png (a grid) or FILE.npy (raw array).")
-def sample(source, onnx_file, provider, count, seed, label, code, output):
+@click.option("--seeds", "seed_list",
+              help="One sample per seed, each drawn alone (seed 42 is the same image whatever else is asked): "
+                   "seeds and ranges, e.g. 0-99,500; instead of -n/--seed.")
+@click.option("--truncation", type=float, default=1.0, show_default=True,
+              help="Truncation psi in [0, 1]: z pulled toward its mean (1: none).")
+@click.option("--truncation-sweep", help="With --seeds: a row per psi, e.g. 1,0.7,0.5 (columns: the seeds).")
+@click.option("-o", "--output", type=click.Path(), help="FILE.png (a grid) or FILE.npy (raw array).")
+@click.option("--outdir", type=click.Path(), help="With --seeds: one PNG per seed (seed0042.png) in this folder.")
+def sample(source, onnx_file, provider, count, seed, label, code, seed_list, truncation, truncation_sweep, output,
+           outdir):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
 
     NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file. Conditional
     and InfoGAN generators without --label/--code give one row per class (category) of
-    ceil(N / classes) samples, in row order.
+    ceil(N / classes) samples, in row order. With --seeds, a conditional generator needs --label.
     """
     from kgan.atomic import atomic_path
+    from kgan.latent.seeds import check_truncation, parse_seeds, parse_truncations
     from kgan.viz import save_samples
 
-    output = output_file(output, ".png", ".npy")
-    limit = MAX_SAMPLES[output.suffix.lower()]
-    if count > limit:
-        raise KganError(f"-n {count:,} is more than the {limit:,} samples a {output.suffix.lower()} file takes here")
+    if bool(output) == bool(outdir):
+        raise KganError("give -o FILE.png|FILE.npy or --outdir DIR (with --seeds), one of them")
+    if outdir and not seed_list:
+        raise KganError("--outdir writes one PNG per seed: give --seeds too")
+    if truncation_sweep and not seed_list:
+        raise KganError("--truncation-sweep draws a row per psi for the seeds: give --seeds too")
+    seeds = parse_seeds(seed_list) if seed_list else None
+    psis = parse_truncations(truncation_sweep) if truncation_sweep else [check_truncation(truncation)]
+    targets = _seed_files(Path(outdir), seeds, psis) if outdir else None
+    if output:
+        output = output_file(output, ".png", ".npy")
+        limit = MAX_SAMPLES[output.suffix.lower()]
+        count = len(seeds) * len(psis) if seeds else count
+        if count > limit:
+            raise KganError(f"{count:,} samples are more than the {limit:,} a {output.suffix.lower()} file takes here")
     if bool(source) == bool(onnx_file):
         raise KganError("give a run directory or checkpoint, or --onnx FILE (one of them)")
     if onnx_file:
@@ -50,12 +72,45 @@ def sample(source, onnx_file, provider, count, seed, label, code, output):
         sampler = Sampler.load(source)
     if getattr(sampler, "image_inputs", None):  # an image-to-image generator: it needs images, not noise
         raise KganError(f"{source} translates images; use kgan translate {source} IMAGES... -o OUT")
-    drawn = sampler.draw(count, seed, label, code)
-    samples = sampler.generate_from(drawn.inputs)
+    if seeds is not None:
+        rows = [sampler.sample_seeds(seeds, label, code, psi) for psi in psis]
+        if targets:
+            _write_images(np.concatenate(rows), targets)
+            click.echo(f"wrote {len(targets)} images to {outdir}")
+            return
+        samples, columns = np.concatenate(rows), len(seeds) if len(psis) > 1 else None
+    else:
+        drawn = sampler.draw(count, seed, label, code, psis[0])
+        samples, columns = sampler.generate_from(drawn.inputs), drawn.columns
     if output.suffix.lower() == ".npy":
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, samples)
     else:
-        save_samples(samples, output, columns=drawn.columns)
+        save_samples(samples, output, columns=columns)
     click.echo(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {output}")
+
+
+def _seed_files(outdir: Path, seeds: list[int], psis: list[float]) -> list[Path]:
+    """The PNG of each (psi, seed), refused before any work if one exists already: nothing is overwritten."""
+    if outdir.exists() and not outdir.is_dir():
+        raise KganError(f"--outdir {outdir} is a file, not a folder")
+    names = [f"seed{seed:04d}.png" if len(psis) == 1 else f"seed{seed:04d}-psi{psi:g}.png"
+             for psi in psis for seed in seeds]
+    existing = [name for name in names if (outdir / name).exists()]
+    if existing:
+        raise KganError(f"{outdir / existing[0]} exists ({len(existing)} of the files to write do); "
+                        f"choose another --outdir or remove them")
+    return [outdir / name for name in names]
+
+
+def _write_images(images: np.ndarray, paths: list[Path]) -> None:
+    """Each image as a PNG of its own, at its own size."""
+    from kgan.pixels import scale_to_uint8
+    from kgan.viz import save_png
+
+    if images.ndim != 4:
+        raise KganError("--outdir writes one image per seed; this generator makes points: use -o FILE.png or .npy")
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    for image, path in zip(images if images.dtype == np.uint8 else scale_to_uint8(images), paths):
+        save_png(image, path)

@@ -202,3 +202,33 @@ def _bounds(text: str) -> tuple[float, float]:
     except ValueError:  # not numbers, or not two of them
         raise KganError(f"--range takes two numbers LOW,HIGH, e.g. -2,2; got {text!r}") from None
     return low, high
+
+
+@viz.command("walk")
+@_RUN
+@click.option("-o", "--output", type=click.Path(), required=True, help="walk.mp4 (needs kgan[video]) or walk.gif.")
+@click.option("--seeds", "seed_list", default="0-3", show_default=True,
+              help="The keyframes: seeds and ranges, in order, as for kgan sample --seeds.")
+@click.option("--frames", type=click.IntRange(min=2), default=60, show_default=True,
+              help="Frames per leg from one seed to the next (both ends).")
+@click.option("--fps", type=click.IntRange(min=1, max=120), default=30, show_default=True, help="Frames per second.")
+@click.option("--label", type=click.IntRange(min=0), help="Class of every frame (conditional generators).")
+@click.option("--code", help="InfoGAN codes held along the walk, e.g. 3,*,0.5 (default: the first seed's).")
+@click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi of every keyframe.")
+def walk(run, output, seed_list, frames, fps, label, code, truncation):
+    """A video of a walk through the z of --seeds: slerp for Gaussian z, straight lines for uniform z.
+
+    Keyframe k is the image of `kgan sample RUN --seeds k`; RUN is a run directory or checkpoint.
+    """
+    from kgan.latent.seeds import parse_seeds
+    from kgan.latent.walks import seed_walk_inputs
+    from kgan.pixels import scale_to_uint8
+    from kgan.viz import save_animation
+
+    output = output_file(output, ".mp4", ".gif")
+    seeds = parse_seeds(seed_list)
+    sampler = _image_sampler(run, "walk")
+    inputs = seed_walk_inputs(sampler.latent_spec, seeds, frames, label, code, truncation)
+    images = scale_to_uint8(sampler.generate_from(inputs))
+    save_animation(images, output, fps)
+    click.echo(f"wrote {len(images)} frames through seeds {seed_list} to {output}")

@@ -17,6 +17,7 @@ import numpy as np
 
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
+from kgan.latent.seeds import parse_seeds, seed_inputs
 from kgan.latent.spec import LatentSpec, SamplingInputs, input_signature, sampling_inputs
 from kgan.networks import LATENT_INPUTS
 from kgan.pixels import model_images, scale_to_uint8
@@ -88,9 +89,10 @@ class OnnxSampler:
     def providers(self) -> list[str]:
         return self.session.get_providers()
 
-    def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> SamplingInputs:
+    def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
+             truncation: float = 1.0) -> SamplingInputs:
         """The inputs ``kgan sample --seed`` draws too, so both paths give the same images."""
-        return sampling_inputs(self.latent_spec, n, seed, label, code)
+        return sampling_inputs(self.latent_spec, n, seed, label, code, truncation)
 
     def run(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The raw graph output (float32 [-1, 1] or uint8, as exported) for z, or a dict of inputs by name."""
@@ -113,9 +115,20 @@ class OnnxSampler:
         images = self.run(inputs)
         return images if images.dtype == np.uint8 else scale_to_uint8(images)
 
-    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None) -> np.ndarray:
-        """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code`` as for ``kgan sample``."""
-        return self.generate_from(self.draw(n, seed, label, code).inputs)
+    def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
+               truncation: float = 1.0) -> np.ndarray:
+        """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code``/``truncation`` as for ``kgan sample``
+        (the file takes z, so truncation acts on the z fed to it)."""
+        return self.generate_from(self.draw(n, seed, label, code, truncation).inputs)
+
+    def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
+                     truncation: float = 1.0) -> np.ndarray:
+        """One uint8 image per seed (a list, or a string such as "0-9,42"), as ``kgan sample --seeds``."""
+        seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
+        inputs = seed_inputs(self.latent_spec, seeds, label, code, truncation)
+        # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
+        return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
+                               for i in range(len(seeds))])
 
     def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
         """``images`` translated by an image-to-image generator, as ``run()`` returns them (float32 in

@@ -14,6 +14,7 @@ import numpy as np
 from kgan.errors import KganError
 from kgan.latent.codes import code_dim, fixed_codes, parse_code_values
 from kgan.latent.noise import latent_for_sampling
+from kgan.latent.seeds import truncate
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,14 @@ class SamplingInputs:
 
 
 def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None = None,
-                    code: str | None = None) -> SamplingInputs:
+                    code: str | None = None, truncation: float = 1.0) -> SamplingInputs:
     """The inputs every kgan sampler draws for ``n`` samples and ``seed``.
 
     A conditional generator without ``label`` gives one row per class, ``ceil(n / classes)``
     samples each; with ``label``, all ``n`` samples are of that class. An InfoGAN generator
     without ``code`` gives one row per value of its first categorical code, the other codes drawn
-    at random; ``code`` ("3,*,0.5") fixes some codes (``*``: random).
+    at random; ``code`` ("3,*,0.5") fixes some codes (``*``: random). ``truncation`` pulls z toward
+    its mean (``kgan.latent.seeds.truncate``).
     """
     check_label(spec, label)
     if code is not None and not spec.code_spec:
@@ -62,7 +64,7 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     if rows:
         columns = math.ceil(n / rows)
         n = rows * columns
-    inputs["z"] = latent_for_sampling(n, spec.latent_dim, spec.z_dist, seed)
+    inputs["z"] = truncate(latent_for_sampling(n, spec.latent_dim, spec.z_dist, seed), truncation)
     # Labels and codes come from a second stream, so z for a seed is the same as unconditional z.
     rng = np.random.default_rng([seed, 1])
     if spec.num_classes:

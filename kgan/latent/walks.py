@@ -174,3 +174,22 @@ def _check_range(value_range) -> tuple[float, float]:
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise KganError(f"a value range needs finite LOW < HIGH, got {low}, {high}")
     return low, high
+
+
+def seed_walk_inputs(spec: LatentSpec, seeds: Sequence[int], frames: int, label: int | None = None,
+                     code: str | None = None, truncation: float = 1.0) -> dict:
+    """Generator inputs for a walk through the z of ``seeds`` in order (``kgan.latent.seeds``), ``frames``
+    per leg, each keyframe once: slerp for Gaussian z (it keeps the norm), straight lines for uniform z
+    (slerp could leave the cube). A label or codes, where the generator takes them, are those of the
+    first seed, held along the walk."""
+    from kgan.latent.seeds import seed_inputs
+
+    if len(seeds) < 2:
+        raise KganError(f"a walk needs at least two seeds, got {len(seeds)}")
+    if not isinstance(frames, (int, np.integer)) or frames < 2:
+        raise KganError(f"a walk needs --frames >= 2 per leg (both ends), got {frames}")
+    keys = seed_inputs(spec, list(seeds), label, code, truncation)
+    mode = "slerp" if spec.z_dist == "normal" else "linear"
+    legs = [interpolate(keys["z"][i], keys["z"][i + 1], frames, mode)[:-1] for i in range(len(seeds) - 1)]
+    z = np.concatenate([*legs, keys["z"][-1:]])
+    return {"z": z, **{name: np.repeat(value[:1], len(z), axis=0) for name, value in keys.items() if name != "z"}}
