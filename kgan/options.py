@@ -188,6 +188,8 @@ def sizes_from(low: int) -> Callable:
 COMMON_OPTIONS = (
     Option("data", "str", "mnist", "Training data: a data spec (see Data in the README; default mnist)."),
     Option("image_size", "int", None, "Resize images to this side (folder: default 64).", check=positive(2048)),
+    Option("labels", "str", None, "A JSON file of class labels for folder:DIR data (stylegan2-ada's dataset.json "
+           "form, or {file: class}); class subfolders of DIR label it without one."),
     Option("epochs", "int", None, "Passes over the data (default 1).", check=positive()),
     Option("steps", "int", None, "Generator updates, instead of --epochs.", check=positive()),
     Option("batch_size", "int", 64, "Batch size: D's inputs per update (default 64).", check=positive(65536)),

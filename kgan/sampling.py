@@ -10,6 +10,7 @@ from kgan.config import TrainConfig
 from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
 from kgan.latent.seeds import parse_seeds, seed_inputs
+from kgan.latent.spec import class_index
 from kgan.networks import generate, image_inputs, input_signature
 from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
@@ -82,7 +83,7 @@ class Sampler:
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
              truncation: float = 1.0) -> SamplingInputs:
         """Generator inputs for ``n`` samples (see ``kgan.latent.sampling_inputs``)."""
-        return sampling_inputs(self.latent_spec, n, seed, label, code, truncation)
+        return sampling_inputs(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation)
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The generator's output for ``inputs`` (z, or a dict by input name), in inference mode."""
@@ -102,10 +103,15 @@ class Sampler:
         """One sample per seed of ``seeds`` (a list, or a string such as "0-9,42"), each drawn alone:
         seed 42 gives the same image whatever else is asked (``kgan.latent.seeds``)."""
         seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
-        inputs = seed_inputs(self.latent_spec, seeds, label, code, truncation)
+        inputs = seed_inputs(self.latent_spec, seeds, class_index(label, self.class_names), code, truncation)
         # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])
+
+    @property
+    def class_names(self) -> list | None:
+        """The names of a conditional run's classes, where its data named them (class folders)."""
+        return self.meta.get("data", {}).get("class_names")
 
     @property
     def source_shape(self) -> tuple:

@@ -60,7 +60,7 @@ def repro(variant, steps, backends, json_path, loss_rtol, weight_atol, quality, 
         options.pop("portable", None)
         options["precision"] = options["precision"] or reproducibility.DEFAULT_PRECISION
         config = assembly.resolve_config(variant, steps=steps, **options)
-        data.load(config.data, config.image_size)  # bad data fails here, once, not in every backend
+        data.load(config.data, config.image_size, config.labels)  # bad data fails here, once, not in every backend
         report = reproducibility.reproduce(config, names, loss_rtol, weight_atol)
         _print_report(variant, steps, report)
     if json_path:
@@ -112,7 +112,7 @@ def _check_quality_settings(config):
     from kgan import data
     from kgan.metrics.evaluate import Evaluator
 
-    dataset = data.load(config.data, config.image_size)
+    dataset = data.load(config.data, config.image_size, config.labels)
     if dataset.kind != "image":
         raise KganError("--quality scores FID, which needs images; for ring8/grid25 use kgan eval's mode metrics")
     Evaluator(dataset, config.data, ["fid"], config.eval_samples, features=config.eval_features)

@@ -21,8 +21,7 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
               help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z.")
-@click.option("--label", type=click.IntRange(min=0),
-              help="Class of every sample (cgan, acgan); default: a row per class.")
+@click.option("--label", help="Class of every sample (cgan, acgan), by index or name; default: a row per class.")
 @click.option("--code",
               help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
 @click.option("--seeds", "seed_list",

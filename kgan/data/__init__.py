@@ -85,7 +85,7 @@ _MULTI_PATH_PREFIXES = ("paired", "unpaired")
 _VALID_SPECS = ", ".join(DATA_SOURCES)
 
 
-def load(spec: str, image_size: int | None = None) -> Dataset:
+def load(spec: str, image_size: int | None = None, labels: str | Path | None = None) -> Dataset:
     """Load the data named by a data spec.
 
     Args:
@@ -94,6 +94,7 @@ def load(spec: str, image_size: int | None = None) -> Dataset:
         image_size: resize images to image_size x image_size (center-cropping
             non-square ones); `None` keeps their size, except `folder:` images,
             which default to `DEFAULT_FOLDER_SIZE`. Ignored for points.
+        labels: a JSON file labelling the images of a `folder:` spec (`kgan.data.folder.read_labels_file`).
 
     Returns:
         A `Dataset`: float32 NHWC images in [-1, 1] or float32 (N, D) points,
@@ -107,6 +108,10 @@ def load(spec: str, image_size: int | None = None) -> Dataset:
         raise DataError(f"data spec {spec!r} is empty; use one of: {_VALID_SPECS}")
     spec = spec.strip()
     size = check_image_size(image_size)
+    if labels is not None:
+        if not spec.startswith("folder:") or not spec[len("folder:"):].strip():
+            raise DataError(f"--labels labels the images of folder:DIR data, not {spec}")
+        return folder.load(spec, Path(spec[len("folder:"):].strip()).expanduser(), size, Path(labels).expanduser())
     if spec in _READERS_BY_NAME:
         return _READERS_BY_NAME[spec].load(spec, size)
     kind, colon, arg = spec.partition(":")

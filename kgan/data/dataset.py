@@ -36,6 +36,7 @@ class Dataset:
             channels as `x`, which holds domain A); `None` for everything else.
         paired: `b[i]` is the counterpart of `x[i]` (pix2pix's data); otherwise the two domains are
             unpaired and may differ in length (CycleGAN's).
+        class_names: the name of each class, where the source names them (class folders); None otherwise.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Dataset:
     num_classes: int | None
     b: np.ndarray | None = None
     paired: bool = False
+    class_names: tuple | None = None
 
     @property
     def kind(self) -> str:

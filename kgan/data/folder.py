@@ -1,7 +1,9 @@
-"""`folder:DIR`: a directory of .png/.jpg images, center-cropped to squares of one size."""
+"""`folder:DIR`: a directory of .png/.jpg images, center-cropped to squares of one size; labelled by class
+subfolders (`DIR/sandal/*.png`, ...) or by a labels file in stylegan2-ada's `dataset.json` form."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,30 +15,111 @@ DEFAULT_FOLDER_SIZE = 64
 SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I")  # Pillow's modes for 16-bit grayscale PNGs
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+MAX_CLASSES = 100_000  # the most classes a conditional variant takes (kgan.training.adversarial.NUM_CLASSES)
 
 
-def load(spec: str, directory: Path, size: int | None) -> Dataset:
-    """Every .png/.jpg/.jpeg file in `directory` as one unlabelled image `Dataset`.
+def load(spec: str, directory: Path, size: int | None, labels_file: Path | None = None) -> Dataset:
+    """The .png/.jpg/.jpeg files of `directory` as an image `Dataset`, labelled where the folder says so.
 
-    The images are one-channel when every file is plain grayscale (1-, 8- or
-    16-bit, no alpha), RGB otherwise; alpha is dropped and 16-bit grayscale is
-    scaled to 8 bits.
+    Images directly in `directory` make an unlabelled set (its subfolders are not searched). A
+    `directory` holding no images but subfolders of images makes a labelled set: one class per
+    subfolder, named after it, in name order. `labels_file` labels the files it lists instead
+    (stylegan2-ada's dataset.json form, see `read_labels_file`). The images are one-channel when
+    every file is plain grayscale (1-, 8- or 16-bit, no alpha), RGB otherwise; alpha is dropped
+    and 16-bit grayscale is scaled to 8 bits.
 
     Args:
         spec: the whole data spec, used as the dataset's name and in error messages.
-        directory: the image directory; subdirectories are not searched.
+        directory: the image directory.
         size: the side of the square images, `DEFAULT_FOLDER_SIZE` when `None`
             (files of different sizes must be brought to one).
+        labels_file: a JSON file of class labels, or None.
 
     Returns:
-        An image `Dataset` of the files in name order, without labels.
+        An image `Dataset` of the files in name order, with labels and class names where given.
 
     Raises:
-        DataError: the directory is missing, holds no images, or an image is unreadable.
+        DataError: the directory is missing or holds no images, an image is unreadable, a class
+            has no images, a file is in no class, or there are more classes than `MAX_CLASSES`.
     """
     size = size or DEFAULT_FOLDER_SIZE
-    files = list_images(spec, directory)
-    return Dataset(name=spec, x=read_images(files, image_mode(files), size), labels=None, num_classes=None)
+    if labels_file is not None:
+        files, labels, names = read_labels_file(spec, directory, Path(labels_file))
+    elif _images_in(directory) or not _class_folders(directory):
+        files, labels, names = list_images(spec, directory), None, None
+    else:
+        files, labels, names = class_folder_images(spec, directory)
+    if names is not None and len(names) > MAX_CLASSES:
+        raise DataError(f"{spec}: {len(names):,} classes, more than the {MAX_CLASSES:,} kgan takes")
+    x = read_images(files, image_mode(files), size)
+    if labels is None:
+        return Dataset(name=spec, x=x, labels=None, num_classes=None)
+    return Dataset(name=spec, x=x, labels=np.asarray(labels, np.int64), num_classes=len(names),
+                   class_names=tuple(names))
+
+
+def _images_in(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()) \
+        if directory.is_dir() else []
+
+
+def _class_folders(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if directory.is_dir() else []
+
+
+def class_folder_images(spec: str, directory: Path) -> tuple[list[Path], list[int], list[str]]:
+    """(files, labels, class names) of a folder of class subfolders; a class without images is refused."""
+    folders = _class_folders(directory)
+    empty = [folder.name for folder in folders if not _images_in(folder)]
+    if empty:
+        raise DataError(f"{spec}: class folder{'s' * (len(empty) > 1)} {', '.join(empty[:5])} "
+                        f"{'have' if len(empty) > 1 else 'has'} no .png/.jpg/.jpeg images; fill or remove "
+                        f"{'them' if len(empty) > 1 else 'it'}")
+    files, labels = [], []
+    for label, folder in enumerate(folders):
+        images = _images_in(folder)
+        files += images
+        labels += [label] * len(images)
+    return files, labels, [folder.name for folder in folders]
+
+
+def read_labels_file(spec: str, directory: Path, path: Path) -> tuple[list[Path], list[int], list[str]]:
+    """(files, labels, class names) from a JSON labels file: stylegan2-ada's dataset.json
+    (``{"labels": [["dir/img.png", 3], ...]}``) or a plain ``{"img.png": "sandal", ...}``; file names are
+    relative to `directory`, classes are integers (names "0", "1", ...) or names (in sorted order).
+    Every image under `directory` must be listed, and every listed file must exist."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DataError(f"--labels {path}: cannot read it as JSON ({type(e).__name__}: {e})") from None
+    pairs = table.get("labels") if isinstance(table, dict) and "labels" in table else table
+    pairs = list(pairs.items()) if isinstance(pairs, dict) else pairs
+    if not isinstance(pairs, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+        raise DataError(f"--labels {path} must map files to classes: {{\"labels\": [[file, class], ...]}} "
+                        f"or {{file: class, ...}}")
+    classes = [cls for _, cls in pairs]
+    if all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in classes):
+        names = [str(i) for i in range(max(classes) + 1)] if classes else []
+        labels = classes
+    elif all(isinstance(c, str) and c for c in classes):
+        names = sorted(set(classes))
+        labels = [names.index(c) for c in classes]
+    else:
+        raise DataError(f"--labels {path}: classes must be all non-negative integers or all names")
+    files = [(directory / name).resolve() for name, _ in pairs]
+    missing = [name for (name, _), file in zip(pairs, files) if not file.is_file()]
+    if missing:
+        raise DataError(f"--labels {path} lists {len(missing)} file(s) not in {directory}, e.g. {missing[0]}")
+    listed = set(files)
+    unlisted = [p for p in sorted(directory.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                and p.resolve() not in listed]
+    if unlisted:
+        raise DataError(f"{spec}: {len(unlisted)} image(s) in no class of --labels {path}, e.g. {unlisted[0]}; "
+                        f"label them or move them out")
+    if not files:
+        raise DataError(f"--labels {path} lists no files")
+    return files, labels, names
 
 
 def list_images(spec: str, directory: Path) -> list[Path]:
@@ -54,7 +137,7 @@ def list_images(spec: str, directory: Path) -> list[Path]:
     """
     if not directory.is_dir():
         raise DataError(f"{spec}: directory {directory} not found; give a directory of .png/.jpg images")
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    files = _images_in(directory)
     if not files:
         raise DataError(f"{spec}: no .png/.jpg/.jpeg files in {directory}; put images there or fix the path")
     return files

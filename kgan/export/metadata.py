@@ -31,4 +31,7 @@ NEWER_KEYS = (
     "kind",
     # what a translator translates: "a2b" or "b2a" (its variant's directions); "" for other generators
     "direction",
+    # the names of a conditional generator's classes as JSON, e.g. ["bag", "sandal"], where the data named
+    # them (class folders); "[]" otherwise
+    "class_names",
 )

@@ -68,6 +68,7 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
         "training_steps": str(sampler.meta.get("position", {}).get("step", 0)),
         "kind": "translator" if sampler.image_inputs else "generator",
         "direction": sampler.direction or "",
+        "class_names": json.dumps(sampler.class_names or []),
     }
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
 from kgan.latent.seeds import parse_seeds, seed_inputs
-from kgan.latent.spec import LatentSpec, SamplingInputs, input_signature, sampling_inputs
+from kgan.latent.spec import LatentSpec, SamplingInputs, class_index, input_signature, sampling_inputs
 from kgan.networks import LATENT_INPUTS
 from kgan.pixels import model_images, scale_to_uint8
 
@@ -86,13 +86,18 @@ class OnnxSampler:
         return [name for name in self.signature if name not in LATENT_INPUTS]
 
     @property
+    def class_names(self) -> list[str]:
+        """The names of a conditional generator's classes, where its data named them (files since kgan 0.3.0)."""
+        return json.loads(self.metadata.get("class_names", "[]"))
+
+    @property
     def providers(self) -> list[str]:
         return self.session.get_providers()
 
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
              truncation: float = 1.0) -> SamplingInputs:
         """The inputs ``kgan sample --seed`` draws too, so both paths give the same images."""
-        return sampling_inputs(self.latent_spec, n, seed, label, code, truncation)
+        return sampling_inputs(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation)
 
     def run(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The raw graph output (float32 [-1, 1] or uint8, as exported) for z, or a dict of inputs by name."""
@@ -125,7 +130,7 @@ class OnnxSampler:
                      truncation: float = 1.0) -> np.ndarray:
         """One uint8 image per seed (a list, or a string such as "0-9,42"), as ``kgan sample --seeds``."""
         seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
-        inputs = seed_inputs(self.latent_spec, seeds, label, code, truncation)
+        inputs = seed_inputs(self.latent_spec, seeds, class_index(label, self.class_names), code, truncation)
         # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])

@@ -79,6 +79,20 @@ def sampling_inputs(spec: LatentSpec, n: int, seed: int = 0, label: int | None =
     return SamplingInputs(inputs, columns)
 
 
+def class_index(label, class_names: list | None) -> int | None:
+    """A class given by index (3, "3") or by name ("sandal", where the data named its classes) as its index."""
+    if label is None or (isinstance(label, (int, np.integer)) and not isinstance(label, bool)):
+        return label
+    text = str(label).strip()
+    if class_names and text in class_names:
+        return list(class_names).index(text)
+    if text.isdigit():
+        return int(text)
+    known = f"its classes: {', '.join(class_names[:20])}{' ...' if len(class_names) > 20 else ''}" if class_names \
+        else "its classes have no names (give an index)"
+    raise KganError(f"--label {text!r} is not a class of this generator; {known}")
+
+
 def check_label(spec: LatentSpec, label: int | None) -> None:
     """A given ``label`` needs a conditional generator, and one of its classes."""
     if label is not None and not spec.num_classes:

@@ -213,8 +213,8 @@ def evaluate_run(path, metrics=None, n: int | None = None, seed: int = 0, featur
     config = sampler.config
     if get_variant(config.variant).directions:
         raise KganError(NEEDS_DATA)
-    evaluator = Evaluator(data.load(config.data, config.image_size), config.data, metrics, n, seed, features,
-                          inception_weights)
+    evaluator = Evaluator(data.load(config.data, config.image_size, config.labels), config.data, metrics, n, seed,
+                          features, inception_weights)
     samples = sampler.sample(evaluator.n, seed)
     return {"source": str(path), "step": sampler.meta.get("position", {}).get("step"),
             "samples": len(samples), **evaluator.describe(), "values": evaluator(samples)}

@@ -39,6 +39,8 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     settings = {**defaults, **given}
     if isinstance(settings.get("data"), str):
         settings["data"] = data.absolute_spec(settings["data"])
+    if isinstance(settings.get("labels"), str):  # so the run resumes from any working directory
+        settings["labels"] = str(Path(settings["labels"]).expanduser().absolute())
     return TrainConfig(variant=variant, **settings)
 
 
@@ -113,7 +115,7 @@ def prepare(config: TrainConfig):
         backend.current().set_portable()
     config = resolve_devices(config)
     backend.set_precision(PRECISIONS[config.precision])
-    dataset = data.load(config.data, config.image_size)
+    dataset = data.load(config.data, config.image_size, config.labels)
     _check_data_kind(get_variant(config.variant), config, dataset)
     if get_variant(config.variant).needs_labels:
         if dataset.labels is None:

@@ -166,6 +166,8 @@ class Training:
                 "num_classes": self.dataset.num_classes}
         if self.dataset.b is not None:
             info.update(size_b=len(self.dataset.b), paired=self.dataset.paired)
+        if self.dataset.class_names is not None:  # kgan sample --label NAME reads them
+            info["class_names"] = list(self.dataset.class_names)
         return info
 
     # --- checkpoints -------------------------------------------------------------------------
