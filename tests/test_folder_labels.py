@@ -52,6 +52,9 @@ def test_folder_problems_get_one_line_each(class_folders, tmp_path):
     Image.new("L", (28, 28)).save(tmp_path / "empty" / "dogs" / "a.png")
     with pytest.raises(KganError, match="class folder cats has no .png"):
         data.load(f"folder:{tmp_path / 'empty'}", 28)
+    Image.new("L", (28, 28)).save(tmp_path / "empty" / "stray.png")
+    with pytest.raises(KganError, match=r"1 image\(s\) in no class, e.g. .*stray.png, beside the class folders"):
+        data.load(f"folder:{tmp_path / 'empty'}", 28)
     with pytest.raises(KganError, match="--labels labels the images of folder:DIR data"):
         data.load("ring8", None, tmp_path / "x.json")
 

@@ -21,9 +21,9 @@ MAX_CLASSES = 100_000  # the most classes a conditional variant takes (kgan.trai
 def load(spec: str, directory: Path, size: int | None, labels_file: Path | None = None) -> Dataset:
     """The .png/.jpg/.jpeg files of `directory` as an image `Dataset`, labelled where the folder says so.
 
-    Images directly in `directory` make an unlabelled set (its subfolders are not searched). A
-    `directory` holding no images but subfolders of images makes a labelled set: one class per
-    subfolder, named after it, in name order. `labels_file` labels the files it lists instead
+    Images directly in `directory` make an unlabelled set. Subfolders of images make a labelled set:
+    one class per subfolder, named after it, in name order; an image beside them is in no class and
+    refused. `labels_file` labels the files it lists instead
     (stylegan2-ada's dataset.json form, see `read_labels_file`). The images are one-channel when
     every file is plain grayscale (1-, 8- or 16-bit, no alpha), RGB otherwise; alpha is dropped
     and 16-bit grayscale is scaled to 8 bits.
@@ -45,7 +45,7 @@ def load(spec: str, directory: Path, size: int | None, labels_file: Path | None 
     size = size or DEFAULT_FOLDER_SIZE
     if labels_file is not None:
         files, labels, names = read_labels_file(spec, directory, Path(labels_file))
-    elif _images_in(directory) or not _class_folders(directory):
+    elif not any(_images_in(folder) for folder in _class_folders(directory)):
         files, labels, names = list_images(spec, directory), None, None
     else:
         files, labels, names = class_folder_images(spec, directory)
@@ -69,7 +69,12 @@ def _class_folders(directory: Path) -> list[Path]:
 
 
 def class_folder_images(spec: str, directory: Path) -> tuple[list[Path], list[int], list[str]]:
-    """(files, labels, class names) of a folder of class subfolders; a class without images is refused."""
+    """(files, labels, class names) of a folder of class subfolders; a class without images, and an image
+    in no class (directly in `directory`), are refused."""
+    stray = _images_in(directory)
+    if stray:
+        raise DataError(f"{spec}: {len(stray)} image(s) in no class, e.g. {stray[0]}, beside the class folders; "
+                        f"put every image in a class folder (or the class folders elsewhere)")
     folders = _class_folders(directory)
     empty = [folder.name for folder in folders if not _images_in(folder)]
     if empty:
