@@ -77,6 +77,19 @@ class Run:
         ``kgan sample --seeds ... --truncation PSI``."""
         return self.sampler.sample_seeds(seeds, label, code, truncation)
 
+    def project(self, image: np.ndarray, steps: int = 300, starts: int = 4, learning_rate: float = 0.05,
+                feature_weight: float = 1.0, label=None, seed: int = 0):
+        """The generator inputs whose image matches ``image`` ((H, W, C) in [-1, 1] or uint8), as
+        ``kgan project`` finds them: a ``kgan.projection.Projection`` (``inputs``, ``image``, losses, frames)."""
+        from kgan.latent.spec import class_index
+        from kgan.pixels import model_images
+        from kgan.projection import feature_network_for, project
+
+        target = model_images(np.asarray(image)[None], self.sampler.sample_shape)[0]
+        features = feature_network_for(target.shape, self.config.data.split(":")[0]) if feature_weight else None
+        return project(self.generator, self.sampler.latent_spec, target, steps, starts, learning_rate, features,
+                       feature_weight, class_index(label, self.sampler.class_names), seed)
+
     def resume(self, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
                data_on: str | None = None, steps_per_call: int | None = None, checkpoint_minutes: float | None = None,
                progress: bool = True) -> "Run":

@@ -120,6 +120,7 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     export_command,
     list_command,
     metrics_command,
+    project_command,
     repro_command,
     sample_command,
     status_command,
@@ -128,5 +129,5 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     viz_command,
 )
 
-__all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "repro_command",
-           "sample_command", "status_command", "train_command", "translate_command", "viz_command"]
+__all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "project_command",
+           "repro_command", "sample_command", "status_command", "train_command", "translate_command", "viz_command"]

@@ -30,10 +30,13 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
 @click.option("--truncation", type=float, default=1.0, show_default=True,
               help="Truncation psi in [0, 1]: z pulled toward its mean (1: none).")
 @click.option("--truncation-sweep", help="With --seeds: a row per psi, e.g. 1,0.7,0.5 (columns: the seeds).")
+@click.option("--z", "z_file", type=click.Path(),
+              help="The generator's inputs from a file instead of a seed: z as FILE.npy (N, latent_dim), or "
+                   "FILE.npz with every input by name, as kgan project writes it.")
 @click.option("-o", "--output", type=click.Path(), help="FILE.png (a grid) or FILE.npy (raw array).")
 @click.option("--outdir", type=click.Path(), help="With --seeds: one PNG per seed (seed0042.png) in this folder.")
-def sample(source, onnx_file, provider, count, seed, label, code, seed_list, truncation, truncation_sweep, output,
-           outdir):
+def sample(source, onnx_file, provider, count, seed, label, code, seed_list, truncation, truncation_sweep, z_file,
+           output, outdir):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
 
     NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file. Conditional
@@ -71,7 +74,11 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
         sampler = Sampler.load(source)
     if getattr(sampler, "image_inputs", None):  # an image-to-image generator: it needs images, not noise
         raise KganError(f"{source} translates images; use kgan translate {source} IMAGES... -o OUT")
-    if seeds is not None:
+    if z_file:
+        if seeds is not None or label is not None or code is not None or truncation != 1:
+            raise KganError("--z FILE holds the inputs themselves; leave --seeds, --label, --code and --truncation out")
+        samples, columns = sampler.generate_from(_inputs_file(Path(z_file), sampler.latent_spec)), None
+    elif seeds is not None:
         rows = [sampler.sample_seeds(seeds, label, code, psi) for psi in psis]
         if targets:
             _write_images(np.concatenate(rows), targets)
@@ -113,3 +120,26 @@ def _write_images(images: np.ndarray, paths: list[Path]) -> None:
     paths[0].parent.mkdir(parents=True, exist_ok=True)
     for image, path in zip(images if images.dtype == np.uint8 else scale_to_uint8(images), paths):
         save_png(image, path)
+
+
+def _inputs_file(path: Path, spec) -> dict:
+    """Generator inputs from ``path``: z alone (.npy) or every input by name (.npz), checked against ``spec``."""
+    from kgan.latent.spec import input_signature
+
+    if not path.is_file() or path.suffix.lower() not in (".npy", ".npz"):
+        raise KganError(f"--z {path}: give an existing FILE.npy (z) or FILE.npz (inputs by name)")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        inputs = {"z": loaded} if isinstance(loaded, np.ndarray) else {name: loaded[name] for name in loaded.files}
+    except (ValueError, OSError) as e:
+        raise KganError(f"--z {path} is not a numpy file ({e})") from None
+    signature = input_signature(spec)
+    missing = sorted(set(signature) - set(inputs))
+    if missing:
+        raise KganError(f"--z {path} lacks the generator's input(s) {', '.join(missing)} (save them in an .npz)")
+    count = len(inputs["z"]) if np.ndim(inputs["z"]) == 2 else 0
+    for name, (dtype, shape) in signature.items():
+        if np.shape(inputs[name]) != (count, *shape) or not count:
+            raise KganError(f"--z {path}: {name} must have shape (N, {', '.join(map(str, shape))}) with N >= 1, "
+                            f"got {np.shape(inputs[name])}")
+    return {name: np.asarray(inputs[name], signature[name][0]) for name in signature}
