@@ -227,6 +227,10 @@ COMMON_OPTIONS = (
            "Float precision of weights and computation (default fp32; fp64: exact cross-backend checks; bf16, "
            "fp16: mixed precision, float32 weights).", choices=tuple(PRECISIONS)),
     Option("tensorboard", "bool", False, "Also write TensorBoard event files to RUN/tensorboard."),
+    Option("init_from", "str", None, "Start from the weights of this run (or checkpoint) whose networks match: "
+           "fine-tuning; not its optimizers or step."),
+    Option("init_roles", "names", None, "With --init-from: the networks to copy, e.g. generator (default: every "
+           "one both runs have)."),
 )
 
 # Settings of the command itself, not of a run: never in config.json.

@@ -20,6 +20,7 @@ from kgan.errors import KganError
 from kgan.rundir import RunDir
 from kgan.training.checkpoint import read_checkpoint
 from kgan.training.devices import check_devices, resolve_devices
+from kgan.training.init_from import copy_roles
 from kgan.training.loss_scale import DynamicLossScale
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
@@ -39,8 +40,9 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     settings = {**defaults, **given}
     if isinstance(settings.get("data"), str):
         settings["data"] = data.absolute_spec(settings["data"])
-    if isinstance(settings.get("labels"), str):  # so the run resumes from any working directory
-        settings["labels"] = str(Path(settings["labels"]).expanduser().absolute())
+    for name in ("labels", "init_from"):  # paths made absolute, so the run resumes from any working directory
+        if isinstance(settings.get(name), str):
+            settings[name] = str(Path(settings[name]).expanduser().absolute())
     return TrainConfig(variant=variant, **settings)
 
 
@@ -52,11 +54,12 @@ def _optimizer(config: TrainConfig, learning_rate):
     return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
 
 
-def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
+def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool = True) -> TrainingStep:
     """The variant's networks (one per role), phases and terms, with optimizers and EMA copies from the config.
 
     Each role's network is built in a name scope of its own, so two networks from one builder keep
-    apart. Initial weights come from numpy seeded by ``config.seed``: the same networks on every backend.
+    apart. Initial weights come from numpy seeded by ``config.seed``: the same networks on every backend;
+    then, with ``initial_weights`` (a run starting, not resuming), ``config.init_from``'s where it is set.
     """
     variant, sample_shape = get_variant(config.variant), tuple(sample_shape)
 
@@ -76,6 +79,8 @@ def build_step(config: TrainConfig, sample_shape: tuple) -> TrainingStep:
     weights_rng = np.random.default_rng([config.seed, 3])
     for model in networks.values():
         numpy_init.initialize(model, weights_rng)
+    if config.init_from and initial_weights:
+        copy_roles(networks, config.init_from, config.init_roles)
     updated = [role for role in variant.roles if any(role.name in phase.updates for phase in phases)]
     # A second instance of each generator holds its average; the step starts it at the generator's weights.
     ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}
@@ -106,10 +111,11 @@ def _check_names(variant, phases) -> None:
         raise KganError(f"the {variant.name} variant's phases name roles it lacks: {', '.join(unknown)}")
 
 
-def prepare(config: TrainConfig):
+def prepare(config: TrainConfig, resuming: bool = False):
     """(config, dataset, step): everything that can fail on bad input, before anything is written.
 
-    A conditional variant's ``num_classes`` comes from the data unless given.
+    A conditional variant's ``num_classes`` comes from the data unless given. ``resuming``: the step's
+    weights will come from the run's checkpoint, so ``init_from``'s are not read.
     """
     if config.portable:  # first: XLA reads its flags once, when something first asks for devices
         backend.current().set_portable()
@@ -130,7 +136,7 @@ def prepare(config: TrainConfig):
         elif config.num_classes < dataset.num_classes:
             raise KganError(f"num_classes {config.num_classes} is fewer than the {dataset.num_classes} "
                             f"classes in {config.data}")
-    step = build_step(config, dataset.sample_shape)
+    step = build_step(config, dataset.sample_shape, initial_weights=not resuming)
     check_devices(config, step)
     if len(dataset.x) < config.batch_size * config.pack * step.batches_per_step:
         raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "

@@ -142,7 +142,7 @@ class Training:
         run, checkpoint, config = resume_config(own_run_path(run_path, resuming=True), epochs, steps, devices,
                                                 **changes)
         with run.locked_until_error():
-            config, dataset, step = prepare(config)
+            config, dataset, step = prepare(config, resuming=checkpoint is not None)
             training = cls(config, run, dataset, step, Monitor(config, dataset))
             if checkpoint is None:
                 print(f"note: {run.path} stopped before its first checkpoint; starting it again from step 0",
