@@ -41,7 +41,7 @@ def test_a_packed_batch_reads_batch_times_pack_rows_of_the_shuffled_order(tmp_pa
                              **settings)
         training = Training.start(config, tmp_path / name)
         training.run.unlock()
-        return training._draw_call({"x": training.dataset.x}, training.position, 1)[1]
+        return training.host_draws.call({"x": training.dataset.x}, training.position, 1)[1]
 
     packed, unpacked = first_inputs("packed", batch_size=8, pack=2), first_inputs("unpacked", batch_size=16)
     np.testing.assert_array_equal(packed["discriminator"]["indices"], unpacked["discriminator"]["indices"])

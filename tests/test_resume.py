@@ -98,6 +98,6 @@ def test_after_the_loop_the_host_rngs_are_where_the_checkpoint_says(tmp_path, mn
     training.run_loop(progress=False, callbacks=[StopAtThree()])
     checkpoint = read_checkpoint(training.run.checkpoint_path)
     assert checkpoint.meta["position"]["step"] == 3
-    assert training.noise_rng.bit_generator.state == checkpoint.meta["noise_rng"]
-    assert training.shuffle_rng.bit_generator.state == checkpoint.meta["shuffle_rng"]
-    np.testing.assert_array_equal(training.permutation, checkpoint.arrays["permutation"])
+    assert training.host_draws.noise_rng.bit_generator.state == checkpoint.meta["noise_rng"]
+    assert training.host_draws.shuffle_rng.bit_generator.state == checkpoint.meta["shuffle_rng"]
+    np.testing.assert_array_equal(training.host_draws.permutation, checkpoint.arrays["permutation"])

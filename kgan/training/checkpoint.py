@@ -5,6 +5,8 @@ The file holds, per role, every variable of its network (group ``ROLE``), its op
 ``meta`` entry with the config, the data's sample shape, the loop position and the host RNG states.
 Arrays are plain numpy, so a checkpoint written under one backend loads under another. Checkpoints
 of kgan 0.1.0 named the optimizers' groups ``g_optimizer`` and ``d_optimizer``; they read as the new names.
+``save_training`` and ``load_training`` write and restore a run's whole state (its step, the loop's
+position, the host draws' state).
 """
 
 from __future__ import annotations
@@ -119,6 +121,43 @@ def _meta_problem(meta: dict) -> str | None:
     if not (isinstance(meta["paths"], dict) and all(isinstance(v, list) for v in meta["paths"].values())):
         return "paths is not an object of lists"
     return None
+
+
+def save_training(path: str | Path, step, config: dict, data: dict, position: dict, draws: dict) -> None:
+    """A run's whole training state to ``path``: every variable of ``step`` (a ``TrainingStep``) by group,
+    the run's ``config`` and ``data`` description, the loop's ``position`` and the host draws' state
+    (``HostDraws.state``: the RNGs, and the shuffle of an epoch under way)."""
+    import keras
+
+    import kgan
+
+    step.sync_to_variables()
+    meta = {"config": config, "data": data, "position": position, "noise_rng": draws["noise_rng"],
+            "shuffle_rng": draws["shuffle_rng"], "backend": keras.backend.backend(), "kgan": kgan.__version__}
+    extra = {} if draws["permutation"] is None else {"permutation": draws["permutation"]}
+    save_checkpoint(path, step.state_groups(), meta, extra)
+
+
+def load_training(checkpoint: Checkpoint, step, data: dict, data_spec: str) -> tuple[dict, dict]:
+    """``step`` restored from ``checkpoint``, once it is found to be this run's: finite weights, trained on
+    data of ``data``'s size and sample shape (``data_spec`` names it). Returns (the loop's position, the
+    host draws' state)."""
+    broken = [path for group in step.state_groups() for path in checkpoint.non_finite(group)]
+    if broken:
+        raise KganError(f"the checkpoint holds non-finite weights ({', '.join(broken[:3])}): the run had "
+                        f"diverged before kgan checked for it; start a new run")
+    saved = checkpoint.meta["data"]
+    if saved.get("size_b") != data.get("size_b"):
+        raise KganError(f"the checkpoint was trained on {saved.get('size_b')} B images; {data_spec} now "
+                        f"holds {data.get('size_b')}")
+    if [saved["size"], list(saved["sample_shape"])] != [data["size"], list(data["sample_shape"])]:
+        raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
+                        f"{data_spec} now holds {data['size']} of shape {list(data['sample_shape'])}")
+    restore(step.state_groups(), checkpoint)
+    step.sync_from_variables()
+    draws = {"noise_rng": checkpoint.meta["noise_rng"], "shuffle_rng": checkpoint.meta["shuffle_rng"],
+             "permutation": checkpoint.arrays.get("permutation")}
+    return checkpoint.meta["position"], draws
 
 
 def restore(groups: dict[str, list], checkpoint: Checkpoint) -> None:

@@ -1,4 +1,4 @@
-"""The training loop: host RNG streams, shuffling, epochs, logging, sample grids, checkpoints, Ctrl-C.
+"""The training loop: epochs, logging, sample grids, checkpoints, Ctrl-C, callbacks.
 
 ``train(config, run_dir)`` is what ``kgan train`` calls; ``resume(run_dir)`` continues a run. The
 step itself lives in ``TrainingStep``; building it, and everything else that can fail on bad input
@@ -7,8 +7,6 @@ before a run directory is written, in ``kgan.training.assembly``.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,26 +16,23 @@ from pathlib import Path
 import keras
 import numpy as np
 
-import kgan
 from kgan import data
 from kgan.config import TrainConfig
 from kgan.data.dataset import resize_images
 from kgan.errors import KganError, TrainingDiverged, TrainingInterrupted
-from kgan.latent import sampling_inputs
-from kgan.networks import generate, image_inputs, is_conditional
+from kgan.networks import is_conditional
 from kgan.rundir import RunDir
 from kgan.training.assembly import default_run_path, environment, prepare, resume_config
-from kgan.training.checkpoint import restore, save_checkpoint
+from kgan.training.checkpoint import load_training, save_training
 from kgan.training.devices import any_process, is_chief, own_run_path
+from kgan.training.host_draws import HostDraws
+from kgan.training.interrupts import DeferredInterrupt
 from kgan.training.monitor import Monitor
+from kgan.training.sample_grids import fixed_inputs, save_grid
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
-from kgan.training.translation import jitter_size, translation_grid
+from kgan.training.translation import jitter_size
 from kgan.variants import get_variant
-from kgan.viz import save_samples
-
-POINTS_PER_PLOT = 1000
-TRANSLATIONS_PER_ROW = 8  # images per row of an image-to-image run's picture
 
 
 @dataclass
@@ -47,34 +42,6 @@ class Position:
     step: int = 0  # generator updates done
     epoch: int = 0  # epochs completed
     batch: int = 0  # batches consumed in the current epoch
-
-
-class _DeferredInterrupt:
-    """Turns the first Ctrl-C (SIGINT) or SIGTERM into a flag checked between steps, so checkpoints stay
-    consistent; a second one stops at once. SIGTERM is how batch schedulers, ``docker stop`` and some
-    torchrun versions (passing a Ctrl-C on to their workers) ask a job to end."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __enter__(self):
-        self.requested = False
-        try:
-            self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
-        except ValueError:  # not the main thread: leave the signals as they are
-            self._previous = {}
-        return self
-
-    def _handle(self, signum, frame):
-        if self.requested:  # a second signal stops at once
-            raise KeyboardInterrupt
-        self.requested = True
-        name = b"Ctrl-C" if signum == signal.SIGINT else b"SIGTERM"
-        # os.write, not print: the handler may run in the middle of the progress bar's own write to stderr.
-        os.write(2, b"\n" + name + b": stopping after this step with a checkpoint (again: stop at once)\n")
-
-    def __exit__(self, *exc):
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
 
 
 class Training:
@@ -98,12 +65,7 @@ class Training:
     def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, step: TrainingStep, monitor: Monitor):
         self.config, self.run, self.dataset, self.step, self.monitor = config, run, dataset, step, monitor
         self.position = Position()
-        self.noise_rng = np.random.default_rng([config.seed, 0])
-        self.shuffle_rng = np.random.default_rng([config.seed, 1])
-        plot_count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
-        self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset, plot_count)
-        self.permutation = None
-        self.rng_state = None  # while the loop runs: the host RNGs and shuffle as the next step finds them
+        self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset)
         self.saved_step = None  # step of the checkpoint on disk, if there is one
         self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
@@ -117,6 +79,8 @@ class Training:
         self.step_inputs = StepInputs(config, step, self.total_steps,
                                       crops=(jitter_size(side), side) if config.jitter else None,
                                       paired=self.variant.data != "unpaired")
+        self.host_draws = HostDraws(config, dataset, step, self.step_inputs, self.batches, self.rows_per_batch,
+                                    unpaired=self.variant.data == "unpaired")
         step.set_run_length(self.total_steps)
 
     @classmethod
@@ -172,32 +136,10 @@ class Training:
 
     # --- checkpoints -------------------------------------------------------------------------
 
-    def _rng_state(self, start: Position) -> dict:
-        """The host RNGs and shuffle as the step at ``start`` finds them. Taken while the draw thread is
-        idle, it is what the checkpoints save: the thread draws a call ahead of the steps."""
-        return {"noise_rng": self.noise_rng.bit_generator.state, "shuffle_rng": self.shuffle_rng.bit_generator.state,
-                "permutation": self.permutation if start.batch else None}
-
-    def _restore_rng_state(self):
-        """Take back the draws made for a call that never ran, so that what follows the loop (another
-        ``run_loop``, a ``save``) finds the host RNGs where the steps left them."""
-        if self.rng_state is None:  # the loop stopped before its first draw
-            return
-        self.noise_rng.bit_generator.state = self.rng_state["noise_rng"]
-        self.shuffle_rng.bit_generator.state = self.rng_state["shuffle_rng"]
-        self.permutation, self.rng_state = self.rng_state["permutation"], None
-
     def save(self):
-        self.step.sync_to_variables()
-        draws = self.rng_state or self._rng_state(self.position)
-        meta = {
-            "config": self.config.to_dict(), "data": self.data_info(), "position": asdict(self.position),
-            "noise_rng": draws["noise_rng"], "shuffle_rng": draws["shuffle_rng"],
-            "backend": keras.backend.backend(), "kgan": kgan.__version__,
-        }
-        extra = {} if draws["permutation"] is None else {"permutation": draws["permutation"]}
         try:
-            save_checkpoint(self.run.checkpoint_path, self.step.state_groups(), meta, extra)
+            save_training(self.run.checkpoint_path, self.step, self.config.to_dict(), self.data_info(),
+                          asdict(self.position), self.host_draws.state(self.position))
         except TrainingDiverged as e:  # the losses were finite, a weight is not
             raise TrainingDiverged(f"by step {self.position.step}: {e}") from None
         self.saved_step, self.saved_at = self.position.step, time.monotonic()
@@ -205,62 +147,15 @@ class Training:
                               total_steps=self.total_steps)
 
     def _load(self, checkpoint):
-        broken = [path for group in self.step.state_groups() for path in checkpoint.non_finite(group)]
-        if broken:
-            raise KganError(f"the checkpoint holds non-finite weights ({', '.join(broken[:3])}): the run had "
-                            f"diverged before kgan checked for it; start a new run")
-        saved = checkpoint.meta["data"]
-        if saved.get("size_b") != self.data_info().get("size_b"):
-            raise KganError(f"the checkpoint was trained on {saved.get('size_b')} B images; {self.config.data} now "
-                            f"holds {self.data_info().get('size_b')}")
-        if [saved["size"], list(saved["sample_shape"])] != [len(self.dataset.x), list(self.dataset.sample_shape)]:
-            raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
-                            f"{self.config.data} now holds {len(self.dataset.x)} "
-                            f"of shape {list(self.dataset.sample_shape)}")
-        restore(self.step.state_groups(), checkpoint)
-        self.step.sync_from_variables()
-        self.position = Position(**checkpoint.meta["position"])
+        position, draws = load_training(checkpoint, self.step, self.data_info(), self.config.data)
+        self.position = Position(**position)
         self.saved_step = self.position.step
-        self.noise_rng.bit_generator.state = checkpoint.meta["noise_rng"]
-        self.shuffle_rng.bit_generator.state = checkpoint.meta["shuffle_rng"]
-        self.permutation = checkpoint.arrays.get("permutation")
+        self.host_draws.load(draws)
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def _draw_call(self, training_set: dict, start: Position, count: int):
-        """The host side of the call of ``count`` steps that starts at ``start``: (rows, inputs) as
-        ``_next_draws`` gives them, each stacked on a leading axis of ``count`` when ``count`` > 1.
-
-        It runs in the draw thread (``_loop``), one call ahead of the steps, and alone touches the
-        host RNGs and the shuffle while the loop runs, so the draws come in step order as before."""
-        if start.batch == 0 or self.permutation is None:  # an epoch starts: a new shuffle
-            self.permutation = self.shuffle_rng.permutation(len(self.dataset.x)).astype(np.int32)
-        draws = [self._next_draws(training_set, start, ahead) for ahead in range(count)]
-        if count == 1:
-            return draws[0]
-        rows = None if draws[0][0] is None else self.step.stack_steps([rows for rows, _ in draws])
-        return rows, self.step.stack_steps([inputs for _, inputs in draws])
-
-    def _next_draws(self, training_set: dict, start: Position, ahead: int = 0):
-        """The host side of the step ``ahead`` steps after ``start``, in the same epoch: (rows, host-drawn
-        inputs). ``rows`` is None, and the inputs index the whole training set on the device; or, with
-        ``data_on="host"``, only that step's rows, gathered on the host, with the inputs giving their
-        positions among them (the same rows either way, so the same run). Draws in step order."""
-        begin = (start.batch + ahead) * self.per_step
-        indices = self.permutation[begin:begin + self.per_step].reshape(self.batches, self.rows_per_batch)
-        # Unpaired B images are drawn at random for each A image, as CycleGAN's loader does.
-        indices_b = (self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape)
-                     if self.variant.data == "unpaired" else None)
-        step = start.step + ahead
-        if self.config.data_on == "device":
-            return None, self.step_inputs.draw(self.noise_rng, indices, step, indices_b)
-        rows = {name: array[indices_b.ravel() if name == "b" and indices_b is not None else indices.ravel()]
-                for name, array in training_set.items()}
-        positions = np.arange(indices.size, dtype=np.int32).reshape(indices.shape)
-        return rows, self.step_inputs.draw(self.noise_rng, positions, step, None if indices_b is None else positions)
-
     def _train(self, training_set: dict, count: int, draws) -> dict:
-        """Train the next ``count`` steps on their ``draws`` (``_draw_call``); their stats, as tensors of
+        """Train the next ``count`` steps on their ``draws`` (``HostDraws.call``); their stats, as tensors of
         shape (``count``,) when ``count`` > 1."""
         rows, inputs = draws
         data = training_set if rows is None else self.step.to_device(**rows)
@@ -292,16 +187,7 @@ class Training:
     def save_sample_grid(self, name: str):
         # Always called right after save(), which has synced the variables already.
         path = self.run.samples_dir / f"{name}.png"
-        if self.variant.directions:
-            n = min(self.config.grid_size, TRANSLATIONS_PER_ROW)
-            generators = {direction: self.step.ema.get(role, self.step.networks[role])
-                          for direction, role in self.variant.directions.items()}
-            b = None if self.dataset.b is None else self.dataset.b[:n]
-            save_samples(translation_grid(generators, self.dataset.x[:n], b), path, columns=n)
-        else:
-            samples = generate(self.step.sampling_generator, self.fixed_inputs.inputs)
-            reference = self.dataset.x[:POINTS_PER_PLOT] if samples.ndim == 2 else None
-            save_samples(samples, path, reference, columns=self.fixed_inputs.columns)
+        save_grid(path, self.step, self.variant, self.config, self.dataset, self.fixed_inputs)
         self.monitor.sample_grid(path, self.position.step)
 
     def _check_finite(self, window: list[dict]) -> list[dict]:
@@ -357,7 +243,7 @@ class Training:
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not (progress and is_chief()),
                    unit="step", dynamic_ncols=True, file=sys.stderr)  # one bar for all processes of a run
         self.monitor.open(self.run)
-        with bar, _DeferredInterrupt() as interrupt:
+        with bar, DeferredInterrupt() as interrupt:
             try:
                 self._loop(training_set, bar, interrupt, hooks)
             except TrainingDiverged as e:
@@ -407,20 +293,19 @@ class Training:
     def _loop(self, training_set, bar, interrupt, hooks=None):
         # The host draws run in a thread of their own, one call ahead, so they overlap the steps'
         # compute (numpy releases the GIL while it fills arrays, as JAX, TensorFlow and torch do
-        # while they compute); ``rng_state`` keeps checkpoints exact.
+        # while they compute); ``HostDraws`` keeps checkpoints exact.
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="kgan-draws") as drawer:
                 self._loop_drawing_ahead(training_set, bar, interrupt, hooks, drawer)
         finally:
-            self._restore_rng_state()
+            self.host_draws.take_back()
 
-    def _submit_draws(self, drawer, training_set, start: Position, hooks):
+    def _draw_ahead(self, drawer, training_set, start: Position, hooks):
         """Start drawing the call that begins at ``start``: (its step count, a future of its draws), or None
         past the run's end."""
-        if start.step >= self.total_steps:
-            return None
-        count = self._steps_this_call(start, hooks)
-        return count, drawer.submit(self._draw_call, training_set, start, count)
+        count = self._steps_this_call(start, hooks) if start.step < self.total_steps else None
+        future = self.host_draws.ahead(drawer, training_set, start, count)
+        return None if future is None else (count, future)
 
     def _loop_drawing_ahead(self, training_set, bar, interrupt, hooks, drawer):
         window, window_start = [], time.perf_counter()
@@ -428,8 +313,7 @@ class Training:
         if hooks:
             self.step.generator.stop_training = False
             hooks.on_train_begin()
-        self.rng_state = self._rng_state(self.position)
-        pending = self._submit_draws(drawer, training_set, self.position, hooks)
+        pending = self._draw_ahead(drawer, training_set, self.position, hooks)
         stopping = False
         while self.position.step < self.total_steps and not (stopping := self._stopping(interrupt, hooks)):
             if hooks and self.position.batch == 0:
@@ -439,8 +323,7 @@ class Training:
             count, future = pending
             draws = future.result()
             after = self._after(self.position, count)
-            self.rng_state = self._rng_state(after)  # the draw thread is idle until the next submit
-            pending = self._submit_draws(drawer, training_set, after, hooks)
+            pending = self._draw_ahead(drawer, training_set, after, hooks)  # the draw thread is idle until then
             window.append(self._train(training_set, count, draws))
             if len(window) > 1:
                 # At most one call in flight: JAX dispatches asynchronously, and a loop that ran
@@ -489,15 +372,6 @@ def per_step(window: list[dict]) -> list[dict]:
         count = len(next(iter(values.values())))
         steps += [{name: float(value[i]) for name, value in values.items()} for i in range(count)]
     return steps
-
-
-def fixed_inputs(generator, config: TrainConfig, dataset, count: int):
-    """The inputs of the per-epoch grids: the same latent draws every time, and the first ``count``
-    training samples for a generator that takes images."""
-    fixed = sampling_inputs(config.latent_spec(), count, seed=config.seed)
-    for name in image_inputs(generator):
-        fixed.inputs[name] = dataset.x[:len(fixed.inputs["z"])]
-    return fixed
 
 
 def train(config: TrainConfig, run_path: str | Path | None = None, progress: bool = True) -> RunDir:
