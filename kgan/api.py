@@ -77,6 +77,15 @@ class Run:
         ``kgan sample --seeds ... --truncation PSI``."""
         return self.sampler.sample_seeds(seeds, label, code, truncation)
 
+    def walk(self, path: str | Path, seeds="0-3", frames: int = 60, fps: int = 30, label=None, code: str | None = None,
+             truncation: float = 1.0) -> Path:
+        """A video (``.mp4`` with kgan[video], or ``.gif``) of a walk through the z of ``seeds``, as
+        ``kgan viz walk`` films it."""
+        from kgan.viz import save_animation
+
+        save_animation(self.sampler.walk_frames(seeds, frames, label, code, truncation), path, fps)
+        return Path(path)
+
     def project(self, image: np.ndarray, steps: int = 300, starts: int = 4, learning_rate: float = 0.05,
                 feature_weight: float = 1.0, label=None, seed: int = 0):
         """The generator inputs whose image matches ``image`` ((H, W, C) in [-1, 1] or uint8), as

@@ -108,6 +108,18 @@ class Sampler:
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])
 
+    def walk_frames(self, seeds, frames: int = 60, label=None, code: str | None = None,
+                    truncation: float = 1.0) -> np.ndarray:
+        """uint8 frames (T, H, W, C) of a walk through the z of ``seeds`` (a list or "0,7,3"), ``frames`` per leg
+        (``kgan.latent.walks.seed_walk_inputs``), as ``kgan viz walk`` films them."""
+        from kgan.latent.walks import seed_walk_inputs
+        from kgan.pixels import scale_to_uint8
+
+        seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
+        inputs = seed_walk_inputs(self.latent_spec, seeds, frames, class_index(label, self.class_names), code,
+                                  truncation)
+        return scale_to_uint8(self.generate_from(inputs))
+
     @property
     def class_names(self) -> list | None:
         """The names of a conditional run's classes, where its data named them (class folders)."""

@@ -79,6 +79,13 @@ def test_sample_seeds_writes_one_png_per_seed_and_never_overwrites(run, tmp_path
     assert sweep.shape == (12, 28, 28, 1) and np.array_equal(sweep[8], sweep[11])  # psi 0: every seed the mean
 
 
+def test_a_walk_from_python(run, tmp_path):
+    import kgan
+
+    path = kgan.load(run).walk(tmp_path / "walk.gif", seeds=[0, 5], frames=3)
+    assert path.is_file() and Sampler.load(run).walk_frames("0,5", frames=3).shape == (3, 28, 28, 1)
+
+
 def test_a_walk_passes_through_its_keyframes():
     spec = LatentSpec(8, "normal")
     walk, keys = seed_walk_inputs(spec, [0, 7, 3], frames=5), seed_inputs(spec, [0, 7, 3])

@@ -212,7 +212,7 @@ def _bounds(text: str) -> tuple[float, float]:
 @click.option("--frames", type=click.IntRange(min=2), default=60, show_default=True,
               help="Frames per leg from one seed to the next (both ends).")
 @click.option("--fps", type=click.IntRange(min=1, max=120), default=30, show_default=True, help="Frames per second.")
-@click.option("--label", type=click.IntRange(min=0), help="Class of every frame (conditional generators).")
+@click.option("--label", help="Class of every frame (conditional generators), by index or name.")
 @click.option("--code", help="InfoGAN codes held along the walk, e.g. 3,*,0.5 (default: the first seed's).")
 @click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi of every keyframe.")
 def walk(run, output, seed_list, frames, fps, label, code, truncation):
@@ -221,14 +221,10 @@ def walk(run, output, seed_list, frames, fps, label, code, truncation):
     Keyframe k is the image of `kgan sample RUN --seeds k`; RUN is a run directory or checkpoint.
     """
     from kgan.latent.seeds import parse_seeds
-    from kgan.latent.walks import seed_walk_inputs
-    from kgan.pixels import scale_to_uint8
     from kgan.viz import save_animation
 
     output = output_file(output, ".mp4", ".gif")
     seeds = parse_seeds(seed_list)
-    sampler = _image_sampler(run, "walk")
-    inputs = seed_walk_inputs(sampler.latent_spec, seeds, frames, label, code, truncation)
-    images = scale_to_uint8(sampler.generate_from(inputs))
+    images = _image_sampler(run, "walk").walk_frames(seeds, frames, label, code, truncation)
     save_animation(images, output, fps)
     click.echo(f"wrote {len(images)} frames through seeds {seed_list} to {output}")
