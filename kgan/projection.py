@@ -72,9 +72,9 @@ def _candidates(spec, starts: int, seed: int, label: int | None) -> dict:
 def _continuous_mask(spec) -> np.ndarray:
     """1 where the code vector holds a continuous code (optimised), 0 on categorical one-hot slots (fixed)."""
     mask = np.zeros(sum(c["size"] for c in spec.code_spec), np.float32)
-    for code, where in zip(spec.code_spec, code_slices(spec.code_spec)):
-        if code["kind"] != "categorical":
-            mask[where] = 1.0
+    for kind, start, stop in code_slices(spec.code_spec):
+        if kind != "categorical":
+            mask[start:stop] = 1.0
     return mask
 
 

@@ -53,6 +53,18 @@ def test_kgan_project_writes_what_kgan_sample_and_onnx_reproduce(run, tmp_path):
     one_line_error(invoke("project", run.path, tmp_path / "target.npy", "-o", out), "exists; choose another")
 
 
+def test_infogan_starts_try_every_category_and_optimise_only_continuous_codes():
+    from kgan.latent import LatentSpec
+    from kgan.projection import _candidates, _continuous_mask
+
+    spec = LatentSpec(4, "uniform", code_spec=[{"kind": "categorical", "size": 3}, {"kind": "uniform", "size": 1}])
+    assert _continuous_mask(spec).tolist() == [0, 0, 0, 1]
+    starts = _candidates(spec, 2, seed=0, label=None)
+    assert starts["z"].shape == (6, 4) and starts["code"][:, :3].argmax(axis=1).tolist() == [0, 0, 1, 1, 2, 2]
+    labelled = _candidates(LatentSpec(4, "normal", num_classes=3), 2, seed=0, label=1)
+    assert labelled["label"].tolist() == [1, 1]
+
+
 def test_images_of_the_wrong_size_or_channels_are_refused(run, tmp_path):
     from PIL import Image
 
