@@ -50,18 +50,22 @@ def deconv(filters: int, kernel: int, name: str, use_bias: bool = True):
                                   kernel_initializer=weights(), name=name)
 
 
-def _power_of_two_padding(side: int) -> int:
-    """Pixels to add on each side to reach the next power of two (28 -> 2, for 32)."""
-    return (2 ** math.ceil(math.log2(side)) - side) // 2
+def _power_of_two_padding(side: int) -> tuple[int, int]:
+    """Pixels to add before and after the image to reach the next power of two: (2, 2) for 28 -> 32,
+    and one more after than before for an odd side, (7, 8) for 17 -> 32."""
+    total = 2 ** math.ceil(math.log2(side)) - side
+    return total // 2, total - total // 2
 
 
 def _padded(image, side: int):
-    pad = _power_of_two_padding(side)
-    return (ReflectionPad2D(pad, name="pad_in")(image) if pad else image), pad
+    before, after = pad = _power_of_two_padding(side)
+    # An even side keeps the single-number padding its runs were saved with.
+    padding = before if before == after else pad
+    return (ReflectionPad2D(padding, name="pad_in")(image) if after else image), pad
 
 
-def _cropped(h, pad: int):
-    return layers.Cropping2D(pad, name="crop_out")(h) if pad else h
+def _cropped(h, pad: tuple[int, int]):
+    return layers.Cropping2D((pad, pad), name="crop_out")(h) if pad[1] else h
 
 
 def unet_generator(config, sample_shape) -> keras.Model:
@@ -74,7 +78,7 @@ def unet_generator(config, sample_shape) -> keras.Model:
     side = check_images(sample_shape, config.variant)
     image = keras.Input(sample_shape, name=SOURCE_INPUT)
     h, pad = _padded(image, side)
-    levels = int(math.log2(side + 2 * pad))
+    levels = int(math.log2(side + sum(pad)))
     filters = [min(config.width * 2**i, config.width * 8) for i in range(levels)]
     skips = []
     for i, f in enumerate(filters):
@@ -135,9 +139,9 @@ def _encoder(h, width: int, levels: int, prefix: str):
     return h
 
 
-def _encoder_levels(side: int, pad: int) -> int:
+def _encoder_levels(side: int, pad: tuple[int, int]) -> int:
     # Down to 4x4, as DiscoGAN's 64 px networks go 64 -> 32 -> 16 -> 8 -> 4.
-    return int(math.log2(side + 2 * pad)) - 2
+    return int(math.log2(side + sum(pad))) - 2
 
 
 def encoder_decoder_generator(config, sample_shape) -> keras.Model:
