@@ -35,3 +35,31 @@ def test_pix2pix_trains_at_an_odd_side(paired, tmp_path):
                      "--width", "4", "--batch-size", "2", "--grid-size", "2", "--no-progress", "--out", run))
     assert (run / "checkpoint.npz").exists()
 
+
+@pytest.fixture
+def without_onednn():
+    """PyTorch's CPU convolutions without oneDNN, as on CPUs lacking its half-precision kernels (where
+    --precision fp16 fell to slow_conv2d and failed on Keras' permuted kernels)."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        pytest.skip("the kernel layout is torch's")
+    import torch
+
+    from kgan import backend
+
+    with torch.backends.mkldnn.flags(enabled=False):
+        yield
+    backend.set_precision("float32")
+
+
+@pytest.mark.parametrize("variant,precision", [("pix2pix", "fp16"), ("cyclegan", "fp16"), ("discogan", "fp16"),
+                                               ("pix2pix", "bf16")])
+def test_every_translator_takes_a_half_precision_step_on_torch(paired, tmp_path, without_onednn, variant, precision):
+    from kgan.training import run_loop
+    from kgan.training.assembly import resolve_config
+
+    data = f"{'paired' if variant == 'pix2pix' else 'unpaired'}:{paired}"
+    config = resolve_config(variant, data=data, steps=1, width=4, batch_size=2, grid_size=2, precision=precision)
+    record = run_loop.train(config, tmp_path / "run", progress=False).read_metrics()[-1]
+    assert np.isfinite(record["g_loss"]) and np.isfinite(record["d_loss"])

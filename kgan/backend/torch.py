@@ -14,8 +14,15 @@ from kgan.backend.data_parallel import torch as data_parallel
 _KERAS_KERNEL_LAYOUT = keras_torch_nn._transpose_conv_kernel
 
 
-def _contiguous_kernel(kernel):
-    return _KERAS_KERNEL_LAYOUT(kernel).contiguous()
+def _conv_kernel(kernel):
+    # PyTorch's CPU convolutions outside oneDNN (slow_conv2d, slow_conv_transpose2d), which serve float64,
+    # the half types on CPUs without oneDNN's half kernels, and every dtype on builds without oneDNN, refuse
+    # some of the permuted kernels Keras hands them ("grad_weight must be contiguous", e.g. a 4x4 conv to one
+    # channel); a contiguous copy holds the same numbers. float32 with oneDNN keeps Keras' own view.
+    view = _KERAS_KERNEL_LAYOUT(kernel)
+    if view.dtype == torch.float32 and torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled:
+        return view
+    return view.contiguous()
 
 
 def minimize(updates, loss_fn, apply=apply_per_optimizer):
@@ -71,7 +78,6 @@ def set_portable():
 
 
 def allow_floatx(dtype):
-    # float64 runs natively, but PyTorch's float64 CPU convolutions (slow_conv2d, slow_conv_transpose2d)
-    # refuse some of the permuted kernels Keras hands them ("grad_weight must be contiguous", e.g. a
-    # 4x4 conv to one channel); a contiguous copy holds the same numbers. float32 runs keep Keras' own.
-    keras_torch_nn._transpose_conv_kernel = _contiguous_kernel if dtype == "float64" else _KERAS_KERNEL_LAYOUT
+    # Every dtype runs natively; the kernel layout is chosen per convolution, from the dtype it computes in
+    # (a mixed run's layers compute in a half type under float32 weights).
+    keras_torch_nn._transpose_conv_kernel = _conv_kernel
