@@ -16,12 +16,27 @@ from kgan.export.metadata import DEFAULT_OPSET
 @click.option("--role", help="Which generator of a variant with several (default: the one it samples from).")
 @click.option("--direction", type=click.Choice(["a2b", "b2a"]),
               help="An image-to-image run's generator by what it translates (instead of --role).")
-def export(source, as_onnx, output, opset, uint8, role, direction):
+@click.option("--web", "site", type=click.Path(),
+              help="Write a web page into this new folder: the ONNX file, run in the browser by onnxruntime-web.")
+@click.option("--ort-dir", type=click.Path(),
+              help="With --web: copy onnxruntime-web from this local dist folder (npm install onnxruntime-web) "
+                   "instead of loading it from a CDN.")
+def export(source, as_onnx, output, opset, uint8, role, direction, site, ort_dir):
     """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
     from kgan.export.onnx_export import export_onnx
 
+    if site:
+        from kgan.export.web import export_web
+
+        if as_onnx or output:
+            raise KganError("--web writes its own generator.onnx into the folder; leave --onnx and -o out")
+        export_web(source, site, ort_dir, opset=opset, uint8=uint8, role=role, direction=direction)
+        click.echo(f"wrote {site}/index.html (serve the folder over HTTP, e.g. python3 -m http.server -d {site})")
+        return
+    if ort_dir:
+        raise KganError("--ort-dir goes with --web")
     if not as_onnx:
-        raise KganError("choose a format: --onnx")
+        raise KganError("choose a format: --onnx or --web DIR")
     if role and direction:
         raise KganError("give --role or --direction, not both")
     path = export_onnx(source, output, opset=opset, uint8=uint8, role=role, direction=direction)

@@ -1,0 +1,187 @@
+// kgan's web page: runs an exported generator (generator.onnx, generator.onnx.json) with onnxruntime-web,
+// with the controls the model needs. Written by `kgan export RUN --web DIR`; plain JavaScript, no build step.
+// window.kgan holds the page's state ({ready, error, last: {inputs, shape, images}}) for scripts and tests.
+"use strict";
+
+const kgan = (window.kgan = { ready: false, error: null, last: null });
+const $ = (id) => document.getElementById(id);
+const GRID = 16; // samples per "new samples"
+const WALK_FRAMES = 8;
+
+// z from a seed: mulberry32 for uniforms, Box-Muller for normals. Not numpy's PCG64, so seed s here is
+// not seed s of `kgan sample`; the page keeps the z it drew (window.kgan.last.inputs).
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function drawZ(seed, n, dim, dist) {
+  const random = mulberry32(seed);
+  const z = new Float32Array(n * dim);
+  for (let i = 0; i < z.length; i++) {
+    if (dist === "uniform") z[i] = 2 * random() - 1;
+    else z[i] = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+  }
+  return z;
+}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  Object.entries(attributes).forEach(([k, v]) => node.setAttribute(k, v));
+  if (text) node.textContent = text;
+  return node;
+}
+
+function labelled(text, control) {
+  const label = element("label", {}, text + " ");
+  label.appendChild(control);
+  return label;
+}
+
+// Float [-1, 1] (or uint8) NHWC images onto canvases, one per image, as kgan.pixels.scale_to_uint8 rounds.
+function show(container, data, n, [h, w, c], large = false) {
+  container.replaceChildren();
+  for (let i = 0; i < n; i++) {
+    const canvas = element("canvas", { width: w, height: h, id: `${container.id}-${i}`, class: large ? "large" : "" });
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(w, h);
+    for (let p = 0; p < h * w; p++) {
+      for (let k = 0; k < 3; k++) {
+        const x = data[(i * h * w + p) * c + (c === 1 ? 0 : k)];
+        pixels.data[p * 4 + k] = data instanceof Uint8Array ? x : Math.min(255, Math.max(0, Math.round((x + 1) * 127.5)));
+      }
+      pixels.data[p * 4 + 3] = 255;
+    }
+    context.putImageData(pixels, 0, 0);
+    container.appendChild(canvas);
+  }
+}
+
+function slerp(a, b, t) {
+  const dot = a.reduce((s, x, i) => s + x * b[i], 0);
+  const norms = Math.hypot(...a) * Math.hypot(...b);
+  const omega = Math.acos(Math.min(1, Math.max(-1, norms ? dot / norms : 1)));
+  if (!norms || Math.sin(omega) < 1e-6) return a.map((x, i) => (1 - t) * x + t * b[i]);
+  return a.map((x, i) => (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * b[i]) / Math.sin(omega));
+}
+
+async function main() {
+  if (window.KGAN_ORT_WASM_PATHS) ort.env.wasm.wasmPaths = window.KGAN_ORT_WASM_PATHS;
+  ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static host does not give
+  const meta = await (await fetch("generator.onnx.json")).json();
+  const session = await ort.InferenceSession.create("generator.onnx", { executionProviders: ["wasm"] });
+  const signature = JSON.parse(meta.inputs);
+  const shape = meta.image_shape.split(",").map(Number);
+  const classes = Number(meta.num_classes || 0);
+  const classNames = JSON.parse(meta.class_names || "[]");
+  const codeSpec = JSON.parse(meta.code_spec || "[]");
+  const latent = Number(meta.latent_dim);
+  $("title").textContent = `kgan ${meta.variant}: ${meta.kind === "translator" ? "translator " + meta.direction : "generator"}`;
+  const controls = $("controls");
+
+  async function run(feeds, n) {
+    const started = performance.now();
+    const tensors = {};
+    for (const [name, spec] of Object.entries(signature)) {
+      const type = spec.dtype === "int32" ? "int32" : "float32";
+      tensors[name] = new ort.Tensor(type, feeds[name], [n, ...spec.shape]);
+    }
+    const output = (await session.run(tensors)).image;
+    kgan.last = { inputs: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, Array.from(v)])),
+                  shape: [n, ...shape], images: Array.from(output.data), ms: performance.now() - started };
+    return output.data;
+  }
+
+  if (meta.kind === "translator") {
+    const name = Object.keys(signature)[0];
+    const file = element("input", { type: "file", id: "image-file", accept: "image/*" });
+    controls.appendChild(labelled("Image to translate", file));
+    file.addEventListener("change", async () => {
+      const bitmap = await createImageBitmap(file.files[0]);
+      const [h, w, c] = signature[name].shape;
+      const canvas = element("canvas", { width: w, height: h });
+      const context = canvas.getContext("2d");
+      context.drawImage(bitmap, 0, 0, w, h);
+      const rgba = context.getImageData(0, 0, w, h).data;
+      const source = new Float32Array(h * w * c);
+      for (let p = 0; p < h * w; p++) {
+        for (let k = 0; k < c; k++) {
+          const value = c === 1 ? (rgba[p * 4] + rgba[p * 4 + 1] + rgba[p * 4 + 2]) / 3 : rgba[p * 4 + k];
+          source[p * c + k] = value / 127.5 - 1;
+        }
+      }
+      show($("walk"), source, 1, [h, w, c], true);
+      show($("samples"), await run({ [name]: source }, 1), 1, shape, true);
+      $("status").textContent = `translated in ${kgan.last.ms.toFixed(0)} ms`;
+    });
+  } else {
+    const seed = element("input", { type: "number", id: "seed", value: "0", min: "0" });
+    const again = element("button", { id: "new-samples" }, "New samples");
+    controls.append(labelled("Seed", seed), again);
+    let label = null;
+    if (classes) {
+      label = element("select", { id: "class" });
+      for (let k = 0; k < classes; k++) label.appendChild(element("option", { value: k }, classNames[k] || String(k)));
+      controls.appendChild(labelled("Class", label));
+    }
+    const codeControls = codeSpec.map((code, i) => {
+      const control = code.kind === "categorical" ? element("select", { id: `code-${i}` })
+        : element("input", { type: "range", id: `code-${i}`, min: "-1", max: "1", step: "0.05", value: "0" });
+      if (code.kind === "categorical") for (let k = 0; k < code.size; k++) control.appendChild(element("option", { value: k }, String(k)));
+      controls.appendChild(labelled(`Code ${i} (${code.kind})`, control));
+      return control;
+    });
+    const walkA = element("input", { type: "number", id: "walk-a", value: "0", min: "0" });
+    const walkB = element("input", { type: "number", id: "walk-b", value: "1", min: "0" });
+    const walk = element("button", { id: "walk-button" }, "Interpolate");
+    const walkRow = element("div");
+    walkRow.append(labelled("From seed", walkA), labelled("to seed", walkB), walk);
+    controls.appendChild(walkRow);
+
+    function conditions(n) {
+      const feeds = {};
+      if (classes) feeds.label = new Int32Array(n).fill(Number(label.value));
+      if (codeSpec.length) {
+        const values = codeSpec.flatMap((code, i) => code.kind === "categorical"
+          ? Array.from({ length: code.size }, (_, k) => (k === Number(codeControls[i].value) ? 1 : 0))
+          : [Number(codeControls[i].value)]);
+        feeds.code = new Float32Array(n * values.length).map((_, j) => values[j % values.length]);
+      }
+      return feeds;
+    }
+
+    async function samples() {
+      const feeds = { z: drawZ(Number(seed.value), GRID, latent, meta.z_dist), ...conditions(GRID) };
+      show($("samples"), await run(feeds, GRID), GRID, shape);
+      $("status").textContent = `${GRID} samples in ${kgan.last.ms.toFixed(0)} ms`;
+    }
+
+    async function interpolate() {
+      const a = Array.from(drawZ(Number(walkA.value), 1, latent, meta.z_dist));
+      const b = Array.from(drawZ(Number(walkB.value), 1, latent, meta.z_dist));
+      const z = new Float32Array(WALK_FRAMES * latent);
+      for (let f = 0; f < WALK_FRAMES; f++) {
+        const t = f / (WALK_FRAMES - 1);
+        z.set(meta.z_dist === "normal" ? slerp(a, b, t) : a.map((x, i) => (1 - t) * x + t * b[i]), f * latent);
+      }
+      show($("walk"), await run({ z, ...conditions(WALK_FRAMES) }, WALK_FRAMES), WALK_FRAMES, shape);
+    }
+
+    again.addEventListener("click", () => { seed.value = Number(seed.value) + 1; samples(); });
+    walk.addEventListener("click", interpolate);
+    [seed, label, ...codeControls].filter(Boolean).forEach((control) => control.addEventListener("change", samples));
+    await samples();
+  }
+  kgan.ready = true;
+}
+
+main().catch((error) => {
+  kgan.error = String(error);
+  $("status").textContent = "error: " + error;
+});
