@@ -163,7 +163,7 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         run = kgan.train("dcgan", data="fashion_mnist", epochs=5, out="runs/fmnist")
         run = kgan.train("dcgan", data=x_uint8, steps=200, callbacks=[keras.callbacks.EarlyStopping(...)])
     """
-    from kgan.training import assembly, run_loop
+    from kgan.training import assembly, network_checks, run_loop
 
     if (generator is None) != (discriminator is None):
         raise KganError("give both generator and discriminator, or neither")
@@ -174,9 +174,14 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
     if not isinstance(data, str) and np.ndim(data) < 2:
         raise KganError(f"data must be a string (a data spec) or an array of samples, got {data!r}")
     variant = "custom" if generator is not None else variant or "dcgan"
+    network_checks.check_callbacks(callbacks)
     # Arrays get their file once the run directory exists.
     config = assembly.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
+    if generator is not None:
+        network_checks.check_networks(generator, discriminator, config, network_checks.sample_shape_of(config, data))
     out = Path(out or assembly.default_run_path(config))
+    if _failed_at_start(out):
+        shutil.rmtree(out)  # only kgan's own files, and no checkpoint: nothing of the user's is lost
     if out.exists() and any(out.iterdir()):
         raise KganError(f"{out} already exists and is not empty; use kgan.train(..., out=another) or resume it")
     out.mkdir(parents=True, exist_ok=True)
@@ -193,8 +198,43 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
     except BaseException:  # bad data or networks: leave no half-made run behind
         shutil.rmtree(out)
         raise
-    training.run_loop(progress, callbacks)
+    try:
+        training.run_loop(progress, callbacks)
+    except Exception as e:
+        _mark_failed(out, e)
+        raise
     return Run(out)
+
+
+# What a run holds before its first checkpoint: what kgan.train may clear when the same ``out`` starts again.
+_BEFORE_FIRST_CHECKPOINT = {"config.json", "status.json", ".lock", "metrics.jsonl", "samples", "tensorboard",
+                            "losses.png", "training.gif", "data.npz", "networks"}
+
+
+def _mark_failed(out: Path, error: Exception) -> None:
+    """status.json says ``failed`` (not ``running``) for a run whose loop raised before it stopped cleanly."""
+    from kgan.rundir import RunDir
+
+    run = RunDir(out)
+    if run.status().get("state") not in ("running", "stopped"):
+        return  # it said how it stopped (diverged, interrupted)
+    run.lock()
+    try:
+        run.write_status("failed", reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+                         **{k: v for k, v in run.status().items() if k in ("step", "epoch", "total_steps")})
+    finally:
+        run.unlock()
+
+
+def _failed_at_start(out: Path) -> bool:
+    """Whether ``out`` holds a run that failed before its first checkpoint, and nothing else."""
+    from kgan.rundir import RunDir
+
+    if not (out / "status.json").is_file() or (out / "checkpoint.npz").exists():
+        return False
+    run = RunDir(out)
+    return (run.status().get("state") == "failed" and not run.is_locked()
+            and all(p.name in _BEFORE_FIRST_CHECKPOINT for p in out.iterdir()))
 
 
 def _save_arrays(path: Path, x, labels) -> Path:

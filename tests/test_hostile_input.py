@@ -63,3 +63,63 @@ def test_every_translator_takes_a_half_precision_step_on_torch(paired, tmp_path,
     config = resolve_config(variant, data=data, steps=1, width=4, batch_size=2, grid_size=2, precision=precision)
     record = run_loop.train(config, tmp_path / "run", progress=False).read_metrics()[-1]
     assert np.isfinite(record["g_loss"]) and np.isfinite(record["d_loss"])
+
+
+# --- your own networks and callbacks, checked before anything is written ------------------------
+
+def _networks(g_out=(28, 28, 1), z_size=8, logits=1):
+    import keras
+
+    z = keras.Input((z_size,), name="z")
+    g = keras.layers.Dense(int(np.prod(g_out)), activation="tanh")(z)
+    generator = keras.Model(z, keras.layers.Reshape(g_out)(g) if len(g_out) > 1 else g)
+    sample = keras.Input((28, 28, 1), name="sample")
+    discriminator = keras.Model(sample, keras.layers.Dense(logits)(keras.layers.Flatten()(sample)))
+    return generator, discriminator
+
+
+@pytest.mark.parametrize("networks,expected", [
+    (dict(g_out=(14, 14, 1)), "the generator's output is (14, 14, 1) per sample; the data's samples are (28, 28, 1)"),
+    (dict(g_out=(784,)), "the generator's output is (784,) per sample"),
+    (dict(z_size=16), "the generator's z has shape (16,); the run draws z of size 8"),
+    (dict(logits=3), "one logit per sample (shape (N, 1)); it returns shape (3,) per sample"),
+])
+def test_your_networks_that_do_not_fit_the_data_are_refused_before_the_run_exists(tmp_path, networks, expected):
+    import kgan
+    from kgan.errors import KganError
+
+    generator, discriminator = _networks(**networks)
+    x = np.zeros((8, 28, 28), np.uint8)
+    with pytest.raises(KganError) as caught:
+        kgan.train(generator=generator, discriminator=discriminator, data=x, out=tmp_path / "run", steps=1,
+                   latent_dim=8, batch_size=4, progress=False)
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "run").exists()
+
+
+def test_callbacks_that_are_not_callbacks_are_refused_before_the_run_exists(tmp_path):
+    import kgan
+    from kgan.errors import KganError
+
+    with pytest.raises(KganError, match=r"callbacks\[0\] is a int \(1\), not a keras.callbacks.Callback"):
+        kgan.train("gan", data=np.zeros((8, 4), np.float32), callbacks=[1], out=tmp_path / "run", steps=1)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_that_fails_at_its_first_step_says_failed_and_starts_again(tmp_path):
+    import keras
+
+    import kgan
+    from kgan.rundir import RunDir
+
+    class Broken(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("a callback broke")
+
+    x, out = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32), tmp_path / "run"
+    tiny = dict(data=x, out=out, steps=1, width=4, latent_dim=2, batch_size=4, progress=False)
+    with pytest.raises(RuntimeError, match="a callback broke"):
+        kgan.train("gan", callbacks=[Broken()], **tiny)
+    status = RunDir(out).status()
+    assert status["state"] == "failed" and "a callback broke" in status["reason"]
+    assert len(kgan.train("gan", **tiny).history) == 1  # the same out starts again
