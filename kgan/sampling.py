@@ -14,8 +14,31 @@ from kgan.latent.spec import class_index
 from kgan.networks import generate, image_inputs, input_signature
 from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
-from kgan.rundir import checkpoint_file
+from kgan.rundir import RunDir, checkpoint_file
 from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
+
+
+def read_run_checkpoint(path: str | Path) -> Checkpoint:
+    """The checkpoint of the run directory (or checkpoint file) ``path``. A run's checkpoint must be its
+    own, as ``--resume`` checks: one copied in from another run (another variant, data or settings) is
+    refused, naming what differs, rather than sampled, translated, exported or scored as this run's."""
+    from kgan.training.assembly import RESUME_MAY_CHANGE
+
+    checkpoint = read_checkpoint(checkpoint_file(path))
+    if not Path(path).is_dir():
+        return checkpoint
+    run = RunDir.open(path)
+    recorded = run.read_config().get("config")
+    saved = checkpoint.meta.get("config")
+    if isinstance(recorded, dict) and isinstance(saved, dict):
+        # Both read as their variant reads them: old releases recorded every variant's settings.
+        recorded, saved = TrainConfig.from_dict(recorded).to_dict(), TrainConfig.from_dict(saved).to_dict()
+        differing = sorted(k for k in set(recorded) | set(saved)
+                           if k not in RESUME_MAY_CHANGE and recorded.get(k) != saved.get(k))
+        if differing:
+            raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
+                            f"{run.config_path}")
+    return checkpoint
 
 
 class Sampler:
@@ -54,7 +77,7 @@ class Sampler:
     def load(cls, path: str | Path, role: str | None = None, direction: str | None = None) -> "Sampler":
         """The generator of the run directory or checkpoint ``path``: the variant's first by default,
         or the one of ``role``, or the one translating in ``direction`` (``a2b``, ``b2a``)."""
-        return cls.from_checkpoint(read_checkpoint(checkpoint_file(path)), role, direction, name=str(path))
+        return cls.from_checkpoint(read_run_checkpoint(path), role, direction, name=str(path))
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, role: str | None = None, direction: str | None = None,

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import assert_ok, invoke, write_translation_npz
+from helpers import assert_ok, invoke, one_line_error, write_translation_npz
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,37 @@ def test_a_run_that_fails_at_its_first_step_says_failed_and_starts_again(tmp_pat
     status = RunDir(out).status()
     assert status["state"] == "failed" and "a callback broke" in status["reason"]
     assert len(kgan.train("gan", **tiny).history) == 1  # the same out starts again
+
+
+# --- runs, checkpoints and the files kgan writes ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pix2pix_run(paired, tmp_path_factory):
+    """A pix2pix run of one step on tiny networks."""
+    run = tmp_path_factory.mktemp("hostile") / "pix2pix"
+    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{paired}", "--steps", "1", "--width", "4",
+                     "--batch-size", "2", "--grid-size", "2", "--no-progress", "--out", run))
+    return run
+
+
+def test_every_reader_refuses_a_checkpoint_from_another_run(pix2pix_run, paired, tmp_path):
+    import shutil
+
+    import kgan
+    from kgan.errors import KganError
+
+    other = tmp_path / "other"
+    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{paired}", "--steps", "1", "--width", "8",
+                     "--batch-size", "2", "--grid-size", "2", "--no-progress", "--out", other))
+    run = tmp_path / "run"
+    shutil.copytree(pix2pix_run, run)
+    shutil.copy(other / "checkpoint.npz", run / "checkpoint.npz")
+    digits = np.load(paired)["a"][:1]
+    np.save(tmp_path / "digit.npy", digits)
+    expected = "checkpoint.npz is not this run's: its width differ"
+    one_line_error(invoke("translate", run, tmp_path / "digit.npy", "-o", tmp_path / "out.npy"), expected)
+    one_line_error(invoke("export", run, "--onnx", "-o", tmp_path / "out.onnx"), expected)
+    one_line_error(invoke("eval", run, "--data", f"paired:{paired}", "-n", "2"), expected)
+    with pytest.raises(KganError, match=expected):
+        kgan.load(run).translate(digits)
+    assert not (tmp_path / "out.npy").exists() and not (tmp_path / "out.onnx").exists()

@@ -103,12 +103,10 @@ def input_files(inputs) -> list[Path]:
 
 def load_translator(source, direction: str):
     """The Sampler of ``source``'s generator for ``direction``; a run of a GAN (no directions) is refused."""
-    from kgan.rundir import checkpoint_file
-    from kgan.sampling import Sampler
-    from kgan.training.checkpoint import read_checkpoint
+    from kgan.sampling import Sampler, read_run_checkpoint
     from kgan.variants import get_variant
 
-    checkpoint = read_checkpoint(checkpoint_file(source))
+    checkpoint = read_run_checkpoint(source)
     variant = get_variant(checkpoint.meta["config"]["variant"])
     if not variant.directions:
         raise KganError(f"{variant.name} generates from noise; kgan translate is for image-to-image runs: "
