@@ -31,6 +31,9 @@ NEWER_KEYS = (
     "kind",
     # what a translator translates: "a2b" or "b2a" (its variant's directions); "" for other generators
     "direction",
+    # "fp16" for a graph computing in float16 (kgan export --fp16; inputs and outputs stay float32), with
+    # "fp16_max_abs_diff", its largest difference from the float32 graph on a fixed batch; absent: float32
+    # "rgba" (pixel_format) for a --rgba file: uint8 H x W x 4 output
     # the names of a conditional generator's classes as JSON, e.g. ["bag", "sandal"], where the data named
     # them (class folders); "[]" otherwise
     "class_names",

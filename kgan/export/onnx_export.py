@@ -33,19 +33,35 @@ EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscr
 
 
 class ToUint8(layers.Layer):
-    """[-1, 1] floats -> [0, 255] uint8, rounded, inside the graph."""
+    """[-1, 1] floats -> [0, 255] uint8, rounded, inside the graph; with ``rgba``, as H x W x 4 RGBA pixels
+    (grey repeated into R, G and B, alpha 255), what a canvas's ImageData holds.
+
+    Args:
+        rgba: add the alpha channel (and make grey RGB).
+    """
+
+    def __init__(self, rgba: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.rgba = rgba
 
     def call(self, images):
-        return ops.cast(ops.round(ops.clip((images + 1.0) * 127.5, 0.0, 255.0)), "uint8")
+        pixels = ops.round(ops.clip((images + 1.0) * 127.5, 0.0, 255.0))
+        if self.rgba:
+            rgb = ops.concatenate([pixels] * 3, axis=-1) if pixels.shape[-1] == 1 else pixels
+            pixels = ops.concatenate([rgb, ops.ones_like(rgb[..., :1]) * 255.0], axis=-1)
+        return ops.cast(pixels, "uint8")
+
+    def get_config(self):
+        return {**super().get_config(), "rgba": self.rgba}
 
 
-def inference_model(generator, uint8: bool = False) -> keras.Model:
-    """``generator`` in inference mode on the inputs it declares, optionally with uint8 output."""
+def inference_model(generator, uint8: bool = False, rgba: bool = False) -> keras.Model:
+    """``generator`` in inference mode on the inputs it declares, optionally with uint8 (or RGBA uint8) output."""
     inputs = {name: keras.Input(shape, name=name, dtype=dtype)
               for name, (dtype, shape) in input_signature(generator).items()}
     images = call_by_name(generator, inputs, training=False)
-    if uint8:
-        images = ToUint8(name="to_uint8")(images)
+    if uint8 or rgba:
+        images = ToUint8(rgba, name="to_uint8")(images)
     return keras.Model(list(inputs.values()), images, name="kgan_generator")
 
 
@@ -72,17 +88,47 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
     }
 
 
-def default_output(source: str | Path) -> Path:
+def example_inputs(sampler: Sampler, n: int = 16) -> dict:
+    """A fixed batch of the generator's inputs (seed 0; images uniform in [-1, 1]), for checking an export."""
+    rng, signature = np.random.default_rng(0), input_signature(sampler.generator)
+    images = {name: rng.uniform(-1.0, 1.0, (n, *signature[name][1])).astype(np.float32)
+              for name in image_inputs(sampler.generator)}
+    inputs = {**sampler.draw(n).inputs, **images}
+    return {name: inputs[name] for name in signature}
+
+
+def default_output(source: str | Path, role: str | None = None, direction: str | None = None) -> Path:
+    """Where ``kgan export`` writes without ``-o``: RUN/generator.onnx, or CHECKPOINT.onnx beside a checkpoint
+    file; a translator's name carries its direction (generator-a2b.onnx), so both directions' files stay."""
     source = Path(source)
-    return source / "generator.onnx" if source.is_dir() else source.with_suffix(".onnx")
+    served = _served_direction(source, role, direction)
+    name = f"{'generator' if source.is_dir() else source.stem}{f'-{served}' if served else ''}.onnx"
+    return source / name if source.is_dir() else source.with_name(name)
+
+
+def _served_direction(source: Path, role: str | None, direction: str | None) -> str | None:
+    """The direction of the generator an export of ``source`` picks (None: a generator from noise)."""
+    from kgan.rundir import RunDir
+    from kgan.variants import get_variant
+
+    if not source.is_dir():
+        return direction  # a checkpoint file's variant is known only once the file is read
+    variant = get_variant(str(RunDir.open(source).read_config().get("config", {}).get("variant")))
+    if not variant.directions:
+        return None
+    picked = variant.role(role or variant.direction_role(direction)).name
+    return next((d for d, r in variant.directions.items() if r == picked), None)
 
 
 def export_onnx(source: str | Path, output: str | Path | None = None, opset: int = DEFAULT_OPSET,
-                uint8: bool = False, role: str | None = None, direction: str | None = None) -> Path:
+                uint8: bool = False, role: str | None = None, direction: str | None = None, rgba: bool = False,
+                fp16: bool = False) -> Path:
     """Export the generator of a run directory or checkpoint to ``output`` (default beside it).
 
     ``role`` picks one of a variant's generators (default: the one it samples from); ``direction``
-    (``a2b``, ``b2a``) picks an image-to-image variant's generator by what it translates.
+    (``a2b``, ``b2a``) picks an image-to-image variant's generator by what it translates. ``rgba``:
+    uint8 H x W x 4 output (``ToUint8``). ``fp16``: float16 weights and computation with float32 inputs
+    and outputs (``kgan.export.half``), refused where a fixed batch overflows.
 
     Example:
         path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
@@ -94,7 +140,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError("ONNX export needs the onnx package (pip install onnx)") from None
     if not 7 <= opset <= 21:
         raise KganError(f"--opset must be between 7 and 21, got {opset}")
-    output = Path(output) if output else default_output(source)
+    output = Path(output) if output else default_output(source, role, direction)
     if output.suffix != ".onnx":
         raise KganError(f"output must end in .onnx, got {output}")
     if not output.parent.is_dir():
@@ -106,7 +152,10 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     if OUTPUT_IMAGE in input_signature(sampler.generator):
         raise KganError(f"the generator has an input named {OUTPUT_IMAGE!r}, the name of the ONNX file's output; "
                         f"rename that input")
-    model = inference_model(sampler.generator, uint8)
+    if rgba and sampler.sample_shape[-1] not in (1, 3):
+        raise KganError(f"--rgba makes RGBA pixels of grey or RGB images; these have {sampler.sample_shape[-1]} "
+                        f"channels")
+    model = inference_model(sampler.generator, uint8, rgba)
     example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
                                             for name in image_inputs(sampler.generator)}}
     # Keras exports only called models
@@ -127,7 +176,15 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         proto = onnx.load(str(raw))
     _rename_io(proto, list(input_signature(sampler.generator)))
     del proto.metadata_props[:]
-    values = metadata(sampler, uint8)
+    values = metadata(sampler, uint8 or rgba)
+    if rgba:
+        values["image_shape"] = ",".join(map(str, (*sampler.sample_shape[:2], 4)))
+        values["pixel_format"] = "rgba"
+    if fp16:
+        from kgan.export.half import to_float16
+
+        proto, difference = to_float16(proto, example_inputs(sampler))
+        values.update(precision="fp16", fp16_max_abs_diff=f"{difference:.6g}")
     for key, value in values.items():
         proto.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(proto)
