@@ -157,3 +157,63 @@ def test_every_reader_refuses_a_checkpoint_from_another_run(pix2pix_run, paired,
     with pytest.raises(KganError, match=expected):
         kgan.load(run).translate(digits)
     assert not (tmp_path / "out.npy").exists() and not (tmp_path / "out.onnx").exists()
+
+
+def test_outputs_that_exist_are_kept_unless_overwrite_and_exports_carry_their_direction(pix2pix_run, paired,
+                                                                                        tmp_path):
+    pytest.importorskip("onnxruntime")
+    digit = tmp_path / "digit.npy"
+    np.save(digit, np.load(paired)["a"][:1])
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(b"training image")
+    for command in (("translate", pix2pix_run, digit, "-o", kept), ("sample", pix2pix_run, "-o", kept),
+                    ("export", pix2pix_run, "--onnx", "-o", kept.with_suffix(".onnx"))):
+        kept.with_suffix(".onnx").write_bytes(b"an app's model")
+        one_line_error(invoke(*command), "already exists; give --overwrite to replace it")
+    assert kept.read_bytes() == b"training image" and kept.with_suffix(".onnx").read_bytes() == b"an app's model"
+    assert_ok(invoke("translate", pix2pix_run, digit, "-o", kept, "--overwrite"))
+    assert kept.read_bytes().startswith(b"\x89PNG")
+    # A translator's default file names its direction; a second export there is refused too.
+    assert_ok(invoke("export", pix2pix_run, "--onnx"))
+    onnx = pix2pix_run / "generator-a2b.onnx"
+    assert onnx.is_file() and not (pix2pix_run / "generator.onnx").exists()
+    one_line_error(invoke("export", pix2pix_run, "--onnx", "--direction", "a2b"), "already exists")
+    # The ONNX translator: kgan sample names the file, kgan translate runs it without Keras' checkpoint.
+    one_line_error(invoke("sample", "--onnx", onnx, "-o", tmp_path / "noise.png"),
+                   f"{onnx} translates images; use kgan translate {onnx}")
+    assert_ok(invoke("translate", onnx, digit, "-o", tmp_path / "onnx.npy"))
+    assert_ok(invoke("translate", pix2pix_run, digit, "-o", tmp_path / "keras.npy"))
+    assert np.abs(np.load(tmp_path / "onnx.npy") - np.load(tmp_path / "keras.npy")).max() <= 1e-5
+    one_line_error(invoke("translate", onnx, digit, "--direction", "b2a", "-o", tmp_path / "b2a.npy"),
+                   f"{onnx} translates a2b, not b2a")
+
+
+def test_a_two_way_translator_exports_each_direction_to_its_own_default_file(tmp_path):
+    import json
+
+    from kgan.export.onnx_export import default_output
+
+    (tmp_path / "config.json").write_text(json.dumps({"config": {"variant": "cyclegan"}}))
+    assert [default_output(tmp_path, direction=d).name for d in ("a2b", "b2a")] == ["generator-a2b.onnx",
+                                                                                    "generator-b2a.onnx"]
+    assert default_output(tmp_path, role="g_ba").name == "generator-b2a.onnx"
+    (tmp_path / "config.json").write_text(json.dumps({"config": {"variant": "dcgan"}}))
+    assert default_output(tmp_path).name == "generator.onnx"  # a generator from noise keeps its name
+
+
+def test_a_named_pipe_is_refused_not_read(pix2pix_run, tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    one_line_error(invoke("translate", pix2pix_run, pipe, "-o", tmp_path / "out.png"), "pipe.png is not a regular file")
+
+
+def test_onnx_providers_may_be_one_name(pix2pix_run):
+    pytest.importorskip("onnxruntime")
+    from kgan.export.onnx_sampler import OnnxSampler
+
+    onnx = pix2pix_run / "generator-a2b.onnx"
+    if not onnx.exists():
+        assert_ok(invoke("export", pix2pix_run, "--onnx"))
+    assert OnnxSampler(onnx, providers="CPUExecutionProvider").providers == ["CPUExecutionProvider"]

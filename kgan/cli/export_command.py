@@ -3,7 +3,7 @@
 import click
 
 from kgan.cli import main
-from kgan.cli.overwrite import OVERWRITE, check_new_output
+from kgan.cli.overwrite import OVERWRITE
 from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET
 
@@ -30,7 +30,7 @@ from kgan.export.metadata import DEFAULT_OPSET
                    "instead of loading it from a CDN.")
 def export(source, as_onnx, output, opset, uint8, role, direction, rgba, fp16, site, ort_dir, overwrite):
     """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
-    from kgan.export.onnx_export import default_output, export_onnx
+    from kgan.export.onnx_export import export_onnx
 
     if site:
         from kgan.export.web import export_web
@@ -47,8 +47,8 @@ def export(source, as_onnx, output, opset, uint8, role, direction, rgba, fp16, s
         raise KganError("choose a format: --onnx or --web DIR")
     if role and direction:
         raise KganError("give --role or --direction, not both")
-    check_new_output(output or default_output(source, role, direction), overwrite)
-    path = export_onnx(source, output, opset=opset, uint8=uint8, role=role, direction=direction, rgba=rgba, fp16=fp16)
+    path = export_onnx(source, output, opset=opset, uint8=uint8, role=role, direction=direction, rgba=rgba, fp16=fp16,
+                       overwrite=overwrite)
     click.echo(f"wrote {path} (and its metadata as {path.name}.json)")
     if fp16:
         import json

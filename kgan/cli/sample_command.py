@@ -7,6 +7,7 @@ import click
 import numpy as np
 
 from kgan.cli import main, output_file
+from kgan.cli.overwrite import OVERWRITE, check_new_output
 from kgan.errors import KganError
 
 # A grid past 10,000 images is no longer a picture; a .npy of a million 28x28 images is 3 GB.
@@ -35,8 +36,9 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
                    "FILE.npz with every input by name, as kgan project writes it.")
 @click.option("-o", "--output", type=click.Path(), help="FILE.png (a grid) or FILE.npy (raw array).")
 @click.option("--outdir", type=click.Path(), help="With --seeds: one PNG per seed (seed0042.png) in this folder.")
+@OVERWRITE
 def sample(source, onnx_file, provider, count, seed, label, code, seed_list, truncation, truncation_sweep, z_file,
-           output, outdir):
+           output, outdir, overwrite):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
 
     NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file. Conditional
@@ -58,6 +60,7 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
     targets = _seed_files(Path(outdir), seeds, psis) if outdir else None
     if output:
         output = output_file(output, ".png", ".npy")
+        check_new_output(output, overwrite)
         limit = MAX_SAMPLES[output.suffix.lower()]
         count = len(seeds) * len(psis) if seeds else count
         if count > limit:
@@ -73,7 +76,8 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
 
         sampler = Sampler.load(source)
     if getattr(sampler, "image_inputs", None):  # an image-to-image generator: it needs images, not noise
-        raise KganError(f"{source} translates images; use kgan translate {source} IMAGES... -o OUT")
+        raise KganError(f"{source or onnx_file} translates images; use kgan translate {source or onnx_file} "
+                        f"IMAGES... -o OUT")
     if z_file:
         if seeds is not None or label is not None or code is not None or truncation != 1:
             raise KganError("--z FILE holds the inputs themselves; leave --seeds, --label, --code and --truncation out")

@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from kgan.cli import main, output_file
+from kgan.cli.overwrite import OVERWRITE, check_new_output
 from kgan.errors import KganError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -23,14 +24,16 @@ SOURCES = "give .png/.jpg/.jpeg images, directories of them, or .npy arrays of i
 @main.command("translate")
 @click.argument("source", type=click.Path())
 @click.argument("inputs", metavar="INPUT...", nargs=-1, type=click.Path())
-@click.option("--direction", type=click.Choice(["a2b", "b2a"]), default="a2b", show_default=True,
-              help="Which way to translate (the variant's generator for it).")
+@click.option("--direction", type=click.Choice(["a2b", "b2a"]),
+              help="Which way to translate (the variant's generator for it; default a2b, or an ONNX file's own).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed for z, for a generator that also takes noise.")
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="FILE.png (inputs above their translations), FILE.npy (raw array) or a DIRECTORY of PNGs.")
-def translate(source, inputs, direction, seed, output):
-    """Translate INPUT images with SOURCE, an image-to-image run (directory or checkpoint file).
+@OVERWRITE
+def translate(source, inputs, direction, seed, output, overwrite):
+    """Translate INPUT images with SOURCE, an image-to-image run (directory or checkpoint file), or a
+    translator exported by kgan export (FILE.onnx: onnxruntime, no Keras).
 
     INPUT: image files (.png, .jpg), directories of them, or .npy arrays of NHWC (or NHW) images,
     uint8 or float in [0, 1] or [-1, 1]. Image files are center-cropped and resized to the run's
@@ -43,12 +46,14 @@ def translate(source, inputs, direction, seed, output):
     files = input_files(inputs)
     if output.resolve() in {path.resolve() for path in files}:
         raise KganError(f"-o {output} is one of the inputs; write the translations elsewhere")
+    if kind != "directory":
+        check_new_output(output, overwrite)
     sampler = load_translator(source, direction)
     images, names = read_inputs(files, sampler.source_shape)
     limit = MAX_IMAGES.get(kind)
     if limit and len(images) > limit:
         raise KganError(f"{len(images):,} inputs are more than the {limit:,} images a {kind} file takes here")
-    targets = directory_targets(output, names) if kind == "directory" else None
+    targets = directory_targets(output, names, overwrite) if kind == "directory" else None
     translations = sampler.translate(images, seed)
     if kind == ".npy":
         with atomic_path(output) as tmp:
@@ -63,7 +68,8 @@ def translate(source, inputs, direction, seed, output):
         output.mkdir(exist_ok=True)
         for target, translation in zip(targets, scale_to_uint8(translations)):
             save_png(translation, target)
-    click.echo(f"wrote {len(translations)} translations ({direction}) of shape {translations.shape[1:]} to {output}")
+    click.echo(f"wrote {len(translations)} translations ({sampler.direction}) of shape {translations.shape[1:]} "
+               f"to {output}")
 
 
 def translation_output(output) -> tuple[Path, str]:
@@ -94,6 +100,8 @@ def input_files(inputs) -> list[Path]:
             files += found
         elif not given.exists():
             raise KganError(f"{given} does not exist")
+        elif not given.is_file():  # a named pipe or a device would block the read, or never end
+            raise KganError(f"{given} is not a regular file; {SOURCES}")
         elif given.suffix.lower() in (*IMAGE_SUFFIXES, ".npy"):
             files.append(given)
         else:
@@ -101,17 +109,48 @@ def input_files(inputs) -> list[Path]:
     return files
 
 
-def load_translator(source, direction: str):
-    """The Sampler of ``source``'s generator for ``direction``; a run of a GAN (no directions) is refused."""
+def load_translator(source, direction: str | None):
+    """The Sampler of ``source``'s generator for ``direction`` (default a2b), or an ``OnnxTranslator`` for an
+    ONNX file; a generator from noise is refused."""
     from kgan.sampling import Sampler, read_run_checkpoint
     from kgan.variants import get_variant
 
+    if Path(source).suffix.lower() == ".onnx":
+        return OnnxTranslator(Path(source), direction)
+    direction = direction or "a2b"
     checkpoint = read_run_checkpoint(source)
     variant = get_variant(checkpoint.meta["config"]["variant"])
     if not variant.directions:
         raise KganError(f"{variant.name} generates from noise; kgan translate is for image-to-image runs: "
                         f"use kgan sample")
     return Sampler.from_checkpoint(checkpoint, direction=direction, name=str(source))
+
+
+class OnnxTranslator:
+    """A translator exported by ``kgan export``, run by onnxruntime, as ``kgan translate`` uses a Sampler.
+
+    Args:
+        path: the .onnx file.
+        direction: the direction asked for (None: the file's own); refused where the file translates the other way.
+    """
+
+    def __init__(self, path: Path, direction: str | None):
+        from kgan.export.onnx_sampler import OnnxSampler
+
+        self.sampler = OnnxSampler(path)
+        if not self.sampler.image_inputs:
+            raise KganError(f"{path} generates from noise; kgan translate is for translators: use kgan sample --onnx "
+                            f"{path}")
+        made = self.sampler.metadata.get("direction") or None
+        if direction and made and direction != made:
+            raise KganError(f"{path} translates {made}, not {direction}; give --direction {made} or the other file")
+        self.direction = direction or made or "a2b"
+        self.source_shape = self.sampler.signature[self.sampler.image_inputs[0]][1]
+
+    def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
+        """float32 translations in [-1, 1], whether the file was exported with --uint8 or not."""
+        out = self.sampler.translate(images, seed)
+        return out.astype(np.float32) / np.float32(127.5) - np.float32(1) if out.dtype == np.uint8 else out
 
 
 def read_inputs(files: list[Path], shape: tuple) -> tuple[np.ndarray, list[tuple[str, Path]]]:
@@ -173,16 +212,17 @@ def read_npy(path: Path, shape: tuple) -> np.ndarray:
     raise KganError(f"{path}: float images must lie in [0, 1] or [-1, 1], got values in [{low:g}, {high:g}]")
 
 
-def directory_targets(output: Path, names: list[tuple[str, Path]]) -> list[Path]:
-    """One PNG path in ``output`` per input; refused where two inputs share a name or a file is there already."""
+def directory_targets(output: Path, names: list[tuple[str, Path]], overwrite: bool = False) -> list[Path]:
+    """One PNG path in ``output`` per input; refused where two inputs share a name or a file is there already
+    (unless ``overwrite``)."""
     targets, seen = [], {}
     for name, source in names:
         target = output / f"{name}.png"
         if target in seen:
             raise KganError(f"{seen[target]} and {source} would both be written to {target}; "
                             f"translate them into separate directories")
-        if target.exists():
-            raise KganError(f"{target} already exists; remove it or choose another -o")
+        if target.exists() or target.is_symlink():
+            check_new_output(target, overwrite)
         seen[target] = source
         targets.append(target)
     return targets

@@ -122,13 +122,14 @@ def _served_direction(source: Path, role: str | None, direction: str | None) -> 
 
 def export_onnx(source: str | Path, output: str | Path | None = None, opset: int = DEFAULT_OPSET,
                 uint8: bool = False, role: str | None = None, direction: str | None = None, rgba: bool = False,
-                fp16: bool = False) -> Path:
+                fp16: bool = False, overwrite: bool = True) -> Path:
     """Export the generator of a run directory or checkpoint to ``output`` (default beside it).
 
     ``role`` picks one of a variant's generators (default: the one it samples from); ``direction``
     (``a2b``, ``b2a``) picks an image-to-image variant's generator by what it translates. ``rgba``:
     uint8 H x W x 4 output (``ToUint8``). ``fp16``: float16 weights and computation with float32 inputs
-    and outputs (``kgan.export.half``), refused where a fixed batch overflows.
+    and outputs (``kgan.export.half``), refused where a fixed batch overflows. ``overwrite=False``: refuse
+    an ``output`` that exists (``kgan export`` without ``--overwrite``).
 
     Example:
         path = export_onnx("runs/dcgan-fashion_mnist-...", uint8=True)
@@ -145,6 +146,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError(f"output must end in .onnx, got {output}")
     if not output.parent.is_dir():
         raise KganError(f"directory {output.parent} does not exist")
+    if not overwrite and (output.exists() or output.is_symlink()):
+        raise KganError(f"{output} already exists; give --overwrite to replace it, or choose another -o")
     sampler = Sampler.load(source, role, direction)
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "

@@ -36,10 +36,11 @@ class OnnxSampler:
 
     Args:
         path: the .onnx file.
-        providers: onnxruntime execution providers, in order of preference; default CUDA then CPU.
+        providers: onnxruntime execution providers, in order of preference (a list, or one name as a
+            string); default CUDA then CPU.
     """
 
-    def __init__(self, path: str | Path, providers: list[str] | None = None):
+    def __init__(self, path: str | Path, providers: list[str] | str | None = None):
         try:
             import onnxruntime as ort
         except ImportError:
@@ -49,6 +50,8 @@ class OnnxSampler:
         path = Path(path)
         if not path.is_file():
             raise KganError(f"no ONNX file at {path}")
+        if isinstance(providers, str):  # one name, not its letters
+            providers = [providers]
         available = ort.get_available_providers()
         unknown = [p for p in providers or [] if p not in available]
         if unknown:
