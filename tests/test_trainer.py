@@ -200,3 +200,42 @@ def test_terms_and_phases_draw_on_the_host_with_one_signature():
     draws = StepInputs(config, training_step, 10).draw(np.random.default_rng(0), np.zeros((2, BATCH), np.int32), 4)
     assert draws["discriminator"]["term"].shape == (2, BATCH) and (draws["discriminator"]["term"] == 0.4).all()
     assert (draws["generator"]["forward"] == 0.4).all() and (draws["generator"]["forward_too"] == 0.4).all()
+
+
+def test_a_phase_whose_hand_counted_calls_are_wrong_is_refused_when_the_step_is_built():
+    import dataclasses
+
+    from kgan.errors import KganError
+    from kgan.training.adversarial import adversarial_phases
+    from kgan.variants import Variant, get_variant, register, unregister
+
+    def miscounted(config, sample_shape):
+        d_phase, g_phase = adversarial_phases(config, sample_shape)
+        return [d_phase, dataclasses.replace(g_phase, calls={"generator": 1, "discriminator": 2})]
+
+    gan = get_variant("gan")
+    register(Variant("miscounted_test", "-", "-", roles=gan.roles, phases=miscounted, options=gan.options))
+    try:
+        with pytest.raises(KganError, match=r"phase 'generator' declares calls=\{'generator': 1, 'discriminator': 2\}"):
+            build_step(tiny_config(variant="miscounted_test"), (2,))
+    finally:
+        unregister("miscounted_test")
+
+
+def test_a_miscounted_phase_the_assembly_cannot_check_is_refused_at_the_first_step():
+    import dataclasses
+
+    import keras
+
+    from kgan.errors import KganError
+    from kgan.training.step import TrainingStep
+
+    built = build_step(tiny_config(variant="gan"), (2,))
+    d_phase, g_phase = built.phases
+    # As a forward that writes variables (CycleGAN's history) cannot be checked on symbolic inputs.
+    miscounted = dataclasses.replace(g_phase, calls={"generator": 1, "discriminator": 2})
+    training_step = TrainingStep(built.networks, [d_phase, miscounted],
+                                 {role: keras.optimizers.Adam(1e-3) for role in ("generator", "discriminator")})
+    points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
+    with pytest.raises(KganError, match="phase 'generator' declares calls="):
+        run_steps(training_step, training_step.to_device(points), 1, config=tiny_config(variant="gan"))

@@ -7,7 +7,9 @@
 - ``step``: ``TrainingStep``, the step over phases; ``step_inputs``: its host-drawn random inputs.
 - ``packing`` (PacGAN's packed inputs), ``schedules`` (learning-rate decay), ``loss_scale`` (fp16),
   ``devices`` (data-parallel runs): what the step uses.
-- ``assembly``: config resolved, data loaded, step built; ``run_loop``: the loop, logs, callbacks; around it
+- ``assembly``: config resolved, data loaded, step built (``init_from``: weights from another run;
+  ``network_checks``: a user's own networks and callbacks checked before anything is written);
+  ``run_loop``: the loop, logs, callbacks; around it
   ``host_draws`` (the run's stream of host draws, a call ahead), ``interrupts`` (Ctrl-C, SIGTERM) and
   ``sample_grids`` (the per-epoch pictures).
 - ``checkpoint``: the training state on disk; ``monitor`` and ``tensorboard``: what a run reports.

@@ -24,6 +24,7 @@ from kgan.training.init_from import copy_roles
 from kgan.training.loss_scale import DynamicLossScale
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
+from kgan.training.step_inputs import check_calls
 from kgan.variants import declared_options, get_variant, list_variants
 
 
@@ -89,10 +90,12 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
                   for role in updated} if config.decay_from is not None else {})
     optimizers = {role.name: _optimizer(config, schedules.get(role.name, getattr(config, role.learning_rate_key)))
                   for role in updated}
-    return TrainingStep(networks, phases, optimizers, schedules=schedules,
+    step = TrainingStep(networks, phases, optimizers, schedules=schedules,
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
                         devices=config.devices or 1,
                         loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack)
+    check_calls(step, config, sample_shape, two_domains=variant.data != "samples")
+    return step
 
 
 def _check_names(variant, phases) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 from keras import ops
 
 from kgan import backend
+from kgan.errors import KganError
 from kgan.layers import HostDropout
 from kgan.networks import all_layers
 from kgan.training.loss_scale import LOSS_SCALE_STATS, UNSCALED_LOSS
@@ -167,14 +168,16 @@ class TrainingStep:
             for k in range(phase.repeat):
                 draws = {name: value[k] for name, value in inputs[phase.name].items()}
                 batch = real_batch(data, draws) if phase.reads_data else {}
+                before = Counter(calls)
                 loss, term_stats = self._minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
+                # Checked when the step is built where the forward can run on symbolic tensors; here for the rest.
+                if calls - before != Counter(phase.calls):
+                    raise KganError(f"phase {phase.name!r} declares calls={dict(phase.calls)}, but its forward calls "
+                                    f"{dict(calls - before)} in training mode per repeat")
                 if phase.after_update:
                     phase.after_update(self.networks)
             losses[phase.loss_stat.name] = loss
             stats.update(term_stats)
-        if calls != self.calls_per_step:
-            raise RuntimeError(f"networks called {dict(calls)} times per step in training mode; the phases declare "
-                               f"{dict(self.calls_per_step)}")
         self._update_ema()
         if self.loss_scale:
             # Copies: torch would change the variables' tensors under the logged values in place.

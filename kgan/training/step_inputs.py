@@ -10,13 +10,18 @@ run after the first step.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
+from kgan.errors import KganError
 from kgan.latent.codes import sample_codes
 from kgan.latent.noise import sample_z
-from kgan.networks import LATENT_INPUTS, latent_inputs
+from kgan.networks import LATENT_INPUTS, is_conditional, latent_inputs
+from kgan.training.phases import Passes
+from kgan.training.step import real_batch
 from kgan.training.translation import draw_crops
 
 
@@ -90,3 +95,41 @@ class StepInputs:
         if name == "label":
             return rng.integers(0, c.num_classes, shape, dtype=np.int32)
         return sample_codes(rng, shape, c.latent_spec().code_spec)
+
+
+def check_calls(step, config, sample_shape: tuple, two_domains: bool) -> None:
+    """Each phase's forward run once on symbolic inputs (shapes only: nothing is computed, drawn from the
+    run's RNGs or changed), its training-mode calls per role compared with its hand count, ``Phase.calls``,
+    so that a wrong count is refused, naming the phase, when the step is assembled.
+
+    A forward that cannot run on symbolic tensors (one that writes variables, as CycleGAN's image history
+    does) is left to the step, which checks the count at its first run.
+
+    Args:
+        step: the ``TrainingStep``.
+        config: the run's TrainConfig (batch size, pack, the latent inputs' sizes).
+        sample_shape: a real sample's shape, as the forwards see it.
+        two_domains: the data has a second image domain ``b`` (image-to-image variants).
+    """
+    rows = config.batch_size * config.pack
+    # A throwaway RNG: the run's own streams stay untouched.
+    indices = np.zeros((step.batches_per_step, rows), np.int32)
+    draws = StepInputs(config, step, 1).draw(np.random.default_rng(0), indices, 0)
+    floatx = keras.config.floatx()
+    data = {"x": keras.KerasTensor((rows, *sample_shape), floatx)}
+    if any(is_conditional(model) for model in step.networks.values()):
+        data["labels"] = keras.KerasTensor((rows,), "int32")
+    if two_domains:
+        data["b"] = keras.KerasTensor((rows, *sample_shape), floatx)
+    for phase in step.phases:
+        symbolic = {name: keras.KerasTensor(value.shape[1:], "int32" if np.issubdtype(value.dtype, np.integer)
+                                            else floatx) for name, value in draws[phase.name].items()}
+        counted = Counter()
+        try:
+            phase.forward(Passes(step.networks, {}, counted), real_batch(data, symbolic) if phase.reads_data else {},
+                          symbolic)
+        except Exception:  # the forward needs real tensors: the step counts its calls instead
+            continue
+        if counted != Counter(phase.calls):
+            raise KganError(f"phase {phase.name!r} declares calls={dict(phase.calls)}, but its forward calls "
+                            f"{dict(counted)} in training mode per repeat")
