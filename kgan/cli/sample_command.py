@@ -64,7 +64,8 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
         limit = MAX_SAMPLES[output.suffix.lower()]
         count = len(seeds) * len(psis) if seeds else count
         if count > limit:
-            raise KganError(f"{count:,} samples are more than the {limit:,} a {output.suffix.lower()} file takes here")
+            raise KganError(f"{count:,} samples: more than the {limit:,} samples a {output.suffix.lower()} file "
+                            f"takes here")
     if bool(source) == bool(onnx_file):
         raise KganError("give a run directory or checkpoint, or --onnx FILE (one of them)")
     if onnx_file:
