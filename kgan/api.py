@@ -113,12 +113,13 @@ class Run:
         self._sampler = None  # the checkpoint moved on
         return self
 
-    def translate(self, images: np.ndarray, direction: str = "a2b") -> np.ndarray:
-        """An image-to-image run's translations of ``images`` (NHWC, [-1, 1] floats or uint8) in
-        ``direction`` (``a2b`` or ``b2a``), as ``kgan translate`` makes them."""
+    def translate(self, images: np.ndarray, direction: str = "a2b", value_range: tuple = (-1, 1)) -> np.ndarray:
+        """An image-to-image run's translations of ``images`` (NHWC uint8 pixels, or floats in
+        ``value_range``: (-1, 1), the default, or (0, 1)) in ``direction`` (``a2b`` or ``b2a``), as
+        ``kgan translate --value-range`` makes them; [-1, 1] floats out."""
         from kgan.sampling import Sampler
 
-        return Sampler.load(self.path, direction=direction).translate(images)
+        return Sampler.load(self.path, direction=direction).translate(images, value_range=value_range)
 
     def export_onnx(self, path: str | Path | None = None, uint8: bool = False, direction: str | None = None) -> Path:
         """The generator as an ONNX file (default RUN/generator.onnx), as ``kgan export --onnx``

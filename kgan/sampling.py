@@ -158,13 +158,14 @@ class Sampler:
                             f"use sample() with each by name")
         return input_signature(self.generator)[self.image_inputs[0]][1]
 
-    def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
-        """``images`` translated by the generator: (N, H, W, C) floats in [-1, 1] (or uint8 pixels) in,
-        (N, H', W', C') floats in [-1, 1] out. ``seed`` draws z for a generator that also takes noise.
+    def translate(self, images: np.ndarray, seed: int = 0, value_range: tuple = (-1, 1)) -> np.ndarray:
+        """``images`` translated by the generator: (N, H, W, C) floats in [-1, 1] (or in [0, 1] with
+        ``value_range=(0, 1)``; or uint8 pixels) in, (N, H', W', C') floats in [-1, 1] out. ``seed`` draws z
+        for a generator that also takes noise.
 
         Example:
             fake_b = Sampler.load(run, direction="a2b").translate(real_a)
         """
-        images = model_images(images, self.source_shape)
+        images = model_images(images, self.source_shape, value_range)
         return self.sample(len(images), seed, **{self.image_inputs[0]: images})
 

@@ -217,3 +217,31 @@ def test_onnx_providers_may_be_one_name(pix2pix_run):
     if not onnx.exists():
         assert_ok(invoke("export", pix2pix_run, "--onnx"))
     assert OnnxSampler(onnx, providers="CPUExecutionProvider").providers == ["CPUExecutionProvider"]
+
+
+def test_a_four_channel_run_translates_rgba_images_from_the_cli(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (4, 16, 16, 4), dtype=np.uint8)
+    np.savez(tmp_path / "rgba.npz", a=pixels, b=pixels[::-1])
+    run = tmp_path / "run"
+    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{tmp_path / 'rgba.npz'}", "--steps", "1", "--width", "4",
+                     "--batch-size", "2", "--grid-size", "2", "--no-progress", "--out", run))
+    Image.fromarray(pixels[0], "RGBA").save(tmp_path / "in.png")
+    assert_ok(invoke("translate", run, tmp_path / "in.png", "-o", tmp_path / "out.npy"))
+    assert np.load(tmp_path / "out.npy").shape == (1, 16, 16, 4)
+
+
+def test_a_float_array_in_0_1_translates_alike_from_the_cli_and_from_python(pix2pix_run, paired, tmp_path):
+    import kgan
+
+    x = np.load(paired)["a"][:2].astype(np.float32) / 255  # [0, 1] floats
+    np.save(tmp_path / "x.npy", x)
+    for value_range in ("auto", "0,1"):
+        assert_ok(invoke("translate", pix2pix_run, tmp_path / "x.npy", "--value-range", value_range, "-o",
+                         tmp_path / f"{value_range}.npy"))
+    from_python = kgan.load(pix2pix_run).translate(x, value_range=(0, 1))
+    for value_range in ("auto", "0,1"):
+        assert np.abs(np.load(tmp_path / f"{value_range}.npy") - from_python).max() <= 1e-5
+    assert np.abs(kgan.load(pix2pix_run).translate(x * 2 - 1) - from_python).max() <= 1e-5

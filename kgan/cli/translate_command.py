@@ -18,6 +18,8 @@ MAX_IMAGES = {".png": 10_000, ".npy": 1_000_000}
 # Outputs that name a file of another format: taken for a directory, they would surprise.
 NOT_DIRECTORIES = (".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".npz", ".json")
 GRID_COLUMNS = 16
+# Pillow's mode for images of 1, 3 or 4 channels, as training reads them (4: arrays with alpha).
+IMAGE_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 SOURCES = "give .png/.jpg/.jpeg images, directories of them, or .npy arrays of images"
 
 
@@ -30,13 +32,16 @@ SOURCES = "give .png/.jpg/.jpeg images, directories of them, or .npy arrays of i
               help="Seed for z, for a generator that also takes noise.")
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="FILE.png (inputs above their translations), FILE.npy (raw array) or a DIRECTORY of PNGs.")
+@click.option("--value-range", type=click.Choice(["auto", "0,1", "-1,1"]), default="auto", show_default=True,
+              help="What float .npy inputs hold: [0, 1], [-1, 1], or auto: [0, 1] where every value lies in [0, 1] "
+                   "(as training reads float arrays), else [-1, 1]. kgan.load(RUN).translate takes value_range=.")
 @OVERWRITE
-def translate(source, inputs, direction, seed, output, overwrite):
+def translate(source, inputs, direction, seed, output, value_range, overwrite):
     """Translate INPUT images with SOURCE, an image-to-image run (directory or checkpoint file), or a
     translator exported by kgan export (FILE.onnx: onnxruntime, no Keras).
 
     INPUT: image files (.png, .jpg), directories of them, or .npy arrays of NHWC (or NHW) images,
-    uint8 or float in [0, 1] or [-1, 1]. Image files are center-cropped and resized to the run's
+    uint8 or float in [0, 1] or [-1, 1] (see --value-range). Image files are center-cropped and resized to the run's
     size. NPY output holds float32 translations in [-1, 1]; a DIRECTORY gets one PNG per input,
     named after its file (rows of an .npy input: 0000.png, 0001.png, ... by position among all inputs).
     """
@@ -49,7 +54,7 @@ def translate(source, inputs, direction, seed, output, overwrite):
     if kind != "directory":
         check_new_output(output, overwrite)
     sampler = load_translator(source, direction)
-    images, names = read_inputs(files, sampler.source_shape)
+    images, names = read_inputs(files, sampler.source_shape, value_range)
     limit = MAX_IMAGES.get(kind)
     if limit and len(images) > limit:
         raise KganError(f"{len(images):,} inputs are more than the {limit:,} images a {kind} file takes here")
@@ -153,33 +158,36 @@ class OnnxTranslator:
         return out.astype(np.float32) / np.float32(127.5) - np.float32(1) if out.dtype == np.uint8 else out
 
 
-def read_inputs(files: list[Path], shape: tuple) -> tuple[np.ndarray, list[tuple[str, Path]]]:
-    """Every input as one float32 array in [-1, 1] of images of ``shape``, and a (name, file) per image."""
+def read_inputs(files: list[Path], shape: tuple, value_range: str = "auto"
+                ) -> tuple[np.ndarray, list[tuple[str, Path]]]:
+    """Every input as one float32 array in [-1, 1] of images of ``shape``, and a (name, file) per image
+    (``value_range``: of float .npy inputs, see ``read_npy``)."""
     from kgan.data.dataset import uint8_to_float
     from kgan.data.folder import read_image
 
     height, width, channels = shape
-    if channels not in (1, 3):
-        raise KganError(f"kgan translate reads 1- or 3-channel images; this generator takes {channels} channels")
+    if channels not in IMAGE_MODES:
+        raise KganError(f"kgan translate reads 1-, 3- or 4-channel images; this generator takes {channels} channels")
     images, names = [], []
     for path in files:
         if path.suffix.lower() == ".npy":
-            rows = read_npy(path, shape)
+            rows = read_npy(path, shape, value_range)
             names += [(f"{len(names) + i:04d}", path) for i in range(len(rows))]
             images.append(rows)
             continue
         if height != width:
             raise KganError(f"{path}: image files are read as squares; this generator takes {height}x{width} images "
                             f"(give them as .npy)")
-        pixels = read_image(path, "L" if channels == 1 else "RGB", height)
+        pixels = read_image(path, IMAGE_MODES[channels], height)
         images.append(uint8_to_float(pixels.reshape(1, *shape)))
         names.append((path.stem, path))
     return np.concatenate(images), names
 
 
-def read_npy(path: Path, shape: tuple) -> np.ndarray:
+def read_npy(path: Path, shape: tuple, value_range: str = "auto") -> np.ndarray:
     """The images of an .npy file as float32 in [-1, 1]: uint8 (or other integer) pixels, or floats in
-    [0, 1] or [-1, 1] (all values in [0, 1] are read as [0, 1])."""
+    ``value_range`` ("0,1", "-1,1", or "auto": all values in [0, 1] are read as [0, 1], as training reads
+    float arrays)."""
     from kgan.data.dataset import uint8_to_float
 
     try:
@@ -205,6 +213,10 @@ def read_npy(path: Path, shape: tuple) -> np.ndarray:
     if not np.isfinite(array).all():
         raise KganError(f"{path} holds NaN or infinite values")
     low, high = float(array.min()), float(array.max())
+    if value_range != "auto":
+        from kgan.pixels import model_images
+
+        return model_images(array, shape, (0, 1) if value_range == "0,1" else (-1, 1))
     if low >= 0.0 and high <= 1.0:
         return array * 2.0 - 1.0
     if low >= -1.0 and high <= 1.0:

@@ -138,13 +138,14 @@ class OnnxSampler:
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])
 
-    def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
+    def translate(self, images: np.ndarray, seed: int = 0, value_range: tuple = (-1, 1)) -> np.ndarray:
         """``images`` translated by an image-to-image generator, as ``run()`` returns them (float32 in
         [-1, 1], or uint8 for a ``--uint8`` export).
 
         Args:
-            images: (N, H, W, C) floats in [-1, 1], or uint8 pixels (scaled to [-1, 1] here).
+            images: (N, H, W, C) floats in ``value_range``, or uint8 pixels (scaled to [-1, 1] here).
             seed: draws z for a generator that also takes noise, as ``kgan translate --seed`` does.
+            value_range: the range of float images, (-1, 1) or (0, 1).
         """
         names = self.image_inputs
         if not names:
@@ -152,5 +153,5 @@ class OnnxSampler:
                             f"use sample()")
         if len(names) > 1:
             raise KganError(f"this generator takes several images ({', '.join(names)}); use run() with each by name")
-        images = model_images(images, self.signature[names[0]][1])
+        images = model_images(images, self.signature[names[0]][1], value_range)
         return self.run({**self.draw(len(images), seed).inputs, names[0]: images})
