@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from kgan.atomic import atomic_path
 from kgan.errors import KganError
@@ -57,12 +57,29 @@ def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> None:
 
 
 def save_samples(samples: np.ndarray, path: str | Path, reference: np.ndarray | None = None,
-                 columns: int | None = None) -> None:
-    """A grid for image samples (``columns`` wide, default square), a scatter plot for 2-D points."""
+                 columns: int | None = None, row_names: list[str] | None = None) -> None:
+    """A grid for image samples (``columns`` wide, default square; ``row_names`` written left of the
+    rows, e.g. the class of each), a scatter plot for 2-D points."""
     if samples.ndim == 4:
-        save_png(image_grid(samples, columns), path, scale=2 if samples.shape[1] <= 32 else 1)
+        scale = 2 if samples.shape[1] <= 32 else 1
+        grid = image_grid(samples, columns)
+        if row_names:
+            grid = with_row_names(grid, row_names, samples.shape[1])
+        save_png(grid, path, scale=scale)
     else:
         save_png(scatter(samples, reference), path)
+
+
+def with_row_names(grid: np.ndarray, names: list[str], row_height: int, pad: int = 2) -> np.ndarray:
+    """``grid`` (from ``image_grid``) with a white margin on its left holding each row's name."""
+    font = ImageFont.load_default()
+    width = max(int(font.getlength(str(name))) for name in names) + 2 * pad
+    margin = Image.new("RGB" if grid.shape[-1] == 3 else "L", (width, grid.shape[0]), "white")
+    draw = ImageDraw.Draw(margin)
+    for row, name in enumerate(names):
+        draw.text((pad, pad + row * (row_height + pad) + row_height // 2), str(name), fill="black", font=font,
+                  anchor="lm")
+    return np.concatenate([np.asarray(margin).reshape(grid.shape[0], width, -1), grid], axis=1)
 
 
 # ---------------------------------------------------------------- training history

@@ -73,6 +73,10 @@ def test_a_conditional_run_on_class_folders_samples_a_class_by_name(class_folder
     one_line_error(invoke("sample", run, "--label", "boot", "-n", 4, "-o", tmp_path / "boots.npy"),
                    "--label 'boot' is not a class of this generator; its classes: bag, sandal, shirt")
     assert not (tmp_path / "boots.npy").exists()
+    assert invoke("sample", run, "-n", 6, "-o", tmp_path / "classes.png").exit_code == 0
+    grid = np.asarray(Image.open(tmp_path / "classes.png"))
+    unnamed = 2 * (2 * (28 + 2) + 2)  # two columns of 28-pixel images, padded, scaled 2x
+    assert grid.shape[1] > unnamed and grid[:, : grid.shape[1] - unnamed].min() < 100  # the names, in dark text
     from kgan.export.onnx_export import export_onnx
     from kgan.export.onnx_sampler import OnnxSampler
 

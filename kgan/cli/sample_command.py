@@ -82,7 +82,7 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
     if z_file:
         if seeds is not None or label is not None or code is not None or truncation != 1:
             raise KganError("--z FILE holds the inputs themselves; leave --seeds, --label, --code and --truncation out")
-        samples, columns = sampler.generate_from(_inputs_file(Path(z_file), sampler.latent_spec)), None
+        samples, columns, names = sampler.generate_from(_inputs_file(Path(z_file), sampler.latent_spec)), None, None
     elif seeds is not None:
         rows = [sampler.sample_seeds(seeds, label, code, psi) for psi in psis]
         if targets:
@@ -90,15 +90,19 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
             click.echo(f"wrote {len(targets)} images to {outdir}")
             return
         samples, columns = np.concatenate(rows), len(seeds) if len(psis) > 1 else None
+        names = [f"psi {psi:g}" for psi in psis] if len(psis) > 1 else None
     else:
         drawn = sampler.draw(count, seed, label, code, psis[0])
         samples, columns = sampler.generate_from(drawn.inputs), drawn.columns
+        # A row per class: named where the data named its classes.
+        named = getattr(sampler, "class_names", None) and drawn.columns and label is None and code is None
+        names = sampler.class_names if named else None
     if output.suffix.lower() == ".npy":
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, samples)
     else:
-        save_samples(samples, output, columns=columns)
+        save_samples(samples, output, columns=columns, row_names=names)
     click.echo(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {output}")
 
 
