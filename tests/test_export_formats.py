@@ -69,3 +69,20 @@ def test_rgba_pixels_are_ready_for_a_canvas(run, tmp_path):
     assert pixels.dtype == np.uint8 and pixels.shape == (3, 28, 28, 4) and (pixels[..., 3] == 255).all()
     assert all(np.array_equal(pixels[..., k], levels[..., 0]) for k in range(3))
     assert json.loads((tmp_path / "rgba.onnx.json").read_text())["pixel_format"] == "rgba"
+
+
+def test_the_cuda_provider_falls_back_to_cpu_with_a_note_and_the_output_names_the_provider(run, tmp_path):
+    from kgan.export.onnx_sampler import resolve_providers
+
+    assert resolve_providers(["cuda"], ["CUDAExecutionProvider", "CPUExecutionProvider"]) == (
+        ["CUDAExecutionProvider"], None)
+    used, note = resolve_providers(["cuda"], ["CPUExecutionProvider"])
+    assert used == ["CPUExecutionProvider"] and "offers no CUDA here" in note
+    path = export_onnx(run, tmp_path / "g.onnx")
+    result = invoke("sample", "--onnx", path, "--provider", "cpu", "-n", 4, "-o", tmp_path / "cpu.npy")
+    assert result.exit_code == 0 and "(onnxruntime: CPUExecutionProvider)" in result.output, result.output
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():  # a CPU machine: the fallback
+        result = invoke("sample", "--onnx", path, "--provider", "cuda", "-n", 4, "-o", tmp_path / "cuda.npy")
+        assert result.exit_code == 0 and "note: onnxruntime offers no CUDA here" in result.stderr

@@ -19,7 +19,8 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
 @click.option("--onnx", "onnx_file", type=click.Path(),
               help="Sample from this exported FILE.onnx with onnxruntime (no Keras).")
 @click.option("--provider", multiple=True,
-              help="onnxruntime execution provider(s) to use with --onnx (default: CUDA if offered, else CPU).")
+              help="onnxruntime execution provider(s) to use with --onnx: cuda, cpu or a full name (default: CUDA "
+                   "if offered, else CPU; cuda falls back to CPU with a note where there is none).")
 @click.option("-n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for z.")
 @click.option("--label", help="Class of every sample (cgan, acgan), by index or name; default: a row per class.")
@@ -72,6 +73,8 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
         from kgan.export.onnx_sampler import OnnxSampler
 
         sampler = OnnxSampler(onnx_file, list(provider) or None)
+        if sampler.note:
+            click.echo(sampler.note, err=True)
     else:
         from kgan.sampling import Sampler
 
@@ -103,7 +106,8 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
                 np.save(f, samples)
     else:
         save_samples(samples, output, columns=columns, row_names=names)
-    click.echo(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {output}")
+    used = f" (onnxruntime: {sampler.providers[0]})" if onnx_file else ""
+    click.echo(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {output}{used}")
 
 
 def _seed_files(outdir: Path, seeds: list[int], psis: list[float]) -> list[Path]:

@@ -23,6 +23,8 @@ from kgan.networks import LATENT_INPUTS
 from kgan.pixels import model_images, scale_to_uint8
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
+# Short names for the two providers kgan users ask for (kgan sample --onnx --provider cuda).
+PROVIDER_ALIASES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
 BATCH = 1024
 
 
@@ -31,13 +33,30 @@ def default_providers(available: list[str]) -> list[str]:
     return [p for p in PREFERRED_PROVIDERS if p in available] or list(available)
 
 
+def resolve_providers(requested: list[str], available: list[str]) -> tuple[list[str], str | None]:
+    """(providers to use, a note or None): ``cuda``/``cpu`` read as their providers; CUDA asked for where
+    onnxruntime offers none (no onnxruntime-gpu, or no GPU) falls back to the CPU provider with a note;
+    any other provider not offered is refused."""
+    names = [PROVIDER_ALIASES.get(name.lower(), name) for name in requested]
+    note = None
+    if "CUDAExecutionProvider" in names and "CUDAExecutionProvider" not in available:
+        names = [name for name in names if name != "CUDAExecutionProvider"] or ["CPUExecutionProvider"]
+        note = (f"note: onnxruntime offers no CUDA here ({', '.join(available)}; onnxruntime-gpu and a GPU give "
+                f"it); using {names[0]}")
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise KganError(f"provider {unknown[0]} is not available; this onnxruntime offers {', '.join(available)}")
+    return names, note
+
+
 class OnnxSampler:
     """A kgan generator exported to ONNX (see ``kgan export``).
 
     Args:
         path: the .onnx file.
         providers: onnxruntime execution providers, in order of preference (a list, or one name as a
-            string); default CUDA then CPU.
+            string; ``cuda`` and ``cpu`` for short); default CUDA then CPU. CUDA asked for where it is not
+            offered falls back to the CPU provider, and ``note`` says so.
     """
 
     def __init__(self, path: str | Path, providers: list[str] | str | None = None):
@@ -53,9 +72,7 @@ class OnnxSampler:
         if isinstance(providers, str):  # one name, not its letters
             providers = [providers]
         available = ort.get_available_providers()
-        unknown = [p for p in providers or [] if p not in available]
-        if unknown:
-            raise KganError(f"provider {unknown[0]} is not available; this onnxruntime offers {', '.join(available)}")
+        providers, self.note = resolve_providers(providers, available) if providers else (None, None)
         try:
             self.session = ort.InferenceSession(str(path), providers=providers or default_providers(available))
         except Exception as e:  # onnxruntime raises its own exception types for unreadable models
