@@ -142,8 +142,9 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         variant: a registered variant (``kgan list``), or None with ``generator`` and
             ``discriminator`` for your own networks.
         data: a data spec (``"fashion_mnist"``, ``"npz:FILE"``, ...) or a numpy array: images
-            (N, H, W[, C]) as uint8 or floats in [0, 1] or [-1, 1], or points (N, D). Arrays are
-            saved in the run as data.npz, so the run resumes like any other.
+            (N, H, W[, C]) as uint8 or floats in [0, 1] or [-1, 1], or points (N, D); for an
+            image-to-image variant, two arrays of images, ``(a, b)`` or ``{"a": a, "b": b}`` (pix2pix:
+            a[i] pairs with b[i]). Arrays are saved in the run as data.npz, so the run resumes like any other.
         labels: class labels (N,) for an array ``data`` (conditional variants).
         generator, discriminator: your own ``keras.Model``s: the generator takes an input named
             ``z`` and returns samples of the data's shape; the discriminator takes ``sample`` and
@@ -172,12 +173,11 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError(f"your own networks train as the custom variant, not {variant}; leave variant out")
     if isinstance(data, str) and labels is not None:
         raise KganError("labels go with array data; a data spec brings its own")
-    if not isinstance(data, str) and np.ndim(data) < 2:
-        raise KganError(f"data must be a string (a data spec) or an array of samples, got {data!r}")
     variant = "custom" if generator is not None else variant or "dcgan"
+    arrays, kind = _data_arrays(variant, data, labels)
     network_checks.check_callbacks(callbacks)
     # Arrays get their file once the run directory exists.
-    config = assembly.resolve_config(variant, **{**settings, "data": data if isinstance(data, str) else "npz:arrays"})
+    config = assembly.resolve_config(variant, **{**settings, "data": data if arrays is None else f"{kind}:arrays"})
     if generator is not None:
         network_checks.check_networks(generator, discriminator, config, network_checks.sample_shape_of(config, data))
     out = Path(out or assembly.default_run_path(config))
@@ -187,8 +187,8 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError(f"{out} already exists and is not empty; use kgan.train(..., out=another) or resume it")
     out.mkdir(parents=True, exist_ok=True)
     try:
-        if not isinstance(data, str):
-            config = config.replace(data=f"npz:{_save_arrays(out / 'data.npz', data, labels)}")
+        if arrays is not None:
+            config = config.replace(data=f"{kind}:{_save_arrays(out / 'data.npz', arrays)}")
         if generator is not None:
             networks = out / "networks"
             networks.mkdir()
@@ -238,9 +238,36 @@ def _failed_at_start(out: Path) -> bool:
             and all(p.name in _BEFORE_FIRST_CHECKPOINT for p in out.iterdir()))
 
 
-def _save_arrays(path: Path, x, labels) -> Path:
-    x = np.asarray(x)
-    arrays = {"x": x} if labels is None else {"x": x, "y": np.asarray(labels)}
+def _data_arrays(variant: str, data, labels) -> tuple[dict | None, str]:
+    """The arrays ``data`` gives (None for a data spec) by their name in data.npz, and the spec kind that
+    reads that file: ``npz`` for samples (and labels), the variant's ``paired``/``unpaired`` for two image
+    domains, given as ``(a, b)`` or ``{"a": a, "b": b}``."""
+    from kgan.variants import get_variant
+
+    if isinstance(data, str):
+        return None, ""
+    kind = get_variant(variant).data
+    if isinstance(data, dict) or (kind != "samples" and isinstance(data, (tuple, list)) and len(data) == 2):
+        if isinstance(data, dict) and set(data) != {"a", "b"}:
+            raise KganError(f"data as a dict holds two image domains under 'a' and 'b'; "
+                            f"got keys {sorted(map(str, data))}")
+        if kind == "samples":
+            raise KganError(f"{variant} learns one set of samples; give one array, not two domains")
+        if labels is not None:
+            raise KganError(f"{variant} translates between two domains; it takes no labels")
+        domains = {name: np.asarray(data[name] if isinstance(data, dict) else data["ab".index(name)]) for name in "ab"}
+        for name, images in domains.items():
+            if images.ndim not in (3, 4):
+                raise KganError(f"domain {name} must be an array of images (N, H, W[, C]), got shape {images.shape}")
+        return domains, kind
+    if np.ndim(data) < 2:
+        raise KganError(f"data must be a string (a data spec), an array of samples, or two arrays of images "
+                        f"(a, b) for an image-to-image variant; got {type(data).__name__}")
+    x = np.asarray(data)
+    return ({"x": x} if labels is None else {"x": x, "y": np.asarray(labels)}), "npz"
+
+
+def _save_arrays(path: Path, arrays: dict) -> Path:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)

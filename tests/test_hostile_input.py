@@ -245,3 +245,35 @@ def test_a_float_array_in_0_1_translates_alike_from_the_cli_and_from_python(pix2
     for value_range in ("auto", "0,1"):
         assert np.abs(np.load(tmp_path / f"{value_range}.npy") - from_python).max() <= 1e-5
     assert np.abs(kgan.load(pix2pix_run).translate(x * 2 - 1) - from_python).max() <= 1e-5
+
+
+# --- messages that say what to do ---------------------------------------------------------------
+
+def test_messages_say_what_works(pix2pix_run, paired, tmp_path):
+    from kgan.errors import KganError
+    from kgan.variants.translators import check_images
+
+    for command in (("interpolate",), ("arithmetic", "--a", "1", "--b", "2", "--c", "3")):
+        one_line_error(invoke("viz", *command, pix2pix_run, "-o", tmp_path / "v.png"),
+                       "walks the latent space of a generator from noise; pix2pix translates images")
+    with pytest.raises(KganError, match=r"image side of 16 or more; got 3 \(resize with --image-size\)"):
+        check_images((3, 3, 1), "pix2pix")
+    with pytest.raises(KganError, match="16 or more that is a multiple of 4; got 2"):
+        check_images((2, 2, 1), "cyclegan", multiple=4)
+    from kgan.latent.noise import latent_for_sampling
+
+    for count in ("3", 2.5):
+        with pytest.raises(KganError, match="number of samples must be an integer >= 1"):
+            latent_for_sampling(count, 4, "normal")
+    one_line_error(invoke("eval", pix2pix_run, "--data", f"paired:{paired}", "-n", "2", "--json",
+                          tmp_path / "nodir" / "x.json"), "directory")
+
+
+def test_two_domains_train_from_arrays(paired, tmp_path):
+    import kgan
+
+    arrays = np.load(paired)
+    tiny = dict(steps=1, width=4, batch_size=2, grid_size=2, progress=False)
+    for data, variant in (((arrays["a"], arrays["b"]), "pix2pix"), ({"a": arrays["a"], "b": arrays["b"]}, "cyclegan")):
+        run = kgan.train(variant, data=data, out=tmp_path / variant, **tiny)
+        assert len(run.history) == 1 and run.config.data.startswith(("paired:", "unpaired:"))

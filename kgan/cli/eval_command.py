@@ -1,5 +1,7 @@
 """kgan eval: quality metrics of a trained run (or of real data, for the baseline), as a table and JSON."""
 
+from pathlib import Path
+
 import click
 
 from kgan.cli import main
@@ -54,6 +56,8 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         raise KganError("--data goes with an image-to-image RUN, not with --real")
     if data_spec and metrics:
         raise KganError("--metrics is for GAN runs; a translator is scored with l1, fid and class scores (drop it)")
+    if json_path and not Path(json_path).parent.is_dir():  # said before the evaluation, not after it
+        raise KganError(f"--json {json_path}: directory {Path(json_path).parent} does not exist")
     if data_spec:
         result = evaluate_translation(run, data_spec, count, seed, features, inception_weights)
         click.echo("\n".join(translation_header(result)))

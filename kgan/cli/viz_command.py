@@ -27,6 +27,9 @@ def _image_sampler(source: str, command: str):
     from kgan.sampling import Sampler
 
     sampler = Sampler.load(source)
+    if sampler.image_inputs:
+        raise KganError(f"kgan viz {command} walks the latent space of a generator from noise; "
+                        f"{sampler.config.variant} translates images (use kgan translate)")
     if len(sampler.sample_shape) != 3:
         raise KganError(f"kgan viz {command} draws image grids; this run generates points of shape "
                         f"{tuple(sampler.sample_shape)} (use kgan sample for a scatter plot)")

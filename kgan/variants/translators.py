@@ -32,7 +32,8 @@ def check_images(sample_shape, variant: str, multiple: int = 1) -> int:
         raise KganError(f"{variant} translates square images (H, W, C); got samples of shape {tuple(sample_shape)}")
     side = sample_shape[0]
     if side < 16 or side % multiple:
-        raise KganError(f"{variant} needs an image side of at least 16 that is a multiple of {multiple}; got {side}")
+        works = "" if multiple == 1 else f" that is a multiple of {multiple}"
+        raise KganError(f"{variant} needs an image side of 16 or more{works}; got {side} (resize with --image-size)")
     return side
 
 
