@@ -277,3 +277,46 @@ def test_two_domains_train_from_arrays(paired, tmp_path):
     for data, variant in (((arrays["a"], arrays["b"]), "pix2pix"), ({"a": arrays["a"], "b": arrays["b"]}, "cyclegan")):
         run = kgan.train(variant, data=data, out=tmp_path / variant, **tiny)
         assert len(run.history) == 1 and run.config.data.startswith(("paired:", "unpaired:"))
+
+
+# --- image files that lie ----------------------------------------------------------------------
+
+def _png(width: int, height: int, rows: bytes) -> bytes:
+    """A grey PNG whose header says ``width`` x ``height`` over the raw (filter byte + pixels) ``rows``."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def test_a_png_holding_fewer_rows_than_it_declares_is_refused(pix2pix_run, tmp_path):
+    from kgan.data.dataset import DataError
+    from kgan.data.folder import read_image
+
+    short = tmp_path / "short.png"
+    short.write_bytes(_png(1000, 1000, 2 * (b"\x00" + b"\x80" * 1000)))  # two rows of a thousand
+    with pytest.raises(DataError, match=r"short.png: unreadable image \(truncated: its header says 1000x1000"):
+        read_image(short, "L", 16)
+    one_line_error(invoke("translate", pix2pix_run, short, "-o", tmp_path / "out.png"), "(truncated: its header")
+    whole = tmp_path / "whole.png"
+    whole.write_bytes(_png(20, 20, 20 * (b"\x00" + b"\x80" * 20)))
+    assert read_image(whole, "L", 16).shape == (16, 16)
+
+
+def test_pairs_of_different_aspect_ratios_are_named_in_a_warning(tmp_path, capsys):
+    from PIL import Image
+
+    from kgan.data import load
+
+    for domain, sizes in (("A", [(32, 32), (64, 32)]), ("B", [(32, 32), (32, 32)])):
+        (tmp_path / domain).mkdir()
+        for i, size in enumerate(sizes):
+            Image.new("L", size).save(tmp_path / domain / f"{i}.png")
+    load(f"paired:{tmp_path / 'A'},{tmp_path / 'B'}", 16)
+    warning = capsys.readouterr().err
+    assert "1 pair(s) of different aspect ratios" in warning and f"{tmp_path / 'A' / '1.png'} (64x32)" in warning

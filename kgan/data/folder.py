@@ -4,6 +4,9 @@ subfolders (`DIR/sandal/*.png`, ...) or by a labels file in stylegan2-ada's `dat
 from __future__ import annotations
 
 import json
+import math
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +202,46 @@ def open_image(path: Path) -> Image.Image:
         raise _unreadable(path, exc) from exc
 
 
+# Samples per pixel of each PNG colour type: grey, RGB, palette, grey+alpha, RGBA.
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Adam7's passes: (first column, first row, column step, row step).
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def check_png_complete(path: Path, img: Image.Image) -> None:
+    """Refuse a PNG whose pixel data is shorter than its header declares: Pillow decodes the missing rows
+    as black without a word, whatever ``ImageFile.LOAD_TRUNCATED_IMAGES`` says (a 10000x10000 header over
+    two rows of data cost 600 MB and trained as black). Counts the inflated bytes, keeping none of them."""
+    width, height = img.size
+    try:
+        with open(path, "rb") as f:
+            f.seek(8)
+            header = f.read(8 + 13)
+            depth, colour, interlace = header[16], header[17], header[20]
+            row_bits = depth * _PNG_CHANNELS[colour]
+            passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
+            expected = 0
+            for x0, y0, dx, dy in passes:
+                columns, rows = math.ceil(max(width - x0, 0) / dx), math.ceil(max(height - y0, 0) / dy)
+                expected += rows * (1 + math.ceil(columns * row_bits / 8)) if columns else 0
+            inflate, found = zlib.decompressobj(), 0
+            f.seek(8)
+            while found < expected:
+                length, kind = struct.unpack(">I4s", f.read(8) or b"\0" * 8)
+                if kind == b"IEND" or not kind.strip(b"\0"):
+                    break
+                chunk = f.read(length)
+                f.seek(4, 1)  # the CRC, which Pillow checks
+                while kind == b"IDAT" and chunk and found < expected:  # a megabyte at a time, whatever the ratio
+                    found += len(inflate.decompress(chunk, 1 << 20))
+                    chunk = inflate.unconsumed_tail
+    except (OSError, KeyError, IndexError, struct.error, zlib.error) as exc:
+        raise _unreadable(path, exc) from exc
+    if found < expected:
+        raise DataError(f"{path}: unreadable image (truncated: its header says {width}x{height} but its data holds "
+                        f"{found / expected:.1%} of that); delete or replace it")
+
+
 def _to_8_bit(img: Image.Image) -> Image.Image:
     """16-bit grayscale scaled to 8 bits; Pillow's own convert clips it (every value above 255 white)."""
     if img.mode not in SIXTEEN_BIT_MODES:
@@ -214,6 +257,8 @@ def read_image(path: Path, mode: str, size: int, box: tuple[int, int, int, int] 
     pix2pix A|B pair; the whole image when `None`.
     """
     with open_image(path) as img:
+        if img.format == "PNG":
+            check_png_complete(path, img)
         try:
             part = _to_8_bit(img) if box is None else _to_8_bit(img).crop(box)
             return np.asarray(fit_square(part.convert(mode), size))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from kgan.data.dataset import DataError, Dataset
 from kgan.data.domains import is_npz, load_npz, read_folder_domains, two_domain_dataset
-from kgan.data.folder import list_images
+from kgan.data.folder import list_images, open_image
 
 _SHOWN = 3  # unmatched files named in the error; the rest are counted
 
@@ -47,8 +48,25 @@ def load(spec: str, paths: list[Path], size: int | None) -> Dataset:
         raise DataError(f"{spec}: {len(unmatched)} image(s) without a file of the same name in the other directory "
                         f"({shown}); give {dir_a} and {dir_b} the same file names, or remove the unmatched ones")
     names, sources = sorted(by_name_a), (str(dir_a), str(dir_b))
+    _check_aspect_ratios(spec, [(by_name_a[n], by_name_b[n]) for n in names])
     a, b = read_folder_domains(spec, [by_name_a[n] for n in names], [by_name_b[n] for n in names], size, sources)
     return two_domain_dataset(spec, a, b, paired=True, sources=sources)
+
+
+def _check_aspect_ratios(spec: str, pairs: list[tuple[Path, Path]]) -> None:
+    """A warning naming the pairs whose images differ in aspect ratio (from the headers): each is centre-cropped
+    to a square on its own, so their crops show different parts of the scene and may misalign. A warning, not a
+    refusal: a square B beside a non-square A is a crop the user may have meant."""
+    differing = []
+    for path_a, path_b in pairs:
+        with open_image(path_a) as img_a, open_image(path_b) as img_b:
+            (wa, ha), (wb, hb) = img_a.size, img_b.size
+        if abs(wa * hb - wb * ha) > 0.01 * max(wa * hb, wb * ha):  # resizing's rounding aside
+            differing.append(f"{path_a} ({wa}x{ha}) and {path_b} ({wb}x{hb})")
+    if differing:
+        shown = "; ".join(differing[:_SHOWN]) + ("; ..." if len(differing) > _SHOWN else "")
+        print(f"warning: {spec}: {len(differing)} pair(s) of different aspect ratios, each centre-cropped on its own, "
+              f"may misalign: {shown}; crop or resize them alike to be sure", file=sys.stderr)
 
 
 def _by_name(spec: str, files: list[Path]) -> dict[str, Path]:
