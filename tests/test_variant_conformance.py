@@ -1,0 +1,152 @@
+"""The conformance harness: every registered variant, built tiny, meets the contract on the active backend.
+
+Each variant of ``kgan.variants.list_variants()`` (but ``custom``, which trains the user's own networks:
+tests/test_api.py) trains two steps of width-4 networks on a few rows of its kind of data, and then:
+
+- its first step updates exactly the roles its phases update, each as many times as their repeats,
+  and logs its declared statistics, finite;
+- a run stopped after step 1 and resumed equals the straight run, every array of the checkpoint;
+- it samples, or translates, from its checkpoint;
+- its generator exports to ONNX and matches Keras to 1e-5 (a generator of points is refused).
+
+The same variants agree across the three backends (3 fp64 steps through ``kgan repro``) in
+tests/test_cross_backend.py, which needs them all in one environment (``tox -e repro``). A new variant
+gets all of this by registering (tests/conformance.py: the variants, their tiny data and settings).
+Refusing options a variant does not read is not checked here yet.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from conformance import VARIANTS, tiny_data, tiny_settings
+from helpers import values
+
+from kgan.errors import KganError
+from kgan.variants import get_variant
+
+TOLERANCE = 1e-5
+
+
+def tiny_config(variant, data):
+    from kgan.training.assembly import resolve_config
+
+    return resolve_config(variant.name, data=data, steps=2, grid_size=4, log_every=1, **tiny_settings(variant))
+
+
+class StopAfterOneStep(keras.callbacks.Callback):
+    """An interruption after step 1: the run's length stays 2 steps."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.model.stop_training = True
+
+
+@dataclass
+class Runs:
+    variant: object
+    stopped: object  # the run_loop.Training stopped after step 1 (its config, data and step)
+    initial: dict  # its state before step 1, by checkpoint group
+    step1: Path  # its checkpoint after step 1
+    straight: object  # RunDir of the 2 steps straight
+    resumed: object  # RunDir of the stopped run resumed to 2 steps
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def runs(request, tmp_path_factory):
+    """A variant trained 2 steps straight, and again stopped after step 1 (its checkpoint and initial state
+    kept) and resumed."""
+    from kgan.training import run_loop
+
+    variant = get_variant(request.param)
+    root = tmp_path_factory.mktemp(variant.name)
+    config = tiny_config(variant, tiny_data(variant, root))
+    straight = run_loop.train(config, root / "straight", progress=False)
+    stopped = run_loop.Training.start(config, root / "resumed")
+    initial = {group: values(variables) for group, variables in stopped.step.state_groups().items()}
+    stopped.run_loop(progress=False, callbacks=[StopAfterOneStep()])
+    shutil.copyfile(stopped.run.checkpoint_path, root / "step1.npz")
+    resumed = run_loop.resume(root / "resumed", progress=False)
+    return Runs(variant, stopped, initial, root / "step1.npz", straight, resumed)
+
+
+def test_the_first_step_updates_exactly_the_roles_its_phases_update(runs):
+    """Every trainable weight of a role a phase updates moves, and no other; its optimizer counts the phases'
+    repeats (WGAN's n_critic); state outside the weights (batch-norm statistics, spectral norm's vectors)
+    moves wherever a network has it."""
+    from kgan.training.checkpoint import read_checkpoint
+
+    stopped, initial, step1 = runs.stopped, runs.initial, read_checkpoint(runs.step1)
+    config = stopped.config
+    phases = runs.variant.phases(config, stopped.dataset.sample_shape)
+    # E[f(x)] - E[f(G(z))] does not depend on the critic's output bias: its gradient is exactly 0. The hinge
+    # loss's bias gradient is 0 too while every score is inside the margin, as at initialisation.
+    constant = {"discriminator/d_logits/bias"} if config.loss in ("wasserstein", "hinge") else set()
+    for role, model in stopped.step.networks.items():
+        repeats = sum(phase.repeat for phase in phases if role in phase.updates)
+        paths = [v.path for v in model.variables]
+        moved = {path for path, old, new in zip(paths, initial[role], step1.group(role))
+                 if not np.array_equal(old, new)}
+        trainable = {v.path for v in model.trainable_variables}
+        assert trainable - moved == (constant & trainable if repeats else trainable), role
+        # Keras' seed generators stay put: kgan draws every dropout mask on the host.
+        state = {path for path in set(paths) - trainable if not path.endswith("seed_generator_state")}
+        assert state <= moved, role
+        if repeats:
+            optimizer = dict(zip(step1.meta["paths"][f"{role}_optimizer"], step1.group(f"{role}_optimizer")))
+            assert [int(v) for k, v in optimizer.items() if k.endswith("/iteration")] == [repeats], role
+
+
+def test_the_straight_run_logs_its_declared_statistics_every_step(runs):
+    straight = runs.straight
+    records = straight.read_metrics()
+    declared = {stat["name"] for stat in straight.read_config()["stats"]}
+    assert [record["step"] for record in records] == [1, 2]
+    assert all(declared <= record.keys() and all(np.isfinite(record[name]) for name in declared)
+               for record in records)
+
+
+def test_a_run_stopped_and_resumed_equals_the_straight_run_every_array(runs):
+    from kgan.training.checkpoint import read_checkpoint
+
+    a, b = read_checkpoint(runs.straight.checkpoint_path), read_checkpoint(runs.resumed.checkpoint_path)
+    assert a.meta["position"] == b.meta["position"] and a.arrays.keys() == b.arrays.keys()
+    assert [key for key in a.arrays if not np.array_equal(a.arrays[key], b.arrays[key])] == []
+
+
+def sampling_inputs(sampler, dataset, count=3):
+    """The generator's inputs for ``count`` samples: drawn noise, labels or codes, and real images by input name."""
+    images = dataset.x[:count].astype(np.float32)
+    return {**sampler.draw(count, seed=1).inputs, **{name: images for name in sampler.image_inputs}}
+
+
+def test_it_samples_or_translates_from_its_checkpoint(runs):
+    from kgan.sampling import Sampler
+
+    sampler = Sampler.load(runs.straight.path)
+    if sampler.image_inputs:
+        out = sampler.translate(runs.stopped.dataset.x[:3])
+    else:
+        out = sampler.sample(3, seed=0)
+    # At least 3: a conditional generator samples whole rows, one sample of each class or category per row.
+    assert out.shape[1:] == sampler.sample_shape and len(out) >= 3 and np.isfinite(out).all()
+    assert np.abs(out).max() <= 1 or len(sampler.sample_shape) == 1  # images are in [-1, 1], points unbounded
+
+
+def test_its_generator_exports_to_onnx_matching_keras(runs, tmp_path):
+    from kgan.export.onnx_export import export_onnx
+    from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.sampling import Sampler
+
+    sampler = Sampler.load(runs.straight.path)
+    if len(sampler.sample_shape) != 3:
+        with pytest.raises(KganError, match="image generators"):
+            export_onnx(runs.straight.path, tmp_path / "g.onnx")
+        return
+    inputs = sampling_inputs(sampler, runs.stopped.dataset)
+    onnx = OnnxSampler(export_onnx(runs.straight.path, tmp_path / "g.onnx"))
+    assert np.abs(onnx.run(inputs) - sampler.generate_from(inputs)).max() <= TOLERANCE
