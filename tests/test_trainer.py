@@ -239,3 +239,24 @@ def test_a_miscounted_phase_the_assembly_cannot_check_is_refused_at_the_first_st
     points = np.random.default_rng(0).standard_normal((64, 2)).astype(np.float32)
     with pytest.raises(KganError, match="phase 'generator' declares calls="):
         run_steps(training_step, training_step.to_device(points), 1, config=tiny_config(variant="gan"))
+
+
+def test_a_phase_whose_forward_breaks_its_declared_views_is_refused_when_the_step_is_built():
+    import dataclasses
+
+    from kgan.errors import KganError
+    from kgan.training.adversarial import adversarial_phases
+    from kgan.variants import Variant, get_variant, register, unregister
+
+    def misdeclared(config, sample_shape):
+        d_phase, g_phase = adversarial_phases(config, sample_shape)
+        return [d_phase, dataclasses.replace(g_phase, views=("fake", "fake_logits"))]
+
+    gan = get_variant("gan")
+    register(Variant("misdeclared_test", "-", "-", roles=gan.roles, phases=misdeclared, options=gan.options))
+    try:
+        with pytest.raises(KganError, match=r"phase 'generator'.s forward returns views \['fake', 'fake_out'\]; "
+                                            r"it declares \['fake', 'fake_logits'\]"):
+            build_step(tiny_config(variant="misdeclared_test"), (2,))
+    finally:
+        unregister("misdeclared_test")

@@ -212,10 +212,12 @@ def adversarial_phases(config, sample_shape) -> list[Phase]:
               terms=tuple(d_terms),
               loss_stat=Stat("d_loss", "D loss"), repeat=config.n_critic, calls={GENERATOR: 1, DISCRIMINATOR: 2},
               reads_data=True, latent=GENERATOR,
+              views=("real", "fake", "real_labels", "real_out", "fake_out", "critic"),
               draws=(_instance_noise(config, judged_shape, ("noise_real", "noise_fake")),) if noisy else (),
               after_update=_clip(config.clip_value) if config.clip_value is not None else None),
         Phase("generator", updates=(GENERATOR,), forward=partial(generator_forward, pack=pack), terms=tuple(g_terms),
               loss_stat=Stat("g_loss", "G loss"), calls={GENERATOR: 1, DISCRIMINATOR: 1}, latent=GENERATOR,
+              views=("fake", "fake_out"),
               draws=(_instance_noise(config, judged_shape, ("noise_fake",)),) if noisy else ()),
     ]
 

@@ -58,6 +58,9 @@ class Phase:
         forward: ``(passes, batch, draws) -> views``: runs the networks through ``passes`` (a
             ``Passes``) on ``batch`` (the real rows, by data array name, when ``reads_data``) and
             ``draws`` (this iteration's host draws), returning the named tensors the terms read.
+        views: the names of the tensors ``forward`` returns, besides host draws it passes on: the
+            phase's contract with its terms, checked when the step is built and as it runs (None:
+            not declared, not checked).
         terms: the loss terms, in order (``kgan.training.terms``).
         loss_stat: how the phase's loss is logged (a ``kgan.training.terms.Stat``).
         repeat: updates in a row per step, each on fresh draws (and, reading data, a fresh real batch).
@@ -85,10 +88,19 @@ class Phase:
     draws: tuple = ()
     after_update: Callable | None = None
     state: dict = field(default_factory=dict)
+    views: tuple | None = None
 
     def __post_init__(self):
         if not (isinstance(self.repeat, int) and self.repeat >= 1):
             raise KganError(f"phase {self.name!r} repeats {self.repeat!r} times per step; it must run at least once")
+
+    def check_views(self, views: dict, draws: dict) -> None:
+        """Refuse, naming the phase, a forward whose ``views`` are not the declared ones (``draws``, this
+        iteration's host draws, may be passed on besides)."""
+        made = set(views) - set(draws)
+        if self.views is not None and (set(self.views) - set(views) or made - set(self.views)):
+            raise KganError(f"phase {self.name!r}'s forward returns views {sorted(made)}; it declares "
+                            f"{sorted(self.views)}")
 
 
 class Passes:

@@ -151,7 +151,9 @@ class TrainingStep:
     # --- the step -------------------------------------------------------------------------------
 
     def _phase_loss(self, phase, passes, batch, draws):
-        return total_loss(phase.terms, phase.forward(passes, batch, draws))
+        views = phase.forward(passes, batch, draws)
+        phase.check_views(views, draws)
+        return total_loss(phase.terms, views)
 
     def _minimize(self, updates, loss_fn):
         if not self.loss_scale:

@@ -100,7 +100,8 @@ class StepInputs:
 def check_calls(step, config, sample_shape: tuple, two_domains: bool) -> None:
     """Each phase's forward run once on symbolic inputs (shapes only: nothing is computed, drawn from the
     run's RNGs or changed), its training-mode calls per role compared with its hand count, ``Phase.calls``,
-    so that a wrong count is refused, naming the phase, when the step is assembled.
+    and its views with ``Phase.views``, so that a wrong count or view is refused, naming the phase, when
+    the step is assembled.
 
     A forward that cannot run on symbolic tensors (one that writes variables, as CycleGAN's image history
     does) is left to the step, which checks the count at its first run.
@@ -126,10 +127,11 @@ def check_calls(step, config, sample_shape: tuple, two_domains: bool) -> None:
                                             else floatx) for name, value in draws[phase.name].items()}
         counted = Counter()
         try:
-            phase.forward(Passes(step.networks, {}, counted), real_batch(data, symbolic) if phase.reads_data else {},
-                          symbolic)
+            views = phase.forward(Passes(step.networks, {}, counted),
+                                  real_batch(data, symbolic) if phase.reads_data else {}, symbolic)
         except Exception:  # the forward needs real tensors: the step counts its calls instead
             continue
+        phase.check_views(views, symbolic)
         if counted != Counter(phase.calls):
             raise KganError(f"phase {phase.name!r} declares calls={dict(phase.calls)}, but its forward calls "
                             f"{dict(counted)} in training mode per repeat")

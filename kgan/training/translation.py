@@ -131,6 +131,10 @@ CYCLE_WEIGHT = Option("cycle_weight", "float", 0.0, "Cycle-consistency lambda (C
                       "reconstruction weight, 1).", check=at_least(0))
 
 
+# The views of two_way_translations.
+TWO_WAY_VIEWS = ("a", "b", "fake_b", "fake_a", "rec_a", "rec_b", "judged_b", "judged_a")
+
+
 def two_way_translations(passes, batch) -> dict:
     """CycleGAN's and DiscoGAN's generator views: each domain translated, translated back, and judged.
 

@@ -20,6 +20,7 @@ from kgan.training.terms import Stat, Term
 from kgan.training.translation import (
     CYCLE_WEIGHT,
     JITTER,
+    TWO_WAY_VIEWS,
     ImageHistory,
     mean_absolute,
     two_way_translations,
@@ -80,12 +81,14 @@ def phases(config, sample_shape) -> list[Phase]:
         Phase("generators", updates=("g_ab", "g_ba"), forward=generators_forward, terms=tuple(generator_terms),
               loss_stat=Stat("g_loss", "G loss"), calls={"g_ab": calls, "g_ba": calls, "d_a": 1, "d_b": 1},
               reads_data=True, draws=(histories["d_a"].draw, histories["d_b"].draw),
+              views=TWO_WAY_VIEWS + (("same_b", "same_a") if identity else ()),
               state={name: history.variables for name, history in
                      (("d_a_history", histories["d_a"]), ("d_b_history", histories["d_b"]))}),
         Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward,
               terms=(Term("least_squares_discriminators", judge,
                           stats=(Stat("d_a", "D_A loss", line=":"), Stat("d_b", "D_B loss", line=":"))),),
-              loss_stat=Stat("d_loss", "D loss"), calls={"d_a": 2, "d_b": 2}, reads_data=True),
+              loss_stat=Stat("d_loss", "D loss"), calls={"d_a": 2, "d_b": 2}, reads_data=True,
+              views=("real_a", "fake_a", "real_b", "fake_b")),
     ]
 
 

@@ -17,7 +17,7 @@ from kgan.networks import SOURCE_INPUT
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
-from kgan.training.translation import CYCLE_WEIGHT, JITTER, mean_squared, two_way_translations
+from kgan.training.translation import CYCLE_WEIGHT, JITTER, TWO_WAY_VIEWS, mean_squared, two_way_translations
 from kgan.variants.registry import Variant, register
 from kgan.variants.translators import encoder_decoder_generator, encoder_discriminator
 
@@ -46,10 +46,11 @@ def phases(config, sample_shape) -> list[Phase]:
         Phase("discriminators", updates=("d_a", "d_b"), forward=discriminators_forward,
               terms=(Term("cross_entropy_discriminators", judge,
                           stats=(Stat("d_a", "D_A loss", line=":"), Stat("d_b", "D_B loss", line=":"))),),
-              loss_stat=Stat("d_loss", "D loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 2, "d_b": 2}, reads_data=True),
+              loss_stat=Stat("d_loss", "D loss"), calls={"g_ab": 1, "g_ba": 1, "d_a": 2, "d_b": 2}, reads_data=True,
+              views=("real_a", "fake_a", "real_b", "fake_b")),
         Phase("generators", updates=("g_ab", "g_ba"), forward=lambda passes, batch, draws: two_way_translations(
             passes, batch), terms=generator_terms, loss_stat=Stat("g_loss", "G loss"),
-              calls={"g_ab": 2, "g_ba": 2, "d_a": 1, "d_b": 1}, reads_data=True),
+              calls={"g_ab": 2, "g_ba": 2, "d_a": 1, "d_b": 1}, reads_data=True, views=TWO_WAY_VIEWS),
     ]
 
 

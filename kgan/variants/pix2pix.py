@@ -50,10 +50,11 @@ def phases(config, sample_shape) -> list[Phase]:
               stats=(Stat("l1", "L1 to the true B", line="--"),))
     return [
         Phase("discriminator", updates=("discriminator",), forward=discriminator_forward, terms=(judge,),
-              loss_stat=Stat("d_loss", "D loss"), calls={"generator": 1, "discriminator": 2}, reads_data=True),
+              loss_stat=Stat("d_loss", "D loss"), calls={"generator": 1, "discriminator": 2}, reads_data=True,
+              views=("real", "fake")),
         Phase("generator", updates=("generator",), forward=generator_forward,
               terms=(fool, l1) if config.l1_weight else (fool,), loss_stat=Stat("g_loss", "G loss"),
-              calls={"generator": 1, "discriminator": 1}, reads_data=True),
+              calls={"generator": 1, "discriminator": 1}, reads_data=True, views=("target", "fake", "judged")),
     ]
 
 
