@@ -101,7 +101,7 @@ def test_callbacks_that_are_not_callbacks_are_refused_before_the_run_exists(tmp_
     import kgan
     from kgan.errors import KganError
 
-    with pytest.raises(KganError, match=r"callbacks\[0\] is a int \(1\), not a keras.callbacks.Callback"):
+    with pytest.raises(KganError, match=r"callbacks\[0\] is 1 \(int\), not a keras.callbacks.Callback"):
         kgan.train("gan", data=np.zeros((8, 4), np.float32), callbacks=[1], out=tmp_path / "run", steps=1)
     assert not (tmp_path / "run").exists()
 

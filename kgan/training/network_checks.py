@@ -24,7 +24,7 @@ def check_callbacks(callbacks) -> None:
         raise KganError(f"callbacks must be a list of keras.callbacks.Callback objects, got {type(callbacks).__name__}")
     for i, callback in enumerate(callbacks):
         if not isinstance(callback, keras.callbacks.Callback):
-            raise KganError(f"callbacks[{i}] is a {type(callback).__name__} ({callback!r:.40}), not a "
+            raise KganError(f"callbacks[{i}] is {callback!r:.40} ({type(callback).__name__}), not a "
                             f"keras.callbacks.Callback")
 
 
