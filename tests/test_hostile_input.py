@@ -19,10 +19,15 @@ def paired(tmp_path_factory):
 
 
 def test_the_padded_networks_keep_every_side_from_16_to_70():
+    import keras
+
     from kgan.variants.translators import encoder_decoder_generator, unet_generator
 
     config = SimpleNamespace(variant="pix2pix", width=4, seed=0)
-    for side in range(16, 71):
+    # The padding is shape arithmetic, the same on every backend: every side on torch (the fastest to build),
+    # odd and even sides of each power-of-two range elsewhere.
+    sides = range(16, 71) if keras.backend.backend() == "torch" else (16, 17, 28, 31, 33, 64, 65, 70)
+    for side in sides:
         shape = (side, side, 1)
         for build in (unet_generator, encoder_decoder_generator):
             out = build(config, shape)(np.zeros((1, *shape), np.float32))
