@@ -63,15 +63,15 @@ def _points_run(tmp_path_factory) -> Path:
 
 
 def test_list_shows_variants_with_descriptions():
-    from kgan.variants import get_variant
+    from kgan.variants import list_variants
 
     result = invoke("list")
     assert_ok(result)
     lines = result.stdout.splitlines()
-    for name in ("gan", "dcgan", "cgan", "acgan", "infogan", "wgan", "wgan_gp", "lsgan", "sngan"):
-        at = next((i for i, line in enumerate(lines) if line.split()[:1] == [name]), None)
+    for variant in list_variants():
+        at = next((i for i, line in enumerate(lines) if line.split()[:1] == [variant.name]), None)
         assert at is not None, result.stdout
-        assert get_variant(name).description in lines[at] and get_variant(name).reference in lines[at + 1]
+        assert variant.description in lines[at] and variant.reference in lines[at + 1]
 
 
 # ---------------------------------------------------------------- train
