@@ -65,3 +65,19 @@ def test_the_variant_docstring_describes_every_field():
     from kgan.variants.registry import Variant
 
     assert [f.name for f in dataclasses.fields(Variant) if f"        {f.name}: " not in Variant.__doc__] == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"data": "pairs"}, "trains on data 'pairs'; the kinds are samples, paired, unpaired"),
+    ({"data": "paired", "directions": {"a2b": "translator"}}, r"directions name roles it lacks: a2b -> translator"),
+])
+def test_a_variant_with_an_unknown_data_kind_or_direction_is_refused_when_it_registers(changes, message):
+    import dataclasses
+
+    from kgan.variants import unregister
+
+    try:
+        with pytest.raises(ValueError, match=message):
+            register(dataclasses.replace(get_variant("pix2pix"), name="misdeclared_test", **changes))
+    finally:
+        unregister("misdeclared_test")

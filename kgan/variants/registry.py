@@ -9,6 +9,8 @@ from kgan.errors import KganError
 from kgan.options import COMMON_OPTIONS, Option
 from kgan.training.adversarial import adversarial_phases
 
+DATA_KINDS = ("samples", "paired", "unpaired")  # what Variant.data may say
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -106,6 +108,14 @@ def register(variant: Variant) -> Variant:
         raise ValueError(f"variant {variant.name!r} has defaults for settings it does not read: {', '.join(unread)}")
     for name, value in variant.defaults.items():
         settings[name].validate(value)
+    # The assembly and the run loop read data and directions; a misspelt kind or role would reach them unseen.
+    if variant.data not in DATA_KINDS:
+        raise ValueError(f"variant {variant.name!r} trains on data {variant.data!r}; the kinds are "
+                         f"{', '.join(DATA_KINDS)}")
+    roles = {role.name for role in variant.roles}
+    strays = sorted(f"{direction} -> {role}" for direction, role in variant.directions.items() if role not in roles)
+    if strays:
+        raise ValueError(f"variant {variant.name!r}'s directions name roles it lacks: {', '.join(strays)}")
     _VARIANTS[variant.name] = variant
     return variant
 
