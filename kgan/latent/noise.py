@@ -22,9 +22,9 @@ def sample_z(rng: np.random.Generator, shape, z_dist: str) -> np.ndarray:
 def latent_for_sampling(n: int, latent_dim: int, z_dist: str, seed: int = 0) -> np.ndarray:
     """The (n, latent_dim) z every kgan sampler draws for ``seed``, so all of them agree."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise KganError(f"number of samples must be an integer >= 1, got {n!r} ({type(n).__name__})")
+        raise KganError(f"number of samples must be an integer, got {n!r} ({type(n).__name__})")
     if n < 1:
-        raise KganError(f"number of samples must be an integer >= 1, got {n}")
+        raise KganError(f"number of samples must be >= 1, got {n}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise KganError(f"seed must be a non-negative integer, got {seed}")
     return sample_z(np.random.default_rng(seed), (n, latent_dim), z_dist)
