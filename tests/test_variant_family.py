@@ -245,7 +245,7 @@ def test_rmsprop_is_selectable():
     (dict(variant="dcgan", class_weight=1.0), "class head"),
     (dict(variant="dcgan", info_weight=1.0), "Q head"),
     (dict(variant="dcgan", continuous_codes=2), "codes are for infogan"),
-    (dict(variant="dcgan", infogan_nets="paper"), "chooses infogan's networks; dcgan has its own"),
+    (dict(variant="dcgan", infogan_nets="paper"), r"dcgan does not read --infogan-nets \(settings of infogan\)"),
     (dict(variant="infogan", categorical_codes=[], continuous_codes=0, info_weight=0.0), "needs latent codes"),
     (dict(variant="cgan"), "needs class labels"),
 ])
