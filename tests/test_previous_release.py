@@ -47,7 +47,8 @@ RELEASE_0_2_0 = Path(__file__).parent / "fixtures" / "release-0.2.0"
 def test_a_0_2_0_run_samples_the_same_points_and_resumes_where_it_would_have_gone(tmp_path):
     """kgan 0.2.0 recorded every variant's settings in config.json; they load, sample and resume."""
     run = shutil.copytree(RELEASE_0_2_0 / "gan-ring8-3-steps", tmp_path / "run")
-    assert np.array_equal(Sampler.load(run).sample(5, seed=0), np.load(run / "samples.npy"))
+    # Recorded under torch: the same points on every backend, to float32 rounding.
+    assert np.abs(Sampler.load(run).sample(5, seed=0) - np.load(run / "samples.npy")).max() <= 1e-5
     resumed = run_loop.resume(run, steps=6, progress=False)
     new = read_checkpoint(resumed.checkpoint_path).arrays
     old = np.load(RELEASE_0_2_0 / "gan-ring8-6-steps-checkpoint.npz")
