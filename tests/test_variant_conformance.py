@@ -7,12 +7,13 @@ tests/test_api.py) trains two steps of width-4 networks on a few rows of its kin
   and logs its declared statistics, finite;
 - a run stopped after step 1 and resumed equals the straight run, every array of the checkpoint;
 - it samples, or translates, from its checkpoint;
-- its generator exports to ONNX and matches Keras to 1e-5 (a generator of points is refused).
+- its generator exports to ONNX and matches Keras to 1e-5 (a generator of points is refused);
+- a setting it does not read, one of the wrong kind and an unknown one are refused, and its config records
+  exactly the settings it declares.
 
 The same variants agree across the three backends (3 fp64 steps through ``kgan repro``) in
 tests/test_cross_backend.py, which needs them all in one environment (``tox -e repro``). A new variant
 gets all of this by registering (tests/conformance.py: the variants, their tiny data and settings).
-Refusing options a variant does not read is not checked here yet.
 """
 
 from __future__ import annotations
@@ -150,3 +151,24 @@ def test_its_generator_exports_to_onnx_matching_keras(runs, tmp_path):
     inputs = sampling_inputs(sampler, runs.stopped.dataset)
     onnx = OnnxSampler(export_onnx(runs.straight.path, tmp_path / "g.onnx"))
     assert np.abs(onnx.run(inputs) - sampler.generate_from(inputs)).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_settings_it_does_not_read_or_of_the_wrong_kind_are_refused(name):
+    """No training: a setting declared by another variant, one it reads given a value of the wrong kind, and an
+    unknown one, each refused in one line naming the variant or the setting; its own declarations hold."""
+    from kgan.options import COMMON_OPTIONS
+    from kgan.training.assembly import resolve_config
+    from kgan.variants import declared_options
+
+    variant = get_variant(name)
+    settings = variant.settings
+    other = next(option for option in declared_options().values() if option.name not in settings)
+    with pytest.raises(KganError, match=f"{name} does not read {other.cli_flag}"):
+        resolve_config(name, **{other.name: other.default if other.default is not None else "x"})
+    own = next((option for option in variant.options if option.kind in ("int", "float")), COMMON_OPTIONS[4])
+    with pytest.raises(KganError, match=f"{own.name} must be"):
+        resolve_config(name, **{own.name: "7"})
+    with pytest.raises(KganError, match="unknown setting no_such_setting"):
+        resolve_config(name, no_such_setting=1)
+    assert resolve_config(name).to_dict().keys() == {"variant", *settings}
