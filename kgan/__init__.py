@@ -10,7 +10,7 @@ on first use), so ``kgan list`` and friends stay fast:
 
 import os
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # PyTorch's CPU threads (OpenMP) spin while they wait for work by default, so on a machine busy with
 # other processes they fight them for cores: the ring8 MLP step fell from 9 to 2.4 steps/s on 2 busy
