@@ -199,32 +199,13 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
     except BaseException:  # bad data or networks: leave no half-made run behind
         shutil.rmtree(out)
         raise
-    try:
-        training.run_loop(progress, callbacks)
-    except Exception as e:
-        _mark_failed(out, e)
-        raise
+    training.run_loop(progress, callbacks)  # a crash leaves status.json saying "failed" (run_loop)
     return Run(out)
 
 
 # What a run holds before its first checkpoint: what kgan.train may clear when the same ``out`` starts again.
 _BEFORE_FIRST_CHECKPOINT = {"config.json", "status.json", ".lock", "metrics.jsonl", "samples", "tensorboard",
                             "losses.png", "training.gif", "data.npz", "networks"}
-
-
-def _mark_failed(out: Path, error: Exception) -> None:
-    """status.json says ``failed`` (not ``running``) for a run whose loop raised before it stopped cleanly."""
-    from kgan.rundir import RunDir
-
-    run = RunDir(out)
-    if run.status().get("state") not in ("running", "stopped"):
-        return  # it said how it stopped (diverged, interrupted)
-    run.lock()
-    try:
-        run.write_status("failed", reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-                         **{k: v for k, v in run.status().items() if k in ("step", "epoch", "total_steps")})
-    finally:
-        run.unlock()
 
 
 def _failed_at_start(out: Path) -> bool:

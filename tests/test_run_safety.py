@@ -292,3 +292,20 @@ def test_ctrl_c_stops_after_the_step_in_flight_with_a_checkpoint_and_says_so(tmp
     assert "checkpoint saved; continue with: kgan train --resume" in stderr
     logged = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert read_checkpoint(run / "checkpoint.npz").meta["position"]["step"] == logged[-1]
+
+
+def test_a_training_that_crashes_says_failed_from_the_command_line_too(tmp_path, mnist_npz, monkeypatch):
+    from kgan.training.step import TrainingStep
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a backend error\nwith a second line")
+
+    monkeypatch.setattr(TrainingStep, "train_step", crash)
+    monkeypatch.setattr(TrainingStep, "train_steps", crash)
+    out = tmp_path / "run"
+    result = invoke("train", "dcgan", "--data", f"npz:{mnist_npz}", "--width", 4, "--latent-dim", 8, "--steps", 2,
+                    "--no-progress", "--out", out)
+    assert result.exit_code != 0
+    status = json.loads((out / "status.json").read_text())
+    assert status["state"] == "failed" and status["reason"] == "RuntimeError: a backend error"
+    assert not RunDir(out).is_locked()

@@ -254,6 +254,9 @@ class Training:
                 raise TrainingInterrupted(f"stopped at once at step {self.position.step} by a second Ctrl-C; "
                                           f"{self._kept()}; continue with: "
                                           f"kgan train --resume {self.run.path}") from None
+            except Exception as e:  # a crash: status.json says so (kgan status, kgan.train's out), not "running"
+                self._stopped("failed", reason=f"{type(e).__name__}: {(str(e).splitlines() or [''])[0]}")
+                raise
         self.monitor.close()
         state = "finished" if self.position.step >= self.total_steps else "interrupted"
         by_callback = {"stopped_by": "callback"} if self._stop_requested(hooks) else {}
