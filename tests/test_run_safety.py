@@ -309,3 +309,5 @@ def test_a_training_that_crashes_says_failed_from_the_command_line_too(tmp_path,
     status = json.loads((out / "status.json").read_text())
     assert status["state"] == "failed" and status["reason"] == "RuntimeError: a backend error"
     assert not RunDir(out).is_locked()
+    said = invoke("status", out).output
+    assert "failed at step 0" in said and "RuntimeError: a backend error" in said and "--resume" in said

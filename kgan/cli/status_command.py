@@ -10,8 +10,8 @@ from kgan.cli import main
 @main.command("status")
 @click.argument("run", type=click.Path())
 def status(run):
-    """Say whether RUN is training now (and by which process), finished, interrupted, diverged, or
-    stopped without a word (killed, crashed, out of power), and how to continue it."""
+    """Say whether RUN is training now (and by which process), finished, interrupted, diverged, failed (its
+    loop raised), or stopped without a word (killed, crashed, out of power), and how to continue it."""
     from kgan.rundir import RunDir
 
     run_dir = RunDir.open(run)
@@ -24,7 +24,9 @@ def status(run):
         click.echo(f"{run}: training now (PID {record.get('pid', '?')}), {step}{seen}")
         return
     click.echo(f"{run}: {state} at {step}{seen}")
-    if state in ("stopped", "interrupted", "running"):
+    if state == "failed":  # the loop raised: what it said, then the same way on
+        click.echo(record.get("reason", "the training loop raised an error"))
+    if state in ("stopped", "interrupted", "running", "failed"):
         click.echo(f"continue with: kgan train --resume {run}")
     elif state == "diverged":
         kept = record.get("checkpoint_step")
