@@ -22,22 +22,15 @@ def read_run_checkpoint(path: str | Path) -> Checkpoint:
     """The checkpoint of the run directory (or checkpoint file) ``path``. A run's checkpoint must be its
     own, as ``--resume`` checks: one copied in from another run (another variant, data or settings) is
     refused, naming what differs, rather than sampled, translated, exported or scored as this run's."""
-    from kgan.training.assembly import RESUME_MAY_CHANGE
+    from kgan.training.assembly import check_own_checkpoint
 
     checkpoint = read_checkpoint(checkpoint_file(path))
     if not Path(path).is_dir():
         return checkpoint
     run = RunDir.open(path)
     recorded = run.read_config().get("config")
-    saved = checkpoint.meta.get("config")
-    if isinstance(recorded, dict) and isinstance(saved, dict):
-        # Both read as their variant reads them: old releases recorded every variant's settings.
-        recorded, saved = TrainConfig.from_dict(recorded).to_dict(), TrainConfig.from_dict(saved).to_dict()
-        differing = sorted(k for k in set(recorded) | set(saved)
-                           if k not in RESUME_MAY_CHANGE and recorded.get(k) != saved.get(k))
-        if differing:
-            raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
-                            f"{run.config_path}")
+    if isinstance(recorded, dict) and isinstance(checkpoint.meta.get("config"), dict):
+        check_own_checkpoint(run, recorded, checkpoint)
     return checkpoint
 
 

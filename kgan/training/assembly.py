@@ -190,6 +190,19 @@ def default_run_path(config: TrainConfig, root: str | Path = "runs") -> Path:
 RESUME_MAY_CHANGE = ("epochs", "steps", "devices", "data_on", "steps_per_call", "checkpoint_minutes")
 
 
+def check_own_checkpoint(run: RunDir, recorded: dict, checkpoint) -> None:
+    """Refuse ``checkpoint`` unless it is the run's own: its settings are those ``recorded`` in config.json,
+    each read as its variant reads it (old releases recorded every variant's settings), except those a
+    resume may change (``RESUME_MAY_CHANGE``, which a resume may have changed before its first checkpoint)."""
+    recorded = TrainConfig.from_dict(recorded).to_dict()
+    saved = TrainConfig.from_dict(checkpoint.meta["config"]).to_dict()
+    differing = sorted(k for k in set(recorded) | set(saved)
+                       if k not in RESUME_MAY_CHANGE and recorded.get(k) != saved.get(k))
+    if differing:
+        raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
+                        f"{run.config_path}")
+
+
 def resume_config(run_path, epochs: int | None = None, steps: int | None = None, devices: int | None = None,
                   **changes):
     """(run, checkpoint or None where the run stopped before its first, config) of a run to resume,
@@ -206,12 +219,7 @@ def resume_config(run_path, epochs: int | None = None, steps: int | None = None,
     checkpoint = read_checkpoint(run.checkpoint_path) if run.checkpoint_path.exists() else None
     config = TrainConfig.from_dict(recorded if checkpoint is None else checkpoint.meta["config"])
     if checkpoint is not None:
-        # A resume may have changed these before its first checkpoint.
-        differing = sorted(k for k in set(recorded) | set(config.to_dict()) if k not in RESUME_MAY_CHANGE
-                           and recorded.get(k, getattr(config, k, None)) != getattr(config, k, None))
-        if differing:
-            raise KganError(f"{run.checkpoint_path} is not this run's: its {', '.join(differing)} differ from "
-                            f"{run.config_path}")
+        check_own_checkpoint(run, recorded, checkpoint)
     if epochs is not None or steps is not None:
         config = config.replace(epochs=epochs, steps=steps)
     # Checkpoints hold plain arrays: a run resumes on any number of devices.
