@@ -34,14 +34,14 @@ class TrainConfig:
 
         if not isinstance(variant, str):
             raise KganError(f"variant must be a variant's name (a string), got {variant!r}")
-        settings = get_variant(variant).settings
-        unknown = sorted(set(values) - set(declared_options()))
+        settings, declared = get_variant(variant).settings, declared_options()
+        unknown = sorted(set(values) - set(declared))
         if unknown:
             raise KganError(f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
                             f"`kgan train {variant} --help` lists {variant}'s")
         # A setting the variant does not read is accepted at its default (a value that changes nothing).
         unread = [name for name, value in values.items()
-                  if name not in settings and value is not None and value != declared_options()[name].default]
+                  if name not in settings and value is not None and value != declared[name].default]
         if unread:
             raise KganError(unread_message(variant, unread))
         checked = {name: option.validate(values.get(name, option.default)) for name, option in settings.items()}

@@ -81,35 +81,32 @@ def image_grid_frames(frames: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def _read_targets(path: Path, shape: tuple):
-    """(name, image in [-1, 1]) for each image of ``path``, refused unless it has the generator's ``shape``."""
-    from kgan.pixels import model_images
+    """(name, image in [-1, 1]) for each image of ``path``, refused unless it has the generator's ``shape``.
+    Read by kgan's own readers (``kgan translate``'s for .npy, the data folders' for image files: truncated
+    PNGs and 16-bit grey included), with no resizing: a projection targets the image as it is."""
+    from kgan.cli.translate_command import read_npy
+    from kgan.data.dataset import uint8_to_float
+    from kgan.data.folder import SIXTEEN_BIT_MODES, open_image, read_image
 
     if not path.is_file():
         raise KganError(f"{path} is not a file")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
-        array = array[None] if array.ndim == len(shape) else array
-        if array.shape[1:] != tuple(shape):
-            raise KganError(f"{path} holds images of shape {array.shape[1:]}; the generator makes {tuple(shape)}")
-        return [(path.stem if len(array) == 1 else f"{path.stem}-{i}", image)
-                for i, image in enumerate(model_images(array, shape))]
+        images = read_npy(path, shape)
+        return [(path.stem if len(images) == 1 else f"{path.stem}-{i}", image) for i, image in enumerate(images)]
     if suffix not in IMAGE_SUFFIXES:
         raise KganError(f"{path}: give PNG/JPEG images or .npy arrays")
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode, size = image.mode, image.size
-            pixels = np.asarray(image.convert("L" if shape[-1] == 1 else "RGB"))
-    except Exception as e:  # Pillow raises many kinds of errors for files that are not images
-        raise KganError(f"{path}: unreadable image ({type(e).__name__}: {e})") from None
-    channels = 1 if mode in ("1", "L", "I;16", "I") else 3
+    if shape[0] != shape[1]:
+        raise KganError(f"{path}: image files are read as squares; this generator makes {shape[0]}x{shape[1]} "
+                        f"images (give the target as .npy)")
+    with open_image(path) as image:
+        mode, size = image.mode, image.size
+    channels = 1 if mode in ("1", "L", *SIXTEEN_BIT_MODES) else 3
     if size != (shape[1], shape[0]) or channels != shape[-1]:
         raise KganError(f"{path} is {size[0]}x{size[1]} with {channels} channel(s); the generator makes "
                         f"{shape[1]}x{shape[0]} with {shape[-1]}: resize or convert it first")
-    return [(path.stem, model_images(pixels.reshape(1, *shape), shape)[0])]
+    pixels = read_image(path, "L" if shape[-1] == 1 else "RGB", shape[0])
+    return [(path.stem, uint8_to_float(pixels.reshape(1, *shape))[0])]
 
 
 def _save_arrays(path: Path, arrays) -> None:
