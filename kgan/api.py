@@ -121,6 +121,12 @@ class Run:
 
         return Sampler.load(self.path, direction=direction).translate(images, value_range=value_range)
 
+    def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = 256):
+        """``images`` enlarged by a super-resolution run (srresnet, srgan), each at its own size: (N, H, W, C)
+        floats in ``value_range`` or uint8, or a list of (H, W, C) arrays; [-1, 1] floats out
+        (``Sampler.upscale``; images above ``tile`` LR pixels a side go in overlapping tiles)."""
+        return self.sampler.upscale(images, value_range=value_range, tile=tile)
+
     def export_onnx(self, path: str | Path | None = None, uint8: bool = False, direction: str | None = None) -> Path:
         """The generator as an ONNX file (default RUN/generator.onnx), as ``kgan export --onnx``
         (``direction``: which of an image-to-image run's generators)."""

@@ -16,6 +16,7 @@ from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
 from kgan.rundir import RunDir, checkpoint_file
 from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
+from kgan.upscaling import OVERLAP, TILE
 
 
 def read_run_checkpoint(path: str | Path) -> Checkpoint:
@@ -161,4 +162,33 @@ class Sampler:
         """
         images = model_images(images, self.source_shape, value_range)
         return self.sample(len(images), seed, **{self.image_inputs[0]: images})
+
+    def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = TILE, overlap: int = OVERLAP):
+        """``images`` enlarged by a super-resolution generator (srresnet, srgan), each at its own size.
+
+        Args:
+            images: (N, H, W, C) floats in ``value_range`` or uint8 pixels, or a list of (H, W, C) arrays of
+                any sizes.
+            value_range: the range of float images, (-1, 1) or (0, 1).
+            tile: images larger than ``tile`` LR pixels on a side are upscaled in tiles (``kgan.upscaling``);
+                None: always whole.
+            overlap: LR pixels of context around each tile.
+
+        Returns:
+            float32 images in [-1, 1] (values a little past it are clipped when made pixels): an array where
+            the input was one, else a list.
+
+        Example:
+            large = kgan.load("runs/srresnet-...").upscale(small)   # (N, 4H, 4W, C)
+        """
+        from kgan.upscaling import as_image_list, upscale_tiled
+
+        if not self.image_inputs or self.source_shape[:2] != (None, None):
+            raise KganError(f"{self.config.variant} does not upscale images of any size; "
+                            f"use {'translate' if self.image_inputs else 'sample'}()")
+        channels = self.source_shape[-1]
+        out = [upscale_tiled(lambda x: generate(self.generator, {self.image_inputs[0]: x}),
+                             model_images(image[None], (*image.shape[:2], channels), value_range)[0], tile, overlap)
+               for image in as_image_list(images)]
+        return np.stack(out) if isinstance(images, np.ndarray) else out
 

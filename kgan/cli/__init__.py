@@ -126,8 +126,10 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     status_command,
     train_command,
     translate_command,
+    upscale_command,
     viz_command,
 )
 
 __all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "project_command",
-           "repro_command", "sample_command", "status_command", "train_command", "translate_command", "viz_command"]
+           "repro_command", "sample_command", "status_command", "train_command", "translate_command", "upscale_command",
+           "viz_command"]

@@ -37,6 +37,8 @@ class Dataset:
         paired: `b[i]` is the counterpart of `x[i]` (pix2pix's data); otherwise the two domains are
             unpaired and may differ in length (CycleGAN's).
         class_names: the name of each class, where the source names them (class folders); None otherwise.
+        lr: for super-resolution pairs (``sr:LR_DIR,HR_DIR``), the low-resolution counterpart of each row of
+            ``x``, NHWC in [-1, 1], ``scale`` times smaller; None for everything else.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Dataset:
     b: np.ndarray | None = None
     paired: bool = False
     class_names: tuple | None = None
+    lr: np.ndarray | None = None
 
     @property
     def kind(self) -> str:

@@ -21,6 +21,7 @@ from kgan.latent.seeds import parse_seeds, seed_inputs
 from kgan.latent.spec import LatentSpec, SamplingInputs, class_index, input_signature, sampling_inputs
 from kgan.networks import LATENT_INPUTS
 from kgan.pixels import model_images, scale_to_uint8
+from kgan.upscaling import OVERLAP, TILE, as_image_list, upscale_tiled
 
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 # Short names for the two providers kgan users ask for (kgan sample --onnx --provider cuda).
@@ -172,3 +173,24 @@ class OnnxSampler:
             raise KganError(f"this generator takes several images ({', '.join(names)}); use run() with each by name")
         images = model_images(images, self.signature[names[0]][1], value_range)
         return self.run({**self.draw(len(images), seed).inputs, names[0]: images})
+
+    def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = TILE, overlap: int = OVERLAP):
+        """``images`` enlarged by an exported super-resolution generator (srresnet, srgan: dynamic height and
+        width), each at its own size, as ``Sampler.upscale``: float32 in [-1, 1] (or uint8 for a ``--uint8``
+        export); an array where the input was one, else a list of arrays.
+
+        Example:
+            large = OnnxSampler("generator.onnx").upscale(small_uint8)   # (N, 4H, 4W, C)
+        """
+        names = self.image_inputs
+        shape = self.signature[names[0]][1] if len(names) == 1 else ()
+        if len(shape) != 3 or shape[:2] != (None, None):
+            raise KganError(f"this ONNX file's generator ({self.metadata['variant']}) does not upscale images of "
+                            f"any size")
+
+        def run(x):
+            return self.session.run([OUTPUT_IMAGE], {names[0]: x})[0]
+
+        out = [upscale_tiled(run, model_images(image[None], (*image.shape[:2], shape[-1]), value_range)[0], tile,
+                             overlap) for image in as_image_list(images)]
+        return np.stack(out) if isinstance(images, np.ndarray) else out

@@ -1,0 +1,121 @@
+"""The training data of the super-resolution variants (srresnet, srgan): random HR crops and their LR inputs.
+
+Rows are HR tiles (``kgan.data.super_resolution``); each step takes a random ``crop_size`` crop of each
+row, its corner a multiple of the scale, flipped left to right half the time, the corner and flip drawn
+on the host (last, as every augmentation). Its LR input is the crop shrunk ``scale`` times by Pillow's
+bicubic (``kgan.bicubic``, two fixed matrices applied on the device: the same maths on every backend), or,
+for ``sr:LR_DIR,HR_DIR`` pairs, the matching crop of the user's LR tile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from kgan.bicubic import downscale_ops
+from kgan.training.translation import crop
+
+
+def draw_sr_crops(rng: np.random.Generator, shape: tuple, tile: int, size: int, step: int) -> dict:
+    """Random ``size`` crops of ``tile``-pixel rows, corners multiples of ``step``, flipped left to right at
+    random: pixel indices ``rows``/``cols`` (*shape, size), as ``kgan.training.translation.draw_crops``."""
+    top = rng.integers(0, (tile - size) // step + 1, shape) * step
+    left = rng.integers(0, (tile - size) // step + 1, shape) * step
+    flip = rng.random(shape) < 0.5
+    steps = np.arange(size)
+    rows = top[..., None] + steps
+    cols = left[..., None] + np.where(flip[..., None], steps[::-1], steps)
+    return {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32)}
+
+
+def low_resolution_crops(rows, cols, scale: int):
+    """The LR pixel indices of HR crops ``rows``/``cols`` whose corners are multiples of ``scale``: every
+    ``scale``-th index, divided (a flipped crop's columns run backwards, and so do these)."""
+    first_rows = rows[..., ::scale] // scale
+    flipped = cols[..., :1] > cols[..., -1:]
+    forward = cols[..., ::scale] // scale
+    backward = cols[..., scale - 1::scale] // scale
+    return first_rows, np.where(flipped, backward, forward)
+
+
+def gather_sr(data: dict, draws: dict, scale: int) -> dict:
+    """One repeat's batch on the device: ``x`` the HR crops, ``lr`` their LR inputs; takes the draws it reads
+    (``indices``, ``rows``, ``cols``, ``lr_rows``, ``lr_cols``) out of ``draws``."""
+    indices = draws.pop("indices")
+    hr = crop(ops.take(data["x"], indices, axis=0), draws.pop("rows"), draws.pop("cols"))
+    lr_rows, lr_cols = draws.pop("lr_rows"), draws.pop("lr_cols")
+    lr = crop(ops.take(data["lr"], indices, axis=0), lr_rows, lr_cols) if "lr" in data else downscale_ops(hr, scale)
+    return {"x": hr, "lr": lr}
+
+
+class SuperResolution:
+    """The batch source of srresnet and srgan: HR tiles as rows, a random crop of each with its LR input.
+
+    Args:
+        scale: the upscaling factor (``--scale``).
+        crop: the HR crop side (``--crop-size``); ``for_run`` sets both from a run's settings.
+
+    Example:
+        source = SuperResolution().for_run(config, sample_shape)
+        batch = source.gather(data, draws)   # {"x": HR crops, "lr": their LR inputs}
+    """
+
+    name = "super-resolution"
+    two_domains = False
+
+    def __init__(self, scale: int = 4, crop: int = 96, tile: int | None = None):
+        self.scale, self.crop, self.tile = scale, crop, tile
+
+    def for_run(self, config, sample_shape) -> "SuperResolution":
+        return SuperResolution(config.scale, config.crop_size, sample_shape[0] if len(sample_shape) == 3 else None)
+
+    def load(self, config):
+        """The run's training data: ``folder:DIR`` or ``sr:LR_DIR,HR_DIR`` cut into tiles
+        (``kgan.data.super_resolution``), as a ``Dataset`` whose ``x`` holds HR tiles (and ``lr`` the LR tiles of
+        pairs)."""
+        from pathlib import Path
+
+        from kgan.data.dataset import DataError, Dataset
+        from kgan.data.super_resolution import hr_tiles, sr_pairs
+
+        if config.crop_size % config.scale:
+            raise DataError(f"--crop-size {config.crop_size} is not a multiple of --scale {config.scale}")
+        if config.image_size is not None:
+            raise DataError(f"{config.variant} reads images at their own size; set the training crop with --crop-size, "
+                            f"not --image-size")
+        kind, _, path = config.data.partition(":")
+        if kind == "folder" and path.strip():
+            return Dataset(config.data, hr_tiles(config.data, Path(path.strip()).expanduser(), config.crop_size,
+                                                 config.scale), None, None)
+        if kind == "sr" and path.strip():
+            hr, lr = sr_pairs(config.data, path, config.crop_size, config.scale)
+            return Dataset(config.data, hr, None, None, lr=lr)
+        raise DataError(f"{config.variant} trains on high-resolution images: give --data folder:DIR (LR made by "
+                        f"bicubic downscaling) or sr:LR_DIR,HR_DIR; got {config.data!r}")
+
+    def crop_shape(self, dataset) -> tuple:
+        """One training sample as the networks see it: an HR crop."""
+        return (self.crop, self.crop, dataset.x.shape[-1])
+
+    def check(self, variant_name: str, spec: str, dataset) -> None:
+        from kgan.errors import KganError
+
+        if dataset.b is not None or dataset.kind != "image":
+            raise KganError(f"{variant_name} learns to upscale one set of images; {spec} is not one "
+                            f"(give folder:DIR or sr:LR_DIR,HR_DIR)")
+
+    def arrays(self, dataset, conditional: bool) -> dict:
+        return {"x": dataset.x} if dataset.lr is None else {"x": dataset.x, "lr": dataset.lr}
+
+    def draw_rows(self, shuffle_rng, indices, dataset) -> dict:
+        return {"indices": indices.astype(np.int32)}
+
+    def draw_augmentation(self, noise_rng, shape) -> dict:
+        """The crops' corners (multiples of the scale, so that the LR crops of pairs line up) and flips, as HR
+        pixel indices ``rows``/``cols`` and LR ones ``lr_rows``/``lr_cols`` (read for pairs only)."""
+        draws = draw_sr_crops(noise_rng, shape, self.tile, self.crop, self.scale)
+        draws["lr_rows"], draws["lr_cols"] = low_resolution_crops(draws["rows"], draws["cols"], self.scale)
+        return draws
+
+    def gather(self, data: dict, draws: dict) -> dict:
+        return gather_sr(data, draws, self.scale)
