@@ -19,11 +19,13 @@ def model_images(images, expected_shape: tuple, value_range: tuple = (-1, 1)) ->
     """``images`` as float32 in [-1, 1] (uint8 pixels scaled), checked against one image's ``expected_shape``.
 
     ``value_range``: the range float images are given in, (-1, 1) (the model's own) or (0, 1); never
-    guessed from the values, so an array means the same whatever it holds."""
+    guessed from the values, so an array means the same whatever it holds. A None side in ``expected_shape``
+    (a generator of any image size) takes any size."""
     if tuple(value_range) not in VALUE_RANGES:
         raise KganError(f"value_range must be (-1, 1) or (0, 1), got {value_range!r}")
     images = np.asarray(images)
-    if images.ndim != len(expected_shape) + 1 or images.shape[1:] != tuple(expected_shape):
+    if images.ndim != len(expected_shape) + 1 or any(
+            want is not None and got != want for got, want in zip(images.shape[1:], expected_shape)):
         raise KganError(f"expected images of shape (N, {', '.join(map(str, expected_shape))}), got {images.shape}")
     if not len(images):
         raise KganError("no images to translate")

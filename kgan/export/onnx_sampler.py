@@ -129,7 +129,9 @@ class OnnxSampler:
                 raise KganError(f"this generator needs input {name!r}")
             value = np.asarray(inputs[name], dtype)
             expected = (len(inputs[next(iter(self.signature))]), *shape)
-            if value.shape != expected:
+            # A None side (a generator of any image size) takes any size.
+            if len(value.shape) != len(expected) or any(e is not None and v != e for v, e in zip(value.shape,
+                                                                                                   expected)):
                 raise KganError(f"{name} must have shape {expected}, got {value.shape}")
             feed[name] = value
         # In batches, so a large n needs memory for its output only.

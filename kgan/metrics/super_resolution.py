@@ -167,3 +167,35 @@ def evaluate_super_resolution(path, data_spec: str, lpips_weights: str | None = 
     return {"source": str(path), "step": sampler.meta.get("position", {}).get("step"), "reference": data_spec,
             "scale": scale, "border": scale, "images": names, "values": values, "per_image": per_image,
             "notes": notes}
+
+
+def compare(runs: list, image: np.ndarray, box: tuple | None = None) -> list[tuple[str, np.ndarray, dict | None]]:
+    """The SRGAN paper's Figure 2 for one uint8 HR ``image``: bicubic, each run's upscaling, and the original,
+    as (label, uint8 panel, {"psnr", "ssim"} or None for the original), the scores on the whole image.
+
+    Args:
+        runs: ``Sampler``s of super-resolution runs of one scale (srresnet, srgan).
+        image: (H, W, C) uint8, cut to a multiple of the scale here.
+        box: (left, top, size): show only this square of the HR image (scores stay the whole image's).
+    """
+    scale = runs[0].config.scale
+    if any(run.config.scale != scale for run in runs):
+        raise ValueError("the runs compared upscale by different factors")
+    hr = crop_multiple(image, scale)
+    lr = low_resolution(hr, scale)
+    panels = [("bicubic", bicubic_upscale(lr, scale))]
+    panels += [(run_label(run.config), scale_to_uint8(run.upscale(lr[None])[0])) for run in runs]
+    out = [(label, panel, {k: float(v[0]) for k, v in sr_scores(panel[None], hr[None], scale).items()})
+           for label, panel in panels] + [("original", hr, None)]
+    if box is not None:
+        left, top, size = box
+        if left < 0 or top < 0 or size < 1 or left + size > hr.shape[1] or top + size > hr.shape[0]:
+            raise ValueError(f"box {box} does not fit inside the {hr.shape[1]}x{hr.shape[0]} image")
+        out = [(label, panel[top:top + size, left:left + size], scores) for label, panel, scores in out]
+    return out
+
+
+def run_label(config) -> str:
+    """A run's name in figures: its variant, with srgan's content loss (``srgan (vgg)``)."""
+    content = config.to_dict().get("content")
+    return f"{config.variant} ({content})" if content else config.variant

