@@ -227,18 +227,18 @@ def _failed_at_start(out: Path) -> bool:
 
 def _data_arrays(variant: str, data, labels) -> tuple[dict | None, str]:
     """The arrays ``data`` gives (None for a data spec) by their name in data.npz, and the spec kind that
-    reads that file: ``npz`` for samples (and labels), the variant's ``paired``/``unpaired`` for two image
-    domains, given as ``(a, b)`` or ``{"a": a, "b": b}``."""
+    reads that file: ``npz`` for samples (and labels), the name of the variant's batch source (``paired``,
+    ``unpaired``) for two image domains, given as ``(a, b)`` or ``{"a": a, "b": b}``."""
     from kgan.variants import get_variant
 
     if isinstance(data, str):
         return None, ""
-    kind = get_variant(variant).data
-    if isinstance(data, dict) or (kind != "samples" and isinstance(data, (tuple, list)) and len(data) == 2):
+    source = get_variant(variant).data
+    if isinstance(data, dict) or (source.two_domains and isinstance(data, (tuple, list)) and len(data) == 2):
         if isinstance(data, dict) and set(data) != {"a", "b"}:
             raise KganError(f"data as a dict holds two image domains under 'a' and 'b'; "
                             f"got keys {sorted(map(str, data))}")
-        if kind == "samples":
+        if not source.two_domains:
             raise KganError(f"{variant} learns one set of samples; give one array, not two domains")
         if labels is not None:
             raise KganError(f"{variant} translates between two domains; it takes no labels")
@@ -246,7 +246,7 @@ def _data_arrays(variant: str, data, labels) -> tuple[dict | None, str]:
         for name, images in domains.items():
             if images.ndim not in (3, 4):
                 raise KganError(f"domain {name} must be an array of images (N, H, W[, C]), got shape {images.shape}")
-        return domains, kind
+        return domains, source.name
     if np.ndim(data) < 2:
         raise KganError(f"data must be a string (a data spec), an array of samples, or two arrays of images "
                         f"(a, b) for an image-to-image variant; got {type(data).__name__}")

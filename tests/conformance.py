@@ -17,8 +17,8 @@ ROWS = 32  # enough for batches of 4 times 5 critic steps (wgan)
 
 
 def data_kind(variant) -> str:
-    """The kind of data ``variant`` trains on: "samples", "paired" or "unpaired" (read only here)."""
-    return variant.data
+    """The name of the kind of data ``variant`` trains on (its batch source's): "samples", "paired", "unpaired"."""
+    return variant.data.name
 
 
 def tiny_data(variant, root) -> str:

@@ -70,7 +70,7 @@ def run_steps(training_step, data, steps, n_critic=1, config=None):
     rng = np.random.default_rng(5)
     inputs = StepInputs(config, training_step, steps)
     size = data["x"].shape[0]
-    stats = [training_step.train_step(data, inputs.draw(rng, rng.integers(0, size, (n_critic, BATCH)), i))
+    stats = [training_step.train_step(data, inputs.draw(rng, {"indices": rng.integers(0, size, (n_critic, BATCH))}, i))
              for i in range(steps)]
     training_step.sync_to_variables()
     return [{k: float(v) for k, v in s.items()} for s in stats]

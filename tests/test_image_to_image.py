@@ -80,11 +80,12 @@ def test_each_phase_updates_exactly_its_roles(paired, unpaired, variant):
     cfg, dataset, full = prepare(config(variant, data_for(variant, paired, unpaired), jitter=False))
     rng = np.random.default_rng(0)
     for phase in full.phases:
-        step = TrainingStep(full.networks, [phase], {role: keras.optimizers.Adam(1e-2) for role in phase.updates})
+        step = TrainingStep(full.networks, [phase], {role: keras.optimizers.Adam(1e-2) for role in phase.updates},
+                            source=full.source)
         before = {role: [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
                   for role, model in full.networks.items()}
         indices = rng.permutation(len(dataset.x))[:cfg.batch_size][None].astype(np.int32)
-        inputs = StepInputs(cfg, step, 10).draw(rng, indices, 0, indices)
+        inputs = StepInputs(cfg, step, 10).draw(rng, {name: indices for name in step.source.picks}, 0)
         step.train_step(step.to_device(dataset.x, None, dataset.b), inputs)
         step.sync_to_variables()
         changed = {role for role, model in full.networks.items()

@@ -63,7 +63,7 @@ def test_a_call_of_k_steps_returns_each_steps_stats():
     step = build_step(config, (2,))
     data = step.to_device(np.random.default_rng(0).uniform(-1, 1, (64, 2)).astype(np.float32))
     rng, inputs = np.random.default_rng(1), StepInputs(config, step, 4)
-    draws = [inputs.draw(rng, rng.integers(0, 64, (1, 16)).astype(np.int32), k) for k in range(4)]
+    draws = [inputs.draw(rng, {"indices": rng.integers(0, 64, (1, 16)).astype(np.int32)}, k) for k in range(4)]
     stats = step.train_steps(data, step.stack_steps(draws))
     assert set(step.loss_names) <= set(stats) and {tuple(value.shape) for value in stats.values()} == {(4,)}
     assert len({float(v) for v in keras.ops.convert_to_numpy(stats["d_loss"])}) == 4  # four different steps

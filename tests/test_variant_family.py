@@ -210,7 +210,8 @@ def test_instance_noise_and_targets_reach_the_step():
 
     config = tiny_config(instance_noise=0.3, label_smoothing=[0.9, 0.9], n_critic=2)
     training_step = build_step(config, SHAPE)
-    inputs = StepInputs(config, training_step, 4).draw(np.random.default_rng(0), np.zeros((2, BATCH), int), 1)
+    rows = {"indices": np.zeros((2, BATCH), int)}
+    inputs = StepInputs(config, training_step, 4).draw(np.random.default_rng(0), rows, 1)
     d, g = inputs["discriminator"], inputs["generator"]
     assert d["noise_std"] == pytest.approx([0.225, 0.225]) and g["noise_std"] == pytest.approx([0.225])
     assert d["noise_real"].shape == (2, BATCH, *SHAPE) and g["noise_fake"].shape == (1, BATCH, *SHAPE)

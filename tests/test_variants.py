@@ -68,8 +68,8 @@ def test_the_variant_docstring_describes_every_field():
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"data": "pairs"}, "trains on data 'pairs'; the kinds are samples, paired, unpaired"),
-    ({"data": "paired", "directions": {"a2b": "translator"}}, r"directions name roles it lacks: a2b -> translator"),
+    ({"data": "paired"}, "trains on data 'paired'; give a batch source"),
+    ({"directions": {"a2b": "translator"}}, r"directions name roles it lacks: a2b -> translator"),
 ])
 def test_a_variant_with_an_unknown_data_kind_or_direction_is_refused_when_it_registers(changes, message):
     import dataclasses

@@ -25,7 +25,7 @@ from kgan.training.loss_scale import DynamicLossScale
 from kgan.training.schedules import LinearDecay
 from kgan.training.step import TrainingStep, phase_stats
 from kgan.training.step_inputs import check_calls
-from kgan.variants import declared_options, get_variant, list_variants
+from kgan.variants import declared_options, get_variant
 
 
 def resolve_config(variant: str, **options) -> TrainConfig:
@@ -93,8 +93,9 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
     step = TrainingStep(networks, phases, optimizers, schedules=schedules,
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
                         devices=config.devices or 1,
-                        loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack)
-    check_calls(step, config, sample_shape, two_domains=variant.data != "samples")
+                        loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack,
+                        source=variant.data.for_run(config, sample_shape))
+    check_calls(step, config, sample_shape)
     return step
 
 
@@ -125,7 +126,7 @@ def prepare(config: TrainConfig, resuming: bool = False):
     config = resolve_devices(config)
     backend.set_precision(PRECISIONS[config.precision])
     dataset = data.load(config.data, config.image_size, config.labels)
-    _check_data_kind(get_variant(config.variant), config, dataset)
+    get_variant(config.variant).data.check(config.variant, config.data, dataset)
     if get_variant(config.variant).needs_labels:
         if dataset.labels is None:
             raise KganError(f"{config.variant} needs class labels; {config.data} has none")
@@ -145,29 +146,7 @@ def prepare(config: TrainConfig, resuming: bool = False):
         raise KganError(f"batch size {config.batch_size} x {step.batches_per_step} real batches per step (n_critic) "
                         f"{f'x {config.pack} samples per D input (pack) ' if config.pack > 1 else ''}"
                         f"is larger than the data set ({len(dataset.x)} samples)")
-    if dataset.b is not None and len(dataset.b) < config.batch_size:
-        raise KganError(f"batch size {config.batch_size} is larger than domain B of {config.data} "
-                        f"({len(dataset.b)} images)")
     return config, dataset, step
-
-
-
-def _check_data_kind(variant, config: TrainConfig, dataset) -> None:
-    """Image-to-image variants need two image domains (pix2pix: paired), and the GANs one set of samples."""
-    if variant.data == "samples":
-        if dataset.b is not None:
-            translators = ", ".join(v.name for v in list_variants() if v.data != "samples")
-            raise KganError(f"{variant.name} learns one set of samples, but {config.data} holds two image domains; "
-                            f"translate between them with one of {translators}")
-        return
-    if dataset.b is None:
-        example = "paired:DIR_A,DIR_B" if variant.data == "paired" else "unpaired:DIR_A,DIR_B"
-        raise KganError(f"{variant.name} translates between two image domains; {config.data} is one set of "
-                        f"samples: give --data {example}")
-    if variant.data == "paired" and not dataset.paired:
-        unpaired = ", ".join(v.name for v in list_variants() if v.data == "unpaired")
-        raise KganError(f"{variant.name} learns from image pairs; {config.data} is unpaired: give paired:DIR_A,DIR_B, "
-                        f"sidebyside:DIR or paired:FILE.npz, or train one of {unpaired}")
 
 
 def environment() -> dict:

@@ -1,9 +1,10 @@
 """The run's stream of host draws: the shuffle, each step's real rows and every random input, in step order.
 
-Two numpy streams feed a run: ``shuffle_rng`` (each epoch's permutation, and unpaired B rows) and
-``noise_rng`` (everything ``StepInputs.draw`` makes). The training loop draws a call of steps ahead in a
-thread of its own, so the draws overlap the steps' compute; ``HostDraws`` keeps the state the next step
-finds, which is what a checkpoint saves, and takes back the draws of a call that never ran.
+Two numpy streams feed a run: ``shuffle_rng`` (each epoch's permutation, and the rows a batch source
+draws beside it, such as unpaired B rows) and ``noise_rng`` (everything ``StepInputs.draw`` makes). The
+training loop draws a call of steps ahead in a thread of its own, so the draws overlap the steps'
+compute; ``HostDraws`` keeps the state the next step finds, which is what a checkpoint saves, and takes
+back the draws of a call that never ran.
 """
 
 from __future__ import annotations
@@ -18,21 +19,19 @@ class HostDraws:
 
     Args:
         config: the run's TrainConfig (its seed and ``data_on``).
-        dataset: the training data (``kgan.data.Dataset``); ``b``, an unpaired second domain, is drawn
-            with replacement per A row when ``unpaired``.
-        step: the ``TrainingStep`` (``stack_steps``).
+        dataset: the training data (``kgan.data.Dataset``).
+        step: the ``TrainingStep`` (``stack_steps``, and its batch source, which draws each step's rows).
         step_inputs: what each step draws (``kgan.training.step_inputs.StepInputs``).
         batches: real batches per step; ``rows_per_batch``: rows per batch (batch x pack).
-        unpaired: B rows are drawn for each A row, as CycleGAN's loader does.
 
     Example:
         draws = HostDraws(config, dataset, step, step_inputs, batches=1, rows_per_batch=64)
         rows, inputs = draws.call(training_set, Position(), count=1)
     """
 
-    def __init__(self, config, dataset, step, step_inputs, batches: int, rows_per_batch: int, unpaired: bool):
+    def __init__(self, config, dataset, step, step_inputs, batches: int, rows_per_batch: int):
         self.config, self.dataset, self.step, self.step_inputs = config, dataset, step, step_inputs
-        self.batches, self.rows_per_batch, self.unpaired = batches, rows_per_batch, unpaired
+        self.batches, self.rows_per_batch = batches, rows_per_batch
         self.per_step = batches * rows_per_batch
         self.noise_rng = np.random.default_rng([config.seed, 0])
         self.shuffle_rng = np.random.default_rng([config.seed, 1])
@@ -90,11 +89,9 @@ class HostDraws:
         positions among them (the same rows either way, so the same run)."""
         begin = (start.batch + ahead) * self.per_step
         indices = self.permutation[begin:begin + self.per_step].reshape(self.batches, self.rows_per_batch)
-        indices_b = self.shuffle_rng.integers(0, len(self.dataset.b), indices.shape) if self.unpaired else None
-        step = start.step + ahead
-        if self.config.data_on == "device":
-            return None, self.step_inputs.draw(self.noise_rng, indices, step, indices_b)
-        rows = {name: array[indices_b.ravel() if name == "b" and indices_b is not None else indices.ravel()]
-                for name, array in training_set.items()}
-        positions = np.arange(indices.size, dtype=np.int32).reshape(indices.shape)
-        return rows, self.step_inputs.draw(self.noise_rng, positions, step, None if indices_b is None else positions)
+        source = self.step.source
+        picks = source.draw_rows(self.shuffle_rng, indices, self.dataset)
+        rows = None
+        if self.config.data_on == "host":
+            rows, picks = source.take_rows(training_set, picks)
+        return rows, self.step_inputs.draw(self.noise_rng, picks, start.step + ahead)

@@ -18,7 +18,6 @@ import numpy as np
 
 from kgan import data
 from kgan.config import TrainConfig
-from kgan.data.dataset import resize_images
 from kgan.errors import KganError, TrainingDiverged, TrainingInterrupted
 from kgan.networks import is_conditional
 from kgan.rundir import RunDir
@@ -31,7 +30,6 @@ from kgan.training.monitor import Monitor
 from kgan.training.sample_grids import fixed_inputs, save_grid
 from kgan.training.step import TrainingStep
 from kgan.training.step_inputs import StepInputs
-from kgan.training.translation import jitter_size
 from kgan.variants import get_variant
 
 
@@ -65,7 +63,7 @@ class Training:
     def __init__(self, config: TrainConfig, run: RunDir, dataset: data.Dataset, step: TrainingStep, monitor: Monitor):
         self.config, self.run, self.dataset, self.step, self.monitor = config, run, dataset, step, monitor
         self.position = Position()
-        self.fixed_inputs = fixed_inputs(step.sampling_generator, config, dataset)
+        self.fixed_inputs = fixed_inputs(step, config, dataset)
         self.saved_step = None  # step of the checkpoint on disk, if there is one
         self.saved_at = time.monotonic()  # when it was written (or the loop started), for checkpoint_minutes
         self.last_logs = {}  # the last step's losses, for callbacks
@@ -75,12 +73,8 @@ class Training:
         self.steps_per_epoch = len(dataset.x) // self.per_step
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
         self.variant = get_variant(config.variant)
-        side = dataset.sample_shape[0]
-        self.step_inputs = StepInputs(config, step, self.total_steps,
-                                      crops=(jitter_size(side), side) if config.jitter else None,
-                                      paired=self.variant.data != "unpaired")
-        self.host_draws = HostDraws(config, dataset, step, self.step_inputs, self.batches, self.rows_per_batch,
-                                    unpaired=self.variant.data == "unpaired")
+        self.step_inputs = StepInputs(config, step, self.total_steps)
+        self.host_draws = HostDraws(config, dataset, step, self.step_inputs, self.batches, self.rows_per_batch)
         step.set_run_length(self.total_steps)
 
     @classmethod
@@ -231,15 +225,9 @@ class Training:
         from tqdm import tqdm
 
         conditional = any(is_conditional(model) for model in self.step.networks.values())
-        x, b = self.dataset.x, self.dataset.b
-        if self.config.jitter:  # stored larger, for the random crops (kgan.training.translation.jitter_size)
-            load_size = self.step_inputs.crops[0]
-            x, b = resize_images(x, load_size), None if b is None else resize_images(b, load_size)
-        training_set = {"x": x, "labels": self.dataset.labels if conditional else None, "b": b}
+        training_set = self.step.source.arrays(self.dataset, conditional)
         if self.config.data_on == "device":  # once, so batches never cross the host
             training_set = self.step.to_device(**training_set)
-        else:
-            training_set = {name: array for name, array in training_set.items() if array is not None}
         bar = tqdm(total=self.total_steps, initial=self.position.step, disable=not (progress and is_chief()),
                    unit="step", dynamic_ncols=True, file=sys.stderr)  # one bar for all processes of a run
         self.monitor.open(self.run)

@@ -20,10 +20,10 @@ from kgan import backend
 from kgan.errors import KganError
 from kgan.layers import HostDropout
 from kgan.networks import all_layers
+from kgan.training.batch_sources import SAMPLES
 from kgan.training.loss_scale import LOSS_SCALE_STATS, UNSCALED_LOSS
 from kgan.training.phases import Passes
 from kgan.training.terms import Stat, total_loss
-from kgan.training.translation import crop
 
 
 def phase_stats(phases) -> list[Stat]:
@@ -32,25 +32,10 @@ def phase_stats(phases) -> list[Stat]:
                                                     for term in phase.terms for stat in term.stats]
 
 
-def real_batch(data: dict, draws: dict) -> dict:
-    """One repeat's real rows, taking their host draws out of ``draws``: ``indices`` (and ``indices_b``
-    for an unpaired second domain ``b``), then the jitter's crops (``rows``/``cols``, and
-    ``rows_b``/``cols_b`` where B is cropped on its own; ``kgan.training.translation.draw_crops``)."""
-    indices = draws.pop("indices")
-    picks = {"b": draws.pop("indices_b", indices)}
-    batch = {name: ops.take(array, picks.get(name, indices), axis=0) for name, array in data.items()}
-    if "rows" in draws:
-        rows, cols = draws.pop("rows"), draws.pop("cols")
-        batch["x"] = crop(batch["x"], rows, cols)
-        if "b" in batch:
-            batch["b"] = crop(batch["b"], draws.pop("rows_b", rows), draws.pop("cols_b", cols))
-    return batch
-
-
 class TrainingStep:
     """Networks by role, their optimizers and EMA copies, and the phases that update them.
 
-    Every random input (real-batch indices, z, labels, codes, targets, penalty weights, instance
+    Every random input (real rows and their crops, z, labels, codes, targets, penalty weights, instance
     noise, dropout masks) comes from the caller (``kgan.training.step_inputs``): every draw lives
     on the host, so runs are reproducible, resume exactly and agree across backends.
 
@@ -72,6 +57,8 @@ class TrainingStep:
             makes ``pack`` samples, and reads as many real rows, for each of the batch's D inputs.
         schedules: ``{role: schedule}`` of the roles whose learning rate follows the run's length
             (``kgan.training.schedules.LinearDecay``, their optimizers' rate): ``set_run_length`` sets it.
+        source: the run's batch source (``kgan.training.batch_sources``, configured by its ``for_run``): how a
+            phase that reads data gathers its real batch from the training set and the step's host draws.
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -79,13 +66,15 @@ class TrainingStep:
         step = TrainingStep({"generator": G, "discriminator": D}, adversarial_phases(config, (28, 28, 1)),
                             {"generator": keras.optimizers.Adam(2e-4, 0.5),
                              "discriminator": keras.optimizers.Adam(2e-4, 0.5)})
-        stats = step.train_step(step.to_device(x), StepInputs(config, step, 100).draw(rng, indices, 0))
+        stats = step.train_step(step.to_device(x), StepInputs(config, step, 100).draw(rng, {"indices": indices}, 0))
     """
 
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
                  ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
-                 devices: int = 1, loss_scale=None, pack: int = 1, schedules: dict | None = None):
+                 devices: int = 1, loss_scale=None, pack: int = 1, schedules: dict | None = None,
+                 source=SAMPLES):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.source = source
         self.schedules = dict(schedules or {})
         self.pack = pack
         self.loss_scale = loss_scale
@@ -169,7 +158,7 @@ class TrainingStep:
             updates = [(self.optimizers[role], self.networks[role].trainable_variables) for role in phase.updates]
             for k in range(phase.repeat):
                 draws = {name: value[k] for name, value in inputs[phase.name].items()}
-                batch = real_batch(data, draws) if phase.reads_data else {}
+                batch = self.source.gather(data, draws) if phase.reads_data else {}
                 before = Counter(calls)
                 loss, term_stats = self._minimize(updates, partial(self._phase_loss, phase, passes, batch, draws))
                 # Checked when the step is built where the forward can run on symbolic tensors; here for the rest.
@@ -253,15 +242,14 @@ class TrainingStep:
                 for role, layers in self.host_noise_shapes(batch_size).items()}
 
     @staticmethod
-    def to_device(x: np.ndarray, labels: np.ndarray | None = None, b: np.ndarray | None = None) -> dict:
-        """The training set as tensors on the accelerator, so batches never cross the host (``b``: the
-        second image domain of image-to-image data)."""
-        data = {"x": ops.convert_to_tensor(x, keras.config.floatx())}
-        if labels is not None:
-            data["labels"] = ops.convert_to_tensor(labels, "int32")
-        if b is not None:
-            data["b"] = ops.convert_to_tensor(b, keras.config.floatx())
-        return data
+    def to_device(x: np.ndarray, labels: np.ndarray | None = None, b: np.ndarray | None = None, **more) -> dict:
+        """The training set (or a step's rows) as tensors on the accelerator, so batches never cross the host:
+        the arrays of the run's batch source (``x``, ``labels``, ``b``: the second image domain, and any a
+        source adds), integers as int32."""
+        arrays = {"x": x, "labels": labels, "b": b, **more}
+        return {name: ops.convert_to_tensor(array, "int32" if np.issubdtype(array.dtype, np.integer)
+                                            else keras.config.floatx())
+                for name, array in arrays.items() if array is not None}
 
     def sync_to_variables(self):
         self._step.sync_to_variables()

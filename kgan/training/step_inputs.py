@@ -4,8 +4,8 @@
 step, keeps runs identical across backends and makes a checkpoint's RNG state enough to resume
 exactly. What is drawn comes from the step's phases: per phase, the real rows it reads, its
 generator's latent inputs, its terms' draws and its forward's own; then per role the noise of each
-``HostDropout`` layer. The order of the draws is part of a run's identity: changing it changes every
-run after the first step.
+``HostDropout`` layer; last the batch source's augmentation (crops and flips). The order of the draws
+is part of a run's identity: changing it changes every run after the first step.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from kgan.latent.codes import sample_codes
 from kgan.latent.noise import sample_z
 from kgan.networks import LATENT_INPUTS, is_conditional, latent_inputs
 from kgan.training.phases import Passes
-from kgan.training.step import real_batch
-from kgan.training.translation import draw_crops
 
 
 @dataclass
@@ -31,23 +29,17 @@ class StepInputs:
 
     Args:
         config: the run's TrainConfig (z's size and law, classes, codes).
-        step: the ``TrainingStep`` (its phases, networks and dropout layers).
+        step: the ``TrainingStep`` (its phases, networks, dropout layers and batch source).
         total_steps: the run's length (instance noise anneals over it by default).
-        crops: (load size, size): image-to-image jitter, a random ``size`` crop (and flip) of images
-            stored at ``load size``; None: no jitter.
-        paired: the two domains of image-to-image data are paired, so B is cropped as A is.
     """
 
     config: object
     step: object
     total_steps: int
-    crops: tuple | None = None
-    paired: bool = True
 
-    def draw(self, rng: np.random.Generator, indices: np.ndarray, step: int, indices_b: np.ndarray | None = None
-             ) -> dict:
-        """Inputs for ``TrainingStep.train_step`` given the real rows ``indices`` (batches per step, rows),
-        and ``indices_b`` of an unpaired second domain.
+    def draw(self, rng: np.random.Generator, picks: dict, step: int) -> dict:
+        """Inputs for ``TrainingStep.train_step`` given the step's real rows, ``picks`` (the batch source's
+        ``draw_rows``: ``{"indices": (batches per step, rows), ...}``).
 
         A batch's rows are ``pack`` times its D inputs (``kgan.training.packing``): latent inputs are
         drawn per row (one per sample G makes), what belongs to D's inputs (targets, penalty weights,
@@ -55,10 +47,10 @@ class StepInputs:
 
         Returns ``{phase name: {name: array with a leading repeat axis}, "dropout": {role: {layer: noise}}}``.
         """
-        phases, rows = self.step.phases, indices.shape[1]
+        phases, shape = self.step.phases, picks["indices"].shape
+        rows = shape[1]
         batch = rows // self.step.pack
         draws = {phase.name: {} for phase in phases}
-        picks = {"indices": indices} if indices_b is None else {"indices": indices, "indices_b": indices_b}
         for phase in phases:
             if phase.reads_data:
                 draws[phase.name].update({name: picked[:phase.repeat].astype(np.int32)
@@ -75,18 +67,12 @@ class StepInputs:
         for phase in phases:
             for draw in phase.draws:
                 draws[phase.name].update(draw(rng, (phase.repeat, batch), step, self.total_steps))
-        if self.crops:  # last, so the draws of runs without jitter stay as they were
-            crops = self._crops(rng, indices.shape)
-            for phase in phases:
-                if phase.reads_data:
-                    draws[phase.name].update({name: value[:phase.repeat] for name, value in crops.items()})
+        # Last, so the draws of runs without augmentation stay as they were.
+        augmentation = self.step.source.draw_augmentation(rng, shape)
+        for phase in phases:
+            if phase.reads_data:
+                draws[phase.name].update({name: value[:phase.repeat] for name, value in augmentation.items()})
         return draws
-
-    def _crops(self, rng, shape) -> dict:
-        crops = draw_crops(rng, shape, *self.crops)
-        if not self.paired:  # each domain's images are cropped and flipped on their own
-            crops.update({f"{name}_b": value for name, value in draw_crops(rng, shape, *self.crops).items()})
-        return crops
 
     def _latent(self, rng, name: str, shape):
         c = self.config
@@ -97,7 +83,7 @@ class StepInputs:
         return sample_codes(rng, shape, c.latent_spec().code_spec)
 
 
-def check_calls(step, config, sample_shape: tuple, two_domains: bool) -> None:
+def check_calls(step, config, sample_shape: tuple) -> None:
     """Each phase's forward run once on symbolic inputs (shapes only: nothing is computed, drawn from the
     run's RNGs or changed), its training-mode calls per role compared with its hand count, ``Phase.calls``,
     and its views with ``Phase.views``, so that a wrong count or view is refused, naming the phase, when
@@ -107,28 +93,24 @@ def check_calls(step, config, sample_shape: tuple, two_domains: bool) -> None:
     does) is left to the step, which checks the count at its first run.
 
     Args:
-        step: the ``TrainingStep``.
+        step: the ``TrainingStep`` (its batch source says what the real batches hold).
         config: the run's TrainConfig (batch size, pack, the latent inputs' sizes).
         sample_shape: a real sample's shape, as the forwards see it.
-        two_domains: the data has a second image domain ``b`` (image-to-image variants).
     """
     rows = config.batch_size * config.pack
-    # A throwaway RNG: the run's own streams stay untouched.
-    indices = np.zeros((step.batches_per_step, rows), np.int32)
-    draws = StepInputs(config, step, 1).draw(np.random.default_rng(0), indices, 0)
+    # A throwaway RNG and rows: the run's own streams stay untouched.
+    picks = {name: np.zeros((step.batches_per_step, rows), np.int32) for name in step.source.picks}
+    draws = StepInputs(config, step, 1).draw(np.random.default_rng(0), picks, 0)
     floatx = keras.config.floatx()
-    data = {"x": keras.KerasTensor((rows, *sample_shape), floatx)}
-    if any(is_conditional(model) for model in step.networks.values()):
-        data["labels"] = keras.KerasTensor((rows,), "int32")
-    if two_domains:
-        data["b"] = keras.KerasTensor((rows, *sample_shape), floatx)
+    conditional = any(is_conditional(model) for model in step.networks.values())
+    data = step.source.symbolic(rows, sample_shape, conditional)
     for phase in step.phases:
         symbolic = {name: keras.KerasTensor(value.shape[1:], "int32" if np.issubdtype(value.dtype, np.integer)
                                             else floatx) for name, value in draws[phase.name].items()}
         counted = Counter()
         try:
             views = phase.forward(Passes(step.networks, {}, counted),
-                                  real_batch(data, symbolic) if phase.reads_data else {}, symbolic)
+                                  step.source.gather(data, symbolic) if phase.reads_data else {}, symbolic)
         except Exception:  # the forward needs real tensors: the step counts its calls instead
             continue
         phase.check_views(views, symbolic)

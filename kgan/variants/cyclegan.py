@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, at_least
+from kgan.training.batch_sources import UNPAIRED
 from kgan.training.losses import least_squares
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
@@ -103,5 +104,5 @@ register(Variant(
     defaults={"cycle_weight": 10.0, "identity_weight": 0.5, "history": 50, "jitter": True, "decay_from": 0.5,
               "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5, "width": 64},
     directions=DIRECTIONS,
-    data="unpaired",
+    data=UNPAIRED,
 ))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from keras import ops
 
 from kgan.networks import SOURCE_INPUT
+from kgan.training.batch_sources import UNPAIRED
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
@@ -65,5 +66,5 @@ register(Variant(
     options=(JITTER, CYCLE_WEIGHT),
     defaults={"cycle_weight": 1.0, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5, "width": 64},
     directions={"a2b": "g_ab", "b2a": "g_ba"},
-    data="unpaired",
+    data=UNPAIRED,
 ))

@@ -15,6 +15,7 @@ from keras import ops
 from kgan.layers.blocks import batch_norm
 from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, at_least
+from kgan.training.batch_sources import PAIRED
 from kgan.training.losses import binary_cross_entropy
 from kgan.training.phases import Phase, Role
 from kgan.training.terms import Stat, Term
@@ -68,5 +69,5 @@ register(Variant(
     defaults={"l1_weight": 100.0, "jitter": True, "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4, "beta_1": 0.5,
               "width": 64},
     directions={"a2b": "generator"},
-    data="paired",
+    data=PAIRED,
 ))

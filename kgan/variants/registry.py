@@ -8,8 +8,7 @@ from typing import Callable
 from kgan.errors import KganError
 from kgan.options import COMMON_OPTIONS, Option
 from kgan.training.adversarial import adversarial_phases
-
-DATA_KINDS = ("samples", "paired", "unpaired")  # what Variant.data may say
+from kgan.training.batch_sources import SAMPLES, BatchSource
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,10 @@ class Variant:
         directions: ``{direction: generator role}`` of an image-to-image model, e.g. ``{"a2b": "g_ab",
             "b2a": "g_ba"}``: what ``kgan translate --direction`` and the run's pictures use; empty for
             models of noise.
-        data: the kind of training data: ``"samples"`` (one set of samples, labelled or not: the GANs),
-            ``"paired"`` (two image domains, row i of A with row i of B: pix2pix) or ``"unpaired"`` (two
-            domains, B rows drawn at random for each A row: CycleGAN, DiscoGAN).
+        data: the kind of training data, as the batch source that draws and gathers each step's real rows
+            (``kgan.training.batch_sources``): ``SAMPLES`` (one set of samples, labelled or not: the GANs),
+            ``PAIRED`` (two image domains, row i of A with row i of B: pix2pix), ``UNPAIRED`` (two domains,
+            B rows drawn at random for each A row: CycleGAN, DiscoGAN), or a ``BatchSource`` of its own.
 
     Example:
         register(Variant("mygan", "DCGAN nets, hinge loss", "-", roles=two_player(build_g, build_d),
@@ -52,7 +52,7 @@ class Variant:
     defaults: dict = field(default_factory=dict)
     needs_labels: bool = False
     directions: dict = field(default_factory=dict)
-    data: str = "samples"
+    data: BatchSource = SAMPLES
 
     @property
     def settings(self) -> dict[str, Option]:
@@ -109,9 +109,9 @@ def register(variant: Variant) -> Variant:
     for name, value in variant.defaults.items():
         settings[name].validate(value)
     # The assembly and the run loop read data and directions; a misspelt kind or role would reach them unseen.
-    if variant.data not in DATA_KINDS:
-        raise ValueError(f"variant {variant.name!r} trains on data {variant.data!r}; the kinds are "
-                         f"{', '.join(DATA_KINDS)}")
+    if not isinstance(variant.data, BatchSource):
+        raise ValueError(f"variant {variant.name!r} trains on data {variant.data!r}; give a batch source "
+                         f"(kgan.training.batch_sources: SAMPLES, PAIRED, UNPAIRED or a BatchSource of its own)")
     roles = {role.name for role in variant.roles}
     strays = sorted(f"{direction} -> {role}" for direction, role in variant.directions.items() if role not in roles)
     if strays:
