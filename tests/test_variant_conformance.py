@@ -130,11 +130,18 @@ def test_it_samples_or_translates_from_its_checkpoint(runs):
 
     sampler = Sampler.load(runs.straight.path)
     if sampler.image_inputs:
-        out = sampler.translate(runs.stopped.dataset.x[:3])
+        images = runs.stopped.dataset.x[:3]
+        out = sampler.translate(images)
     else:
         out = sampler.sample(3, seed=0)
-    # At least 3: a conditional generator samples whole rows, one sample of each class or category per row.
-    assert out.shape[1:] == sampler.sample_shape and len(out) >= 3 and np.isfinite(out).all()
+    # At least 3: a conditional generator samples whole rows, one sample of each class or category per row; a
+    # generator of any image size (super-resolution) makes images a whole number of times larger.
+    if sampler.image_inputs and sampler.source_shape[:2] == (None, None):
+        scale = out.shape[1] // images.shape[1]
+        assert out.shape == (3, images.shape[1] * scale, images.shape[2] * scale, sampler.sample_shape[-1])
+    else:
+        assert out.shape[1:] == sampler.sample_shape and len(out) >= 3
+    assert np.isfinite(out).all()
     assert np.abs(out).max() <= 1 or len(sampler.sample_shape) == 1  # images are in [-1, 1], points unbounded
 
 

@@ -80,7 +80,10 @@ _READERS_BY_NAME = {**dict.fromkeys(NAMED_SETS, named), **dict.fromkeys(TOY_SETS
 _READERS_BY_PREFIX = {"idx": idx, "npz": npz, "folder": folder, "paired": paired, "sidebyside": sidebyside,
                       "unpaired": unpaired}
 # Their PATH is one or more comma-separated paths; the others' PATH is one path, commas and all, as before.
-_MULTI_PATH_PREFIXES = ("paired", "unpaired")
+_MULTI_PATH_PREFIXES = ("paired", "unpaired", "sr")
+# Specs whose files a batch source reads itself (kgan.training.super_resolution); only their paths are made
+# absolute here.
+_SOURCE_READ_PREFIXES = ("sr",)
 
 _VALID_SPECS = ", ".join(DATA_SOURCES)
 
@@ -139,6 +142,6 @@ def absolute_spec(spec: str) -> str:
     """
     kind, colon, arg = spec.partition(":")
     parts = [part.strip() for part in arg.split(",")] if kind in _MULTI_PATH_PREFIXES else [arg.strip()]
-    if colon and kind in _READERS_BY_PREFIX and all(parts):
+    if colon and (kind in _READERS_BY_PREFIX or kind in _SOURCE_READ_PREFIXES) and all(parts):
         return f"{kind}:" + ",".join(str(Path(part).expanduser().absolute()) for part in parts)
     return spec

@@ -22,7 +22,7 @@ from kgan.training.checkpoint import read_checkpoint
 from kgan.training.devices import check_devices, resolve_devices
 from kgan.training.init_from import copy_roles
 from kgan.training.loss_scale import DynamicLossScale
-from kgan.training.schedules import LinearDecay
+from kgan.training.schedules import LinearDecay, StepDrop
 from kgan.training.step import TrainingStep, phase_stats
 from kgan.training.step_inputs import check_calls
 from kgan.variants import declared_options, get_variant
@@ -87,7 +87,9 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
     ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}
     # The step keeps the schedules: it tells them the run's length, known once the data is loaded.
     schedules = ({role.name: LinearDecay(getattr(config, role.learning_rate_key), config.decay_from)
-                  for role in updated} if config.decay_from is not None else {})
+                  for role in updated} if config.decay_from is not None else
+                 {role.name: StepDrop(getattr(config, role.learning_rate_key), config.lr_drop_at)
+                  for role in updated} if config.lr_drop_at is not None else {})
     optimizers = {role.name: _optimizer(config, schedules.get(role.name, getattr(config, role.learning_rate_key)))
                   for role in updated}
     step = TrainingStep(networks, phases, optimizers, schedules=schedules,
@@ -125,7 +127,7 @@ def prepare(config: TrainConfig, resuming: bool = False):
         backend.current().set_portable()
     config = resolve_devices(config)
     backend.set_precision(PRECISIONS[config.precision])
-    dataset = data.load(config.data, config.image_size, config.labels)
+    dataset = get_variant(config.variant).data.load(config)
     get_variant(config.variant).data.check(config.variant, config.data, dataset)
     if get_variant(config.variant).needs_labels:
         if dataset.labels is None:

@@ -5,6 +5,7 @@ labelled or not (the GANs, ``SAMPLES``); two image domains paired row by row (pi
 domains drawn independently (CycleGAN, DiscoGAN, ``UNPAIRED``). The source owns everything that differs
 between kinds, so the run loop and the step never ask which kind they train on:
 
+- ``load``: the run's data read from its spec (``kgan.data.load`` unless the kind reads files its own way);
 - ``check``: the data given is of this kind (one line naming the spec to give instead);
 - ``arrays``: the training set as the step reads it (``x``, ``labels``, ``b``), on the host;
 - the host draws of a step: which rows (``draw_rows``, from the run's shuffle stream) and their
@@ -47,6 +48,14 @@ class BatchSource:
     def for_run(self, config, sample_shape: tuple) -> "BatchSource":
         """This source configured from a run's settings and its samples' shape."""
         return self
+
+    def load(self, config):
+        """The run's training data (a ``kgan.data.Dataset``), read from its ``data`` spec: ``kgan.data.load``, which
+        brings images to one size; a kind that reads its files otherwise (super-resolution: each image at its own
+        size) says so here."""
+        from kgan import data
+
+        return data.load(config.data, config.image_size, config.labels)
 
     def check(self, variant: str, spec: str, dataset) -> None:
         """Refuse, in one line naming what to give instead, ``dataset`` (read from ``spec``) of another kind."""
