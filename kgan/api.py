@@ -13,6 +13,7 @@ import numpy as np
 
 from kgan.atomic import atomic_path
 from kgan.errors import KganError
+from kgan.upscaling import TILE
 
 
 class Run:
@@ -121,7 +122,7 @@ class Run:
 
         return Sampler.load(self.path, direction=direction).translate(images, value_range=value_range)
 
-    def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = 256):
+    def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = TILE):
         """``images`` enlarged by a super-resolution run (srresnet, srgan), each at its own size: (N, H, W, C)
         floats in ``value_range`` or uint8, or a list of (H, W, C) arrays; [-1, 1] floats out
         (``Sampler.upscale``; images above ``tile`` LR pixels a side go in overlapping tiles)."""

@@ -123,3 +123,12 @@ def test_upscale_refuses_a_generator_of_noise(digits, tmp_path, mnist_npz):
     run = train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path / "dcgan", progress=False)
     result = invoke("upscale", run.path, digits / "test", "-o", tmp_path / "x")
     assert result.exit_code != 0 and "does not upscale images of any size" in result.output
+
+
+def test_python_users_train_on_an_array_of_images(digits, tmp_path):
+    import kgan
+
+    images = np.stack([np.asarray(Image.open(p)) for p in sorted((digits / "train").iterdir())])[..., None]
+    run = kgan.train("srresnet", data=images, out=tmp_path / "run", steps=1, width=4, batch_size=4, blocks=1,
+                     crop_size=16, progress=False)
+    assert run.upscale(images[:2, :8, :8]).shape == (2, 32, 32, 1)

@@ -126,6 +126,8 @@ def load_translator(source, direction: str | None):
     checkpoint = read_run_checkpoint(source)
     variant = get_variant(checkpoint.meta["config"]["variant"])
     if not variant.directions:
+        if "scale" in variant.settings:
+            raise KganError(f"{variant.name} upscales images of any size: use kgan upscale")
         raise KganError(f"{variant.name} generates from noise; kgan translate is for image-to-image runs: "
                         f"use kgan sample")
     return Sampler.from_checkpoint(checkpoint, direction=direction, name=str(source))

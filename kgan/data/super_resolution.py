@@ -5,6 +5,7 @@ training crops are taken from, and the low-resolution (LR) counterparts where th
   training crop's LR input is made from it by bicubic downscaling (``kgan.bicubic``).
 - ``sr:LR_DIR,HR_DIR``: pairs a user already has, matched by file name, each HR image ``scale`` times
   its LR image's size.
+- ``npz:FILE`` (what ``kgan.train("srresnet", data=images)`` writes): HR images of one size.
 
 Images are never resized. Each is cut into square tiles of one side (``tile_side``: twice the crop, or
 the smallest image's side if less), overlapping so that every crop position of the image lies inside
@@ -43,7 +44,7 @@ def read_folder(spec: str, directory: Path) -> tuple[list[Path], list[np.ndarray
     return files, [read_native(path, mode) for path in files]
 
 
-def tile_side(spec: str, files: list[Path], images: list[np.ndarray], crop: int, scale: int) -> int:
+def tile_side(spec: str, files: list, images: list[np.ndarray], crop: int, scale: int) -> int:
     """Twice ``crop``, or less where the smallest image is smaller (a multiple of ``scale``); an image smaller
     than ``crop`` is refused, naming it."""
     smallest = min(range(len(images)), key=lambda i: min(images[i].shape[:2]))
@@ -71,9 +72,14 @@ def tiles(image: np.ndarray, tile: int, crop: int, scale: int) -> list[tuple[int
 def hr_tiles(spec: str, directory: Path, crop: int, scale: int) -> np.ndarray:
     """``folder:DIR`` for super-resolution: its images' tiles, float32 NHWC in [-1, 1]."""
     files, images = read_folder(spec, directory)
-    side = tile_side(spec, files, images, crop, scale)
-    return uint8_to_float(np.stack([image[top:top + side, left:left + side]
-                                    for image in images for top, left in tiles(image, side, crop, scale)]))
+    return uint8_to_float(cut_tiles(spec, files, images, crop, scale))
+
+
+def cut_tiles(spec: str, names: list, images: list[np.ndarray], crop: int, scale: int) -> np.ndarray:
+    """Every image's tiles (``tiles``), stacked: images of any sizes, any dtype; ``names`` for messages."""
+    side = tile_side(spec, names, images, crop, scale)
+    return np.stack([image[top:top + side, left:left + side]
+                     for image in images for top, left in tiles(image, side, crop, scale)])
 
 
 def sr_pairs(spec: str, paths: str, crop: int, scale: int) -> tuple[np.ndarray, np.ndarray]:

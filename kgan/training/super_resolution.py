@@ -83,7 +83,7 @@ class SuperResolution(BatchSource):
                        pairs=config.data.startswith("sr:"))
 
     def load(self, config):
-        """The run's training data: ``folder:DIR`` or ``sr:LR_DIR,HR_DIR`` cut into tiles
+        """The run's training data: ``folder:DIR``, ``sr:LR_DIR,HR_DIR`` or ``npz:FILE`` cut into tiles
         (``kgan.data.super_resolution``), as a ``Dataset`` whose ``x`` holds HR tiles (and ``lr`` the LR tiles of
         pairs)."""
         from kgan.data.dataset import DataError, Dataset
@@ -95,6 +95,13 @@ class SuperResolution(BatchSource):
             raise DataError(f"{config.variant} reads images at their own size; set the training crop with --crop-size, "
                             f"not --image-size")
         kind, _, path = config.data.partition(":")
+        if kind == "npz" and path.strip():  # HR images of one size (kgan.train(..., data=images) writes them so)
+            from kgan import data
+            from kgan.data.super_resolution import cut_tiles
+
+            images = data.load(config.data).x
+            return Dataset(config.data, cut_tiles(config.data, [f"image {i}" for i in range(len(images))],
+                                                  list(images), config.crop_size, config.scale), None, None)
         if kind == "folder" and path.strip():
             return Dataset(config.data, hr_tiles(config.data, Path(path.strip()).expanduser(), config.crop_size,
                                                  config.scale), None, None)
@@ -102,7 +109,7 @@ class SuperResolution(BatchSource):
             hr, lr = sr_pairs(config.data, path, config.crop_size, config.scale)
             return Dataset(config.data, hr, None, None, lr=lr)
         raise DataError(f"{config.variant} trains on high-resolution images: give --data folder:DIR (LR made by "
-                        f"bicubic downscaling) or sr:LR_DIR,HR_DIR; got {config.data!r}")
+                        f"bicubic downscaling), sr:LR_DIR,HR_DIR or npz:FILE; got {config.data!r}")
 
     def check(self, variant: str, spec: str, dataset) -> None:
         if dataset.b is not None or dataset.kind != "image":
