@@ -142,7 +142,10 @@ def vgg16_features(weights: dict, taps: tuple, input_shape: tuple = (None, None,
                           kernel_initializer=keras.initializers.Constant(np.asarray(params["kernel"], np.float32)),
                           bias_initializer=keras.initializers.Constant(np.asarray(params["bias"], np.float32)))(h)
         if conv in taps:
-            outputs[f"relu_{conv}"] = layers.Rescaling(rescale, name=f"feature{conv}")(h) if rescale != 1 else h
+            # A numpy float64, not a Python float: TensorFlow's cast reads a Python float as float32 first, which a
+            # float64 run (kgan repro) would see.
+            outputs[f"relu_{conv}"] = (layers.Rescaling(np.float64(rescale), name=f"feature{conv}")(h)
+                                       if rescale != 1 else h)
         conv += 1
     model = keras.Model(image, outputs if len(taps) > 1 else outputs[f"relu_{taps[0]}"], name=name)
     model.trainable = False
