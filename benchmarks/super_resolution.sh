@@ -15,9 +15,9 @@ mkdir -p "$OUT"
 timed() { local name=$1; shift; local start=$SECONDS; "$@"; echo "$name: $((SECONDS - start)) s" | tee -a "$OUT/times.txt"; }
 timed srresnet $KGAN train srresnet --data "folder:$DATA/train" --steps "${SRRESNET_STEPS:-1200}" $SETTINGS \
     --out "$OUT/srresnet"
-timed srgan-vgg $KGAN train srgan --data "folder:$DATA/train" --steps "${SRGAN_STEPS:-300}" $SETTINGS \
+timed srgan-vgg $KGAN train srgan --data "folder:$DATA/train" --steps "${SRGAN_STEPS:-120}" $SETTINGS \
     --init-from "$OUT/srresnet" --init-roles generator --out "$OUT/srgan-vgg"
-timed srgan-mse $KGAN train srgan --data "folder:$DATA/train" --steps "${SRGAN_STEPS:-300}" $SETTINGS \
+timed srgan-mse $KGAN train srgan --data "folder:$DATA/train" --steps "${SRGAN_STEPS:-120}" $SETTINGS \
     --content mse --init-from "$OUT/srresnet" --init-roles generator --out "$OUT/srgan-mse"
 for run in srresnet srgan-vgg srgan-mse; do
     $KGAN eval "$OUT/$run" --data "folder:$DATA/test" --json "$OUT/$run-eval.json"
