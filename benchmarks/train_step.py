@@ -70,7 +70,8 @@ def kgan_step_fn(model, batch, rng, steps_per_call=1, **settings):
     draw_rng = np.random.default_rng(1)  # its own: a draw left pending must not touch the caller's rng
 
     def draw():
-        draws = [inputs.draw(draw_rng, draw_rng.integers(0, DATA_SIZE, (1, batch)), 0) for _ in range(steps_per_call)]
+        draws = [inputs.draw(draw_rng, {"indices": draw_rng.integers(0, DATA_SIZE, (1, batch))}, 0)
+                 for _ in range(steps_per_call)]
         return draws[0] if steps_per_call == 1 else training_step.stack_steps(draws)
 
     # The host draws (z, targets, dropout masks) are part of every kgan step, so they are timed too,

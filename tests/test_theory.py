@@ -142,7 +142,7 @@ def train_discriminator(generator, discriminator, seed=0, steps=STEPS):
     for step in range(steps):
         # Real rows drawn with replacement (kgan.fit walks a shuffled permutation; the law is the same).
         indices = rng.integers(0, len(x), (N_CRITIC, BATCH))
-        stats.append(training_step.train_step(data, inputs.draw(rng, indices, step)))
+        stats.append(training_step.train_step(data, inputs.draw(rng, {"indices": indices}, step)))
     training_step.sync_to_variables()
     return training_step, [{name: float(v) for name, v in s.items()} for s in stats]
 

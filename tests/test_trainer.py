@@ -197,7 +197,8 @@ def test_terms_and_phases_draw_on_the_host_with_one_signature():
     d_phase, g_phase = training_step.phases
     training_step.phases = [dataclasses.replace(d_phase, terms=d_phase.terms + (Term("t", len, draws=when("term")),)),
                             dataclasses.replace(g_phase, draws=(when("forward"), when("forward_too")))]
-    draws = StepInputs(config, training_step, 10).draw(np.random.default_rng(0), np.zeros((2, BATCH), np.int32), 4)
+    rows = {"indices": np.zeros((2, BATCH), np.int32)}
+    draws = StepInputs(config, training_step, 10).draw(np.random.default_rng(0), rows, 4)
     assert draws["discriminator"]["term"].shape == (2, BATCH) and (draws["discriminator"]["term"] == 0.4).all()
     assert (draws["generator"]["forward"] == 0.4).all() and (draws["generator"]["forward_too"] == 0.4).all()
 

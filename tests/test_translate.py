@@ -20,7 +20,9 @@ TOLERANCE = 1e-5
 
 @pytest.fixture(scope="module", autouse=True)
 def registered():
-    with tiny_translator.registered(NAME, "unpaired"):
+    from kgan.training.batch_sources import UNPAIRED
+
+    with tiny_translator.registered(NAME, UNPAIRED):
         yield
 
 

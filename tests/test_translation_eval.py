@@ -18,6 +18,7 @@ from helpers import MNIST_DIR, assert_ok, invoke, one_line_error
 from kgan.data import Dataset
 from kgan.errors import KganError
 from kgan.metrics.translation import NEEDS_DATA, class_share, fid_with_baseline, held_out, pixel_l1
+from kgan.training.batch_sources import PAIRED
 
 NAME = "translation_eval_test"
 GAN_RUN = Path(__file__).parent / "fixtures" / "release-0.1.0" / "gan-ring8-3-steps"
@@ -73,7 +74,7 @@ def test_held_out_rows_keep_their_pairs_and_labels():
 
 @pytest.fixture(scope="module", autouse=True)
 def registered():
-    with tiny_translator.registered(NAME, "paired"):
+    with tiny_translator.registered(NAME, PAIRED):
         yield
 
 

@@ -90,8 +90,8 @@ def roles(build_translator=translator):
 
 
 @contextlib.contextmanager
-def registered(name: str, data: str):
-    """The tiny translator registered as ``name``, training on ``data`` ("paired" or "unpaired")."""
+def registered(name: str, data):
+    """The tiny translator registered as ``name``, training on ``data`` (a batch source: ``PAIRED``, ``UNPAIRED``)."""
     from kgan.variants import Variant, register, unregister
 
     register(Variant(name, "two-way translator (test only)", "-", phases=phases, roles=roles(),
