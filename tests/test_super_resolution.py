@@ -166,3 +166,43 @@ def test_vgg16_features_keep_their_weights_through_numpy_initialisation():
     np.testing.assert_array_equal(ops.convert_to_numpy(model.layers[-2].kernel), weights["VGG16_0"]["Conv_1"]["kernel"])
     assert not model.trainable_variables and model.output.shape == (None, 8, 8, 64)
     assert keras.ops.convert_to_numpy(model(np.zeros((1, 8, 8, 1), np.float32))).shape == (1, 8, 8, 64)
+
+
+def test_keras_vgg19_file_becomes_the_papers_phi_5_4(tmp_path):
+    import h5py
+
+    from kgan import numpy_init
+
+    rng = np.random.default_rng(8)
+    path = tmp_path / "vgg19.h5"  # Keras' legacy layout, 4 channels a conv instead of 64..512
+    with h5py.File(path, "w") as f:
+        channels = 3
+        for name in vgg16.VGG19_LAYERS:
+            group = f.create_group(name)
+            group.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+            group[f"{name}/kernel:0"] = rng.normal(size=(3, 3, channels, 4)).astype(np.float32)
+            group[f"{name}/bias:0"] = rng.normal(size=4).astype(np.float32)
+            channels = 4
+    weights, standard = vgg16.read_vgg19_h5(path)
+    assert not standard and weights["block5_conv4"][0].shape == (3, 3, 4, 4)
+    model = vgg16.vgg19_features(weights, (None, None, 3))
+    numpy_init.initialize(model, np.random.default_rng(0))
+    last = model.get_layer("block5_conv4").kernel
+    np.testing.assert_array_equal(ops.convert_to_numpy(last), weights["block5_conv4"][0])
+    # [-1, 1] RGB in; Keras' caffe preprocessing (0..255, BGR, mean off) before the first conv.
+    image = rng.uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
+    bgr = keras.Model(model.input, model.get_layer("rgb_to_bgr_minus_mean").output)
+    expected = (image[..., ::-1] + 1) * 127.5 - np.array(vgg16.CAFFE_MEAN_BGR, np.float32)
+    np.testing.assert_allclose(ops.convert_to_numpy(bgr(image)), expected, atol=1e-3)
+    assert model(image).shape == (1, 2, 2, 4)
+    with pytest.raises(KganError, match="not a Keras VGG19 notop weights file"):
+        vgg16.read_vgg19_h5(arrays_file(tmp_path))
+
+
+def arrays_file(tmp_path):
+    path = tmp_path / "other.h5"
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["x"] = np.zeros(3)
+    return path

@@ -190,3 +190,67 @@ class LPIPS:
                 total += float(np.mean(((nx - ny) ** 2) @ head))
             out.append(total)
         return np.asarray(out)
+
+
+# --- the paper's own network, where a user has Keras' file ----------------------------------------------------
+
+VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG19_MD5 = "253f8cb515780f3b799900260a226db6"  # keras/src/applications/vgg19.py, WEIGHTS_PATH_NO_TOP's file_hash
+# VGG19's convs by block; the SRGAN paper's phi_5,4 is block5_conv4 after its ReLU.
+VGG19_LAYERS = tuple(f"block{b}_conv{i}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for i in range(1, n + 1))
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)  # keras.applications.vgg19.preprocess_input (mode "caffe")
+
+
+def read_vgg19_h5(path: str | Path) -> tuple[dict, bool]:
+    """({layer: (kernel, bias)}, whether it is Keras' published file by MD5) of a VGG19 notop weights file
+    (Keras' legacy h5 layout: a group per layer, its arrays named by its ``weight_names`` attribute). A file
+    of another MD5 is read too (a user's own VGG19), and said to be non-standard."""
+    import h5py
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise KganError(f"VGG19 weights file {path} not found (Keras' {VGG19_FILE}, MD5 {VGG19_MD5})")
+    standard = hashlib.md5(path.read_bytes()).hexdigest() == VGG19_MD5
+    try:
+        with h5py.File(path, "r") as f:
+            layers = {}
+            for name in VGG19_LAYERS:
+                group = f[name]
+                kernel, bias = (np.asarray(group[weight], np.float32) for weight in group.attrs["weight_names"])
+                layers[name] = (kernel, bias)
+    except (OSError, KeyError, ValueError) as e:
+        raise KganError(f"{path} is not a Keras VGG19 notop weights file ({type(e).__name__}: {e})".splitlines()[0]
+                        ) from None
+    return layers, standard
+
+
+def vgg19_features(layers_weights: dict, input_shape: tuple = (None, None, 3), rescale: float = 1.0,
+                   name: str = "vgg19"):
+    """VGG19 up to block5_conv4 after its ReLU (the paper's phi_5,4), frozen, on [-1, 1] images fed as Keras'
+    ``preprocess_input`` feeds it (0..255, BGR, ImageNet's mean taken away), features times ``rescale``.
+
+    Weights are the layers' ``Constant`` initialisers, as for ``vgg16_features``; the RGB -> BGR swap and the
+    mean are a fixed 1x1 conv, exact.
+    """
+    import keras
+    from keras import layers
+
+    image = keras.Input(input_shape, name="sample")
+    h = layers.Concatenate(name="grey_to_rgb")([image] * 3) if input_shape[-1] == 1 else image
+    h = layers.Rescaling(np.float64(127.5), offset=np.float64(127.5), name="to_0_255")(h)
+    swap = np.zeros((1, 1, 3, 3), np.float32)
+    swap[0, 0, [2, 1, 0], [0, 1, 2]] = 1.0
+    h = layers.Conv2D(3, 1, name="rgb_to_bgr_minus_mean", kernel_initializer=keras.initializers.Constant(swap),
+                      bias_initializer=keras.initializers.Constant(-np.asarray(CAFFE_MEAN_BGR, np.float32)))(h)
+    for name_ in VGG19_LAYERS:
+        if name_.endswith("conv1") and name_ != "block1_conv1":
+            h = layers.MaxPooling2D(2, name=f"{name_.split('_')[0]}_pool_in")(h)
+        kernel, bias = layers_weights[name_]
+        h = layers.Conv2D(kernel.shape[-1], 3, padding="same", activation="relu", name=name_,
+                          kernel_initializer=keras.initializers.Constant(kernel),
+                          bias_initializer=keras.initializers.Constant(bias))(h)
+    if rescale != 1:
+        h = layers.Rescaling(np.float64(rescale), name="feature_rescale")(h)
+    model = keras.Model(image, h, name=name)
+    model.trainable = False
+    return model

@@ -41,7 +41,8 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     settings = {**defaults, **given}
     if isinstance(settings.get("data"), str):
         settings["data"] = data.absolute_spec(settings["data"])
-    for name in ("labels", "init_from"):  # paths made absolute, so the run resumes from any working directory
+    # Paths made absolute, so the run resumes from any working directory.
+    for name in ("labels", "init_from", "content_weights"):
         if isinstance(settings.get(name), str):
             settings[name] = str(Path(settings[name]).expanduser().absolute())
     return TrainConfig(variant=variant, **settings)

