@@ -343,8 +343,9 @@ def test_a_pix2pix_run_translates_a2b_only(pix2pix, images, tmp_path):
 
 
 def test_an_exported_unet_takes_the_sizes_it_declares(pix2pix, images, tmp_path):
-    """Dynamic height and width (torch, tensorflow): the file takes 28 + a multiple of 32 on each side, as
-    Keras does, at batch 1 and 7; other sides get one line, from OnnxSampler and from kgan translate."""
+    """The U-Net takes 28 + a multiple of 32 on each side: through Keras on every backend, and through a file
+    with a dynamic height and width (torch, tensorflow) that agrees with Keras at batch 1 and 7; other
+    sides get one line, from OnnxSampler and from kgan translate (a run or a file)."""
     pytest.importorskip("onnxruntime")
     import keras
 
@@ -355,8 +356,17 @@ def test_an_exported_unet_takes_the_sizes_it_declares(pix2pix, images, tmp_path)
     from kgan.sampling import Sampler
 
     run, exported = pix2pix
-    onnx, generator = OnnxSampler(exported), Sampler.load(run).generator
+    onnx, keras_sampler = OnnxSampler(exported), Sampler.load(run)
     rng = np.random.default_rng(0)
+    wide = rng.integers(0, 256, (3, 60, 92), dtype=np.uint8)
+    np.save(tmp_path / "wide.npy", wide)
+    np.save(tmp_path / "odd.npy", np.zeros((2, 100, 100), np.uint8))
+    # The Keras generator takes the sizes on every backend (kgan translate RUN, Sampler.translate).
+    assert_ok(invoke("translate", run, tmp_path / "wide.npy", "-o", tmp_path / "keras-wide.npy"))
+    keras_wide = np.load(tmp_path / "keras-wide.npy")
+    assert keras_wide.shape == (3, 60, 92, 1)
+    one_line_error(invoke("translate", run, tmp_path / "odd.npy", "-o", tmp_path / "odd-out.npy"),
+                   "odd.npy: a 100x100 image does not fit this network")
     if keras.backend.backend() not in DYNAMIC_SIZE_BACKENDS:  # JAX: the training size only, and no rule
         assert "size_rule" not in onnx.metadata and onnx.size_rule is None
         with pytest.raises(KganError, match=r"source must have shape \(1, 28, 28, 1\), got \(1, 60, 60, 1\)"):
@@ -365,7 +375,7 @@ def test_an_exported_unet_takes_the_sizes_it_declares(pix2pix, images, tmp_path)
     assert onnx.size_rule == SizeRule(32, 28, 28)
     shapes = [i.shape for i in onnx.session.get_inputs()] + [onnx.session.get_outputs()[0].shape]
     assert shapes == [["batch", "height", "width", 1], ["batch", "out_height", "out_width", 1]]
-    view = any_size(generator)
+    view = any_size(keras_sampler.generator)
     for batch, (height, width) in [(1, (28, 28)), (7, (60, 92))]:
         source = rng.uniform(-1, 1, (batch, height, width, 1)).astype(np.float32)
         translated = onnx.translate(source)
@@ -375,10 +385,8 @@ def test_an_exported_unet_takes_the_sizes_it_declares(pix2pix, images, tmp_path)
                r"\(28, 60, 92, \.\.\.\); resize or crop it, e\.g\. to 92x92")
     with pytest.raises(KganError, match=message):
         onnx.translate(np.zeros((2, 100, 100, 1), np.float32))
-    np.save(tmp_path / "wide.npy", rng.integers(0, 256, (3, 60, 92), dtype=np.uint8))
     assert_ok(invoke("translate", exported, tmp_path / "wide.npy", "-o", tmp_path / "wide-out.npy"))
-    assert np.load(tmp_path / "wide-out.npy").shape == (3, 60, 92, 1)
-    np.save(tmp_path / "odd.npy", np.zeros((2, 100, 100), np.uint8))
+    assert np.abs(np.load(tmp_path / "wide-out.npy") - keras_wide).max() <= TOLERANCE
     one_line_error(invoke("translate", exported, tmp_path / "odd.npy", "-o", tmp_path / "odd-out.npy"),
                    "odd.npy: a 100x100 image does not fit this network")
     assert not (tmp_path / "odd-out.npy").exists()
