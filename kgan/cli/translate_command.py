@@ -42,7 +42,8 @@ def translate(source, inputs, direction, seed, output, value_range, overwrite):
 
     INPUT: image files (.png, .jpg), directories of them, or .npy arrays of NHWC (or NHW) images,
     uint8 or float in [0, 1] or [-1, 1] (see --value-range). Image files are center-cropped and resized to the run's
-    size. NPY output holds float32 translations in [-1, 1]; a DIRECTORY gets one PNG per input,
+    size; .npy images may also have the other sizes the translator takes (an ONNX file's size_rule), one size
+    per call. NPY output holds float32 translations in [-1, 1]; a DIRECTORY gets one PNG per input,
     named after its file (rows of an .npy input: 0000.png, 0001.png, ... by position among all inputs).
     """
     from kgan.atomic import atomic_path
