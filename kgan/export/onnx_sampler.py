@@ -6,6 +6,9 @@ Example:
     images = sampler.sample(16, seed=0)              # (16, H, W, C) uint8
     sevens = sampler.sample(16, label=7)             # conditional generators (cgan, acgan)
     fake_b = OnnxSampler("g_ab.onnx").translate(real_a)  # image-to-image generators: [-1, 1] floats or uint8
+
+A translator's file may take other heights and widths than its training size: its ``size_rule``
+(``kgan.networks.SizeRule``, from the metadata) says which, and every image is checked against it.
 """
 
 from __future__ import annotations
