@@ -178,10 +178,10 @@ class OnnxSampler:
                             f"use sample()")
         if len(names) > 1:
             raise KganError(f"this generator takes several images ({', '.join(names)}); use run() with each by name")
-        images = model_images(images, self.source_shape(np.shape(images)), value_range)
+        images = model_images(images, self._source_shape(np.shape(images)), value_range)
         return self.run({**self.draw(len(images), seed).inputs, names[0]: images})
 
-    def source_shape(self, given: tuple = ()) -> tuple:
+    def _source_shape(self, given: tuple = ()) -> tuple:
         """The shape of one image the translator takes: its training size, or for a graph with dynamic
         height and width the size of the ``given`` (N, H, W, C) batch, checked against its ``size_rule``
         (a one-line error naming the sizes it takes)."""
