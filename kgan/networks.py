@@ -11,9 +11,15 @@ Training, sampling and export all go through this module, so they agree on it:
   e.g. ``{"logits", "class_logits"}`` (ACGAN) or ``{"logits", "code"}`` (InfoGAN's Q head).
 - **Conditional** means "takes a class ``label``"; ``is_conditional`` is the one test of it.
 - ``generate`` runs a generator on its inputs in inference mode, in batches, as numpy.
+- **Image sizes.** A network is built for its training images' size; a fully convolutional one (a
+  translator, a super-resolution network) may declare the other heights and widths it takes
+  (``declare_sizes`` with a ``SizeRule``), which its ONNX export then takes too.
 """
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,3 +112,97 @@ def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.
         training=False)))
         for i in range(0, n, batch_size)]
     return np.concatenate(chunks, axis=0)
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """The image heights and widths a fully convolutional network takes, each side on its own: ``minimum``
+    or more, and ``remainder`` more than a multiple of ``multiple``.
+
+    The multiple is what the network's strided layers divide by (a U-Net of depth d: 2^d; a ResNet
+    generator with two stride-2 convs: 4). A network that mirror-pads its training side up to a power
+    of two (a U-Net trained at 28 px pads 2 + 2 up to 32) adds the same padding to any side, so the
+    sides it takes are 28, 60, 92, ...: multiple 32, remainder 28.
+
+    Args:
+        multiple: each side, plus the network's own padding, must be a multiple of this.
+        remainder: ``side % multiple`` of every side taken (0 for a network that pads nothing).
+        minimum: the smallest side taken.
+
+    Example:
+        declare_sizes(unet, SizeRule(multiple=256))   # 256, 512, 768, ... on each side
+    """
+
+    multiple: int
+    remainder: int = 0
+    minimum: int = 0
+
+    def __post_init__(self):
+        if not (isinstance(self.multiple, int) and self.multiple >= 1 and 0 <= self.remainder < self.multiple):
+            raise ValueError(f"a SizeRule needs multiple >= 1 and 0 <= remainder < multiple, got {self}")
+
+    @property
+    def smallest(self) -> int:
+        """The smallest side taken."""
+        return self.nearest(max(self.minimum, 1), up=True)
+
+    def fits(self, side: int) -> bool:
+        return side >= self.smallest and side % self.multiple == self.remainder
+
+    def nearest(self, side: int, up: bool = False) -> int:
+        """The side taken closest to ``side`` (ties and ``up``: the larger), never below the smallest."""
+        below = side - (side - self.remainder) % self.multiple
+        above = below if below == side else below + self.multiple
+        low = max(self.minimum, 1)
+        if below < low:
+            return above if above >= low else self.nearest(low, up=True)
+        return above if up or above - side <= side - below else below
+
+    def describe(self) -> str:
+        """e.g. "multiples of 256 (256, 512, 768, ...)" or "28 + a multiple of 32 (28, 60, 92, ...)"."""
+        first = self.smallest
+        examples = ", ".join(str(first + i * self.multiple) for i in range(3))
+        if self.remainder == 0:
+            return f"multiples of {self.multiple} ({examples}, ...)"
+        return f"{self.remainder} + a multiple of {self.multiple} ({examples}, ...)"
+
+    def check(self, height: int, width: int) -> None:
+        """A one-line ``KganError`` unless both sides are taken."""
+        if not (self.fits(height) and self.fits(width)):
+            raise KganError(f"a {height}x{width} image does not fit this network: its height and width must be "
+                            f"{self.describe()}; resize or crop it, e.g. to "
+                            f"{self.nearest(height)}x{self.nearest(width)}")
+
+    def to_json(self) -> str:
+        return json.dumps({"multiple": self.multiple, "remainder": self.remainder, "minimum": self.smallest})
+
+    @classmethod
+    def from_json(cls, text: str) -> SizeRule:
+        values = json.loads(text)
+        return cls(int(values["multiple"]), int(values.get("remainder", 0)), int(values.get("minimum", 0)))
+
+
+def declare_sizes(model, rule: SizeRule):
+    """Mark ``model`` (a network whose image inputs and output are NHWC) as taking every image size
+    ``rule`` allows, not only the size it was built for; returns ``model``. A role's build function calls
+    it on the network it returns, and ``kgan export`` then writes a graph with dynamic height and width."""
+    model.kgan_size_rule = rule
+    return model
+
+
+def size_rule(model) -> SizeRule | None:
+    """The sizes ``model`` declared it takes (``declare_sizes``); None: only the size it was built for."""
+    return getattr(model, "kgan_size_rule", None)
+
+
+def any_size(model):
+    """``model``'s own layers and weights on inputs whose image height and width are unknown (None), so it
+    can be called on, and exported for, every size its ``SizeRule`` allows: Keras checks a functional
+    model's inputs against the shapes it was built with."""
+    import keras
+
+    inputs = [keras.Input((None, None, *t.shape[3:]) if t.name in image_inputs(model) else t.shape[1:],
+                          name=t.name, dtype=t.dtype) for t in model.inputs]
+    view = keras.models.clone_model(model, input_tensors=inputs if len(inputs) > 1 else inputs[0],
+                                    clone_function=lambda layer: layer)  # the same layers: nothing copied
+    return declare_sizes(view, size_rule(model))

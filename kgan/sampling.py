@@ -11,7 +11,7 @@ from kgan.errors import KganError
 from kgan.latent import SamplingInputs, sampling_inputs
 from kgan.latent.seeds import parse_seeds, seed_inputs
 from kgan.latent.spec import class_index
-from kgan.networks import generate, image_inputs, input_signature
+from kgan.networks import SizeRule, any_size, generate, image_inputs, input_signature, size_rule
 from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
 from kgan.rundir import RunDir, checkpoint_file
@@ -66,6 +66,7 @@ class Sampler:
         self.meta = meta or {}  # the checkpoint's: data info, loop position, training backend
         self.latent_spec = config.latent_spec()
         self.role, self.direction = role, direction
+        self._any_size = None  # the generator on images of any size, built on the first that needs it
 
     @classmethod
     def load(cls, path: str | Path, role: str | None = None, direction: str | None = None) -> "Sampler":
@@ -155,12 +156,20 @@ class Sampler:
     def translate(self, images: np.ndarray, seed: int = 0, value_range: tuple = (-1, 1)) -> np.ndarray:
         """``images`` translated by the generator: (N, H, W, C) floats in [-1, 1] (or in [0, 1] with
         ``value_range=(0, 1)``; or uint8 pixels) in, (N, H', W', C') floats in [-1, 1] out. ``seed`` draws z
-        for a generator that also takes noise.
+        for a generator that also takes noise. A generator that declares other image sizes (its
+        ``size_rule``: the translators) takes those too; other sizes get a one-line error naming them.
 
         Example:
             fake_b = Sampler.load(run, direction="a2b").translate(real_a)
         """
-        images = model_images(images, self.source_shape, value_range)
+        shape, given, rule = self.source_shape, np.shape(images), self.size_rule
+        if rule and len(given) == 4 and given[3] == shape[2] and given[1:3] != shape[:2]:
+            rule.check(*given[1:3])  # another size the generator declares it takes: its own layers, at that size
+            images = model_images(images, given[1:], value_range)
+            if self._any_size is None:
+                self._any_size = any_size(self.generator)
+            return generate(self._any_size, {**self.draw(len(images), seed).inputs, self.image_inputs[0]: images})
+        images = model_images(images, shape, value_range)
         return self.sample(len(images), seed, **{self.image_inputs[0]: images})
 
     def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = TILE, overlap: int = OVERLAP):
@@ -191,4 +200,9 @@ class Sampler:
                              model_images(image[None], (*image.shape[:2], channels), value_range)[0], tile, overlap)
                for image in as_image_list(images)]
         return np.stack(out) if isinstance(images, np.ndarray) else out
+
+    @property
+    def size_rule(self) -> SizeRule | None:
+        """The image sizes the generator takes besides its training size (``kgan.networks.SizeRule``), or None."""
+        return size_rule(self.generator)
 

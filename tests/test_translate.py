@@ -310,25 +310,85 @@ def test_onnx_translate_needs_neither_keras_nor_a_backend(run, images, tmp_path)
     assert np.array_equal(np.load(tmp_path / "out.npy"), OnnxSampler(exported).translate(images))
 
 
-def test_a_pix2pix_run_translates_a2b_only(images, tmp_path):
+@pytest.fixture(scope="module")
+def pix2pix(images, tmp_path_factory):
+    """A pix2pix run (its U-Net takes sides 28, 60, 92, ...) trained one step, and its a2b export."""
+    from kgan.pixels import scale_to_uint8
+
+    folder = tmp_path_factory.mktemp("pix2pix")
+    pixels = scale_to_uint8(images)
+    np.savez(folder / "pairs.npz", a=pixels, b=255 - pixels)
+    run = folder / "run"
+    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{folder / 'pairs.npz'}", "--steps", 1, "--width", 4,
+                     "--batch-size", 4, "--out", run, "--no-progress"))
+    assert_ok(invoke("export", run, "--onnx", "--direction", "a2b", "-o", folder / "a2b.onnx"))
+    return run, folder / "a2b.onnx"
+
+
+def test_a_pix2pix_run_translates_a2b_only(pix2pix, images, tmp_path):
     """The built-in one-way variant, trained one step, through the CLI and the ONNX file."""
     pytest.importorskip("onnxruntime")
     from kgan.export.onnx_sampler import OnnxSampler
     from kgan.pixels import scale_to_uint8
     from kgan.sampling import Sampler
 
-    pixels = scale_to_uint8(images)
-    np.savez(tmp_path / "pairs.npz", a=pixels, b=255 - pixels)
-    run = tmp_path / "run"
-    assert_ok(invoke("train", "pix2pix", "--data", f"paired:{tmp_path / 'pairs.npz'}", "--steps", 1, "--width", 4,
-                     "--batch-size", 4, "--out", run, "--no-progress"))
-    np.save(tmp_path / "a.npy", pixels)
+    run, exported = pix2pix
+    np.save(tmp_path / "a.npy", scale_to_uint8(images))
     assert_ok(invoke("translate", run, tmp_path / "a.npy", "-o", tmp_path / "b.npy"))
     expected = Sampler.load(run).translate(images)
     assert np.abs(np.load(tmp_path / "b.npy") - expected).max() <= 1e-4  # uint8 in: a rounding apart
     one_line_error(invoke("translate", run, tmp_path / "a.npy", "--direction", "b2a", "-o", tmp_path / "x.npy"),
                    "pix2pix does not translate b2a; its directions: a2b")
-    assert_ok(invoke("export", run, "--onnx", "--direction", "a2b", "-o", tmp_path / "a2b.onnx"))
-    onnx = OnnxSampler(tmp_path / "a2b.onnx")
+    onnx = OnnxSampler(exported)
     assert (onnx.metadata["kind"], onnx.metadata["direction"], onnx.image_inputs) == ("translator", "a2b", ["source"])
     assert np.abs(onnx.translate(images) - expected).max() <= TOLERANCE
+
+
+def test_an_exported_unet_takes_the_sizes_it_declares(pix2pix, images, tmp_path):
+    """The U-Net takes 28 + a multiple of 32 on each side: through Keras on every backend, and through a file
+    with a dynamic height and width (torch, tensorflow) that agrees with Keras at batch 1 and 7; other
+    sides get one line, from OnnxSampler and from kgan translate (a run or a file)."""
+    pytest.importorskip("onnxruntime")
+    import keras
+
+    from kgan.errors import KganError
+    from kgan.export.onnx_export import DYNAMIC_SIZE_BACKENDS
+    from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.networks import SizeRule, any_size, generate
+    from kgan.sampling import Sampler
+
+    run, exported = pix2pix
+    onnx, keras_sampler = OnnxSampler(exported), Sampler.load(run)
+    rng = np.random.default_rng(0)
+    wide = rng.integers(0, 256, (3, 60, 92), dtype=np.uint8)
+    np.save(tmp_path / "wide.npy", wide)
+    np.save(tmp_path / "odd.npy", np.zeros((2, 100, 100), np.uint8))
+    # The Keras generator takes the sizes on every backend (kgan translate RUN, Sampler.translate).
+    assert_ok(invoke("translate", run, tmp_path / "wide.npy", "-o", tmp_path / "keras-wide.npy"))
+    keras_wide = np.load(tmp_path / "keras-wide.npy")
+    assert keras_wide.shape == (3, 60, 92, 1)
+    one_line_error(invoke("translate", run, tmp_path / "odd.npy", "-o", tmp_path / "odd-out.npy"),
+                   "odd.npy: a 100x100 image does not fit this network")
+    if keras.backend.backend() not in DYNAMIC_SIZE_BACKENDS:  # JAX: the training size only, and no rule
+        assert "size_rule" not in onnx.metadata and onnx.size_rule is None
+        with pytest.raises(KganError, match=r"source must have shape \(1, 28, 28, 1\), got \(1, 60, 60, 1\)"):
+            onnx.run({"source": np.zeros((1, 60, 60, 1), np.float32)})
+        return
+    assert onnx.size_rule == SizeRule(32, 28, 28)
+    shapes = [i.shape for i in onnx.session.get_inputs()] + [onnx.session.get_outputs()[0].shape]
+    assert shapes == [["batch", "height", "width", 1], ["batch", "out_height", "out_width", 1]]
+    view = any_size(keras_sampler.generator)
+    for batch, (height, width) in [(1, (28, 28)), (7, (60, 92))]:
+        source = rng.uniform(-1, 1, (batch, height, width, 1)).astype(np.float32)
+        translated = onnx.translate(source)
+        assert translated.shape == source.shape
+        assert np.abs(translated - generate(view, {"source": source})).max() <= TOLERANCE
+    message = (r"a 100x100 image does not fit this network: its height and width must be 28 \+ a multiple of 32 "
+               r"\(28, 60, 92, \.\.\.\); resize or crop it, e\.g\. to 92x92")
+    with pytest.raises(KganError, match=message):
+        onnx.translate(np.zeros((2, 100, 100, 1), np.float32))
+    assert_ok(invoke("translate", exported, tmp_path / "wide.npy", "-o", tmp_path / "wide-out.npy"))
+    assert np.abs(np.load(tmp_path / "wide-out.npy") - keras_wide).max() <= TOLERANCE
+    one_line_error(invoke("translate", exported, tmp_path / "odd.npy", "-o", tmp_path / "odd-out.npy"),
+                   "odd.npy: a 100x100 image does not fit this network")
+    assert not (tmp_path / "odd-out.npy").exists()

@@ -83,7 +83,19 @@ def test_a_translator_s_page_translates_the_picked_image(tmp_path):
         wait_until_ready(driver)
         driver.find_element(By.ID, "image-file").send_keys(str(tmp_path / "digit.png"))
         wait_for(driver, "window.kgan.last && document.getElementById('samples-0')")
-        expected = scale_to_uint8(OnnxSampler(tmp_path / "site" / "generator.onnx").translate(digit[None]))
+        sampler = OnnxSampler(tmp_path / "site" / "generator.onnx")
+        expected = scale_to_uint8(sampler.translate(digit[None]))
+        assert np.abs(grey(canvas_pixels(driver, "samples", 1)).astype(int) - expected).max() <= 1
+        # The torch export has a dynamic height and width: a 62 x 90 picture runs at the nearest sides it takes.
+        assert sampler.size_rule.describe() == "28 + a multiple of 32 (28, 60, 92, ...)"
+        Image.fromarray(np.tile(digit[..., 0], (3, 4))[:62, :90]).save(tmp_path / "wide.png")
+        driver.execute_script("window.kgan.before = window.kgan.last")
+        driver.find_element(By.ID, "image-file").send_keys(str(tmp_path / "wide.png"))
+        wait_for(driver, "window.kgan.last !== window.kgan.before")
+        last = driver.execute_script("return window.kgan.last")
+        assert last["shape"] == [1, 60, 92, 1]
+        source = np.asarray(last["inputs"]["source"], np.float32).reshape(1, 60, 92, 1)
+        expected = scale_to_uint8(sampler.run({"source": source}))
         assert np.abs(grey(canvas_pixels(driver, "samples", 1)).astype(int) - expected).max() <= 1
 
 

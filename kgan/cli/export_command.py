@@ -29,7 +29,12 @@ from kgan.export.metadata import DEFAULT_OPSET
               help="With --web: copy onnxruntime-web from this local dist folder (npm install onnxruntime-web) "
                    "instead of loading it from a CDN.")
 def export(source, as_onnx, output, opset, uint8, role, direction, rgba, fp16, site, ort_dir, overwrite):
-    """Export the generator of SOURCE (a run directory or checkpoint) under the active backend."""
+    """Export the generator of SOURCE (a run directory or checkpoint) under the active backend.
+
+    The file takes any batch size; a translator's (pix2pix, cyclegan, discogan) also takes the other
+    heights and widths its network divides evenly, named in its metadata as size_rule, when exported
+    under torch or tensorflow (under jax it keeps the training size).
+    """
     from kgan.export.onnx_export import export_onnx
 
     if site:

@@ -42,7 +42,8 @@ def translate(source, inputs, direction, seed, output, value_range, overwrite):
 
     INPUT: image files (.png, .jpg), directories of them, or .npy arrays of NHWC (or NHW) images,
     uint8 or float in [0, 1] or [-1, 1] (see --value-range). Image files are center-cropped and resized to the run's
-    size. NPY output holds float32 translations in [-1, 1]; a DIRECTORY gets one PNG per input,
+    size; .npy images may also have the other sizes the translator takes (an ONNX file's size_rule), one size
+    per call. NPY output holds float32 translations in [-1, 1]; a DIRECTORY gets one PNG per input,
     named after its file (rows of an .npy input: 0000.png, 0001.png, ... by position among all inputs).
     """
     from kgan.atomic import atomic_path
@@ -54,7 +55,7 @@ def translate(source, inputs, direction, seed, output, value_range, overwrite):
     if kind != "directory":
         check_new_output(output, overwrite)
     sampler = load_translator(source, direction)
-    images, names = read_inputs(files, sampler.source_shape, value_range)
+    images, names = read_inputs(files, sampler.source_shape, value_range, getattr(sampler, "size_rule", None))
     limit = MAX_IMAGES.get(kind)
     if limit and len(images) > limit:
         raise KganError(f"{len(images):,} inputs are more than the {limit:,} images a {kind} file takes here")
@@ -153,6 +154,8 @@ class OnnxTranslator:
             raise KganError(f"{path} translates {made}, not {direction}; give --direction {made} or the other file")
         self.direction = direction or made or "a2b"
         self.source_shape = self.sampler.signature[self.sampler.image_inputs[0]][1]
+        # A graph with dynamic height and width also takes .npy images of the other sizes its rule allows.
+        self.size_rule = self.sampler.size_rule
 
     def translate(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
         """float32 translations in [-1, 1], whether the file was exported with --uint8 or not."""
@@ -160,10 +163,12 @@ class OnnxTranslator:
         return out.astype(np.float32) / np.float32(127.5) - np.float32(1) if out.dtype == np.uint8 else out
 
 
-def read_inputs(files: list[Path], shape: tuple, value_range: str = "auto"
+def read_inputs(files: list[Path], shape: tuple, value_range: str = "auto", sizes=None
                 ) -> tuple[np.ndarray, list[tuple[str, Path]]]:
     """Every input as one float32 array in [-1, 1] of images of ``shape``, and a (name, file) per image
-    (``value_range``: of float .npy inputs, see ``read_npy``)."""
+    (``value_range``: of float .npy inputs, see ``read_npy``). ``sizes``: the ``SizeRule`` of a translator
+    that takes other heights and widths too, which .npy inputs may then have (image files are still
+    resized to ``shape``); one call translates images of one size."""
     from kgan.data.dataset import uint8_to_float
     from kgan.data.folder import read_image
 
@@ -173,7 +178,7 @@ def read_inputs(files: list[Path], shape: tuple, value_range: str = "auto"
     images, names = [], []
     for path in files:
         if path.suffix.lower() == ".npy":
-            rows = read_npy(path, shape, value_range)
+            rows = read_npy(path, shape, value_range, sizes)
             names += [(f"{len(names) + i:04d}", path) for i in range(len(rows))]
             images.append(rows)
             continue
@@ -183,13 +188,17 @@ def read_inputs(files: list[Path], shape: tuple, value_range: str = "auto"
         pixels = read_image(path, IMAGE_MODES[channels], height)
         images.append(uint8_to_float(pixels.reshape(1, *shape)))
         names.append((path.stem, path))
+    sizes_read = sorted({f"{rows.shape[1]}x{rows.shape[2]}" for rows in images})
+    if len(sizes_read) > 1:
+        raise KganError(f"the inputs hold images of several sizes ({', '.join(sizes_read)}); translate each size "
+                        f"in its own call")
     return np.concatenate(images), names
 
 
-def read_npy(path: Path, shape: tuple, value_range: str = "auto") -> np.ndarray:
+def read_npy(path: Path, shape: tuple, value_range: str = "auto", sizes=None) -> np.ndarray:
     """The images of an .npy file as float32 in [-1, 1]: uint8 (or other integer) pixels, or floats in
     ``value_range`` ("0,1", "-1,1", or "auto": all values in [0, 1] are read as [0, 1], as training reads
-    float arrays)."""
+    float arrays). ``sizes``: a ``SizeRule`` whose other heights and widths are taken too."""
     from kgan.data.dataset import uint8_to_float
 
     try:
@@ -198,6 +207,12 @@ def read_npy(path: Path, shape: tuple, value_range: str = "auto") -> np.ndarray:
         raise KganError(f"{path}: unreadable .npy file ({e})") from None
     if array.ndim == 3 and shape[-1] == 1:
         array = array[..., None]
+    if sizes is not None and array.ndim == 4 and array.shape[1:3] != shape[:2]:
+        try:
+            sizes.check(*array.shape[1:3])
+        except KganError as e:
+            raise KganError(f"{path}: {e}") from None
+        shape = (*array.shape[1:3], shape[-1])
     if array.ndim != 4 or array.shape[1:3] != shape[:2]:
         raise KganError(f"{path} holds an array of shape {array.shape}; expected (N, {', '.join(map(str, shape))}) "
                         f"images" + (" (or (N, H, W))" if shape[-1] == 1 else ""))

@@ -37,4 +37,9 @@ NEWER_KEYS = (
     # the names of a conditional generator's classes as JSON, e.g. ["bag", "sandal"], where the data named
     # them (class folders); "[]" otherwise
     "class_names",
+    # where a graph takes images of other heights and widths than "inputs" and "image_shape" show (their
+    # training size): the sides it takes as JSON (kgan.networks.SizeRule), e.g. {"multiple": 32,
+    # "remainder": 28, "minimum": 28} for 28, 60, 92, ...: each side at least "minimum" and "remainder" more
+    # than a multiple of "multiple"; absent for a graph of fixed height and width
+    "size_rule",
 )

@@ -5,9 +5,11 @@ The file has the inputs the generator declares (``kgan.networks.input_signature`
 (float32, [batch, code_dim]) for InfoGAN ones, or an image (float32 NHWC) for image-to-image
 ones; the ``inputs`` metadata key lists them. It has one output
 ``image`` (NHWC, float32 in [-1, 1], or uint8 in [0, 255] with ``uint8=True``), a dynamic batch
-dimension, and kgan's metadata (see ``kgan.export.metadata``). Backends name graph inputs and
-outputs their own way (``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the names are fixed up
-after export. Runs trained with ``--ema`` export the averaged weights.
+dimension, and kgan's metadata (see ``kgan.export.metadata``). A generator that declares the image
+sizes it takes (``kgan.networks.SizeRule``: the translators) gets a dynamic height and width too,
+and its rule in the ``size_rule`` key, except under JAX (see ``DYNAMIC_SIZE_BACKENDS``). Backends
+name graph inputs and outputs their own way (``Identity:0``, ``jnp_tanh_out_0``, ``240``), so the
+names are fixed up after export. Runs trained with ``--ema`` export the averaged weights.
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ import kgan
 from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
-from kgan.networks import call_by_name, image_inputs, input_signature
+from kgan.networks import any_size, call_by_name, image_inputs, input_signature, size_rule
 from kgan.sampling import Sampler
 
 # What model.export needs per backend, for a clear error where it is missing.
 EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
+# Where a network's SizeRule becomes a graph with dynamic height and width. jax2onnx traces with JAX's
+# shape polymorphism, which cannot prove that a symbolic side halved by stride-2 convs and doubled
+# back matches its skip connection, nor that it exceeds a mirror padding, so it refuses the
+# translators; under JAX they export at their training size (weights load under any backend).
+DYNAMIC_SIZE_BACKENDS = ("tensorflow", "torch")
 
 
 class ToUint8(layers.Layer):
@@ -55,18 +62,27 @@ class ToUint8(layers.Layer):
         return {**super().get_config(), "rgba": self.rgba}
 
 
-def inference_model(generator, uint8: bool = False, rgba: bool = False) -> keras.Model:
-    """``generator`` in inference mode on the inputs it declares, optionally with uint8 (or RGBA uint8) output."""
-    inputs = {name: keras.Input(shape, name=name, dtype=dtype)
-              for name, (dtype, shape) in input_signature(generator).items()}
+def dynamic_size(generator) -> bool:
+    """Whether ``generator``'s export takes any image size its ``SizeRule`` allows, under this backend."""
+    return size_rule(generator) is not None and keras.backend.backend() in DYNAMIC_SIZE_BACKENDS
+
+
+def inference_model(generator, uint8: bool = False, rgba: bool = False, dynamic: bool = False) -> keras.Model:
+    """``generator`` in inference mode on the inputs it declares, optionally with uint8 (or RGBA uint8) output;
+    ``dynamic``: its image inputs of any height and width (a generator that declares a ``SizeRule``)."""
+    if dynamic:
+        generator = any_size(generator)
+    inputs = {t.name: keras.Input(t.shape[1:], name=t.name, dtype=input_signature(generator)[t.name][0])
+              for t in generator.inputs}
     images = call_by_name(generator, inputs, training=False)
     if uint8 or rgba:
         images = ToUint8(rgba, name="to_uint8")(images)
     return keras.Model(list(inputs.values()), images, name="kgan_generator")
 
 
-def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
+def metadata(sampler: Sampler, uint8: bool, dynamic: bool = False) -> dict[str, str]:
     config = sampler.config
+    rule = size_rule(sampler.generator) if dynamic else None
     return {
         "kgan_version": kgan.__version__,
         "variant": config.variant,
@@ -85,6 +101,7 @@ def metadata(sampler: Sampler, uint8: bool) -> dict[str, str]:
         "kind": "translator" if sampler.image_inputs else "generator",
         "direction": sampler.direction or "",
         "class_names": json.dumps(sampler.class_names or []),
+        **({"size_rule": rule.to_json()} if rule else {}),
     }
 
 
@@ -158,7 +175,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     if rgba and sampler.sample_shape[-1] not in (1, 3):
         raise KganError(f"--rgba makes RGBA pixels of grey or RGB images; these have {sampler.sample_shape[-1]} "
                         f"channels")
-    model = inference_model(sampler.generator, uint8, rgba)
+    dynamic = dynamic_size(sampler.generator)
+    model = inference_model(sampler.generator, uint8, rgba, dynamic)
     example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
                                             for name in image_inputs(sampler.generator)}}
     # Keras exports only called models
@@ -171,15 +189,18 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
                 # are static here; the export is checked (ONNX vs Keras) by the tests instead.
                 warnings.filterwarnings("ignore", message="(Converting a tensor to a Python"
                                         "|torch.as_tensor results are registered as constants)")
-                model.export(str(raw), format="onnx", verbose=False, opset_version=opset)
+                if dynamic and keras.backend.backend() == "torch":
+                    _export_torch_any_size(model, raw, example_inputs(sampler, 2), opset)
+                else:
+                    model.export(str(raw), format="onnx", verbose=False, opset_version=opset)
         except ImportError as e:
             package = EXPORT_PACKAGES[keras.backend.backend()]
             raise KganError(f"ONNX export under {keras.backend.backend()} needs {package} "
                             f"(pip install {package}): {e}") from None
         proto = onnx.load(str(raw))
-    _rename_io(proto, list(input_signature(sampler.generator)))
+    _rename_io(proto, list(input_signature(sampler.generator)), image_inputs(sampler.generator) if dynamic else [])
     del proto.metadata_props[:]
-    values = metadata(sampler, uint8 or rgba)
+    values = metadata(sampler, uint8 or rgba, dynamic)
     if rgba:
         values["image_shape"] = ",".join(map(str, (*sampler.sample_shape[:2], 4)))
         values["pixel_format"] = "rgba"
@@ -203,8 +224,39 @@ def sidecar(output: Path) -> Path:
     return output.with_name(output.name + ".json")
 
 
-def _rename_io(proto, input_names: list[str]) -> None:
-    """Give the graph inputs (in model order) and the output kgan's names, everywhere they are referenced."""
+def _export_torch_any_size(model, path: Path, example: dict, opset: int) -> None:
+    """torch's ONNX export of ``model`` with a dynamic batch, height and width. Keras' own torch export
+    traces its example with every unknown dimension set to 1, and a 1x1 image cannot pass a U-Net: this
+    traces ``example`` (images at the training size) and marks the dimensions dynamic instead."""
+    import torch
+
+    names = [t.name for t in model.inputs]
+    images = set(image_inputs(model))
+    axes = {name: {0: "batch", **({1: "height", 2: "width"} if name in images else {})} for name in names}
+    axes[OUTPUT_IMAGE] = {0: "batch", 1: "out_height", 2: "out_width"}
+
+    class Positional(torch.nn.Module):  # torch passes inputs as arguments; a multi-input Keras model takes a list
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors):
+            return self.model(list(tensors) if len(tensors) > 1 else tensors[0], training=False)
+
+    module = Positional().eval()
+    tensors = tuple(torch.as_tensor(example[name]) for name in names)
+    with warnings.catch_warnings():
+        # The TorchScript exporter (the one that takes dynamic axes from a traced example) announces its
+        # deprecation, and skips folding the strided slices of a crop, which stay in the graph as they are.
+        warnings.filterwarnings("ignore", message="(You are using the legacy TorchScript|Constant folding"
+                                "|The feature will be removed)")
+        torch.onnx.export(module, tensors, str(path), input_names=names, output_names=[OUTPUT_IMAGE],
+                          dynamic_axes=axes, opset_version=opset, dynamo=False, do_constant_folding=True)
+
+
+def _rename_io(proto, input_names: list[str], any_size_inputs: list[str] = ()) -> None:
+    """Give the graph inputs (in model order) and the output kgan's names, everywhere they are referenced;
+    the inputs named in ``any_size_inputs`` (and then the output) get symbolic height and width dimensions."""
     graph = proto.graph
     initializers = {init.name for init in graph.initializer}
     inputs = [i for i in graph.input if i.name not in initializers]
@@ -218,4 +270,8 @@ def _rename_io(proto, input_names: list[str]) -> None:
     for value in [*inputs, graph.output[0]]:
         value.name = renames[value.name]
         # one symbolic batch dimension, whatever the exporter called it
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+        dims = value.type.tensor_type.shape.dim
+        dims[0].dim_param = "batch"
+        if any_size_inputs and (value.name in any_size_inputs or value.name == OUTPUT_IMAGE):
+            prefix = "out_" if value.name == OUTPUT_IMAGE else ""
+            dims[1].dim_param, dims[2].dim_param = f"{prefix}height", f"{prefix}width"

@@ -6,6 +6,9 @@ Example:
     images = sampler.sample(16, seed=0)              # (16, H, W, C) uint8
     sevens = sampler.sample(16, label=7)             # conditional generators (cgan, acgan)
     fake_b = OnnxSampler("g_ab.onnx").translate(real_a)  # image-to-image generators: [-1, 1] floats or uint8
+
+A translator's file may take other heights and widths than its training size: its ``size_rule``
+(``kgan.networks.SizeRule``, from the metadata) says which, and every image is checked against it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
 from kgan.latent.seeds import parse_seeds, seed_inputs
 from kgan.latent.spec import LatentSpec, SamplingInputs, class_index, input_signature, sampling_inputs
-from kgan.networks import LATENT_INPUTS
+from kgan.networks import LATENT_INPUTS, SizeRule
 from kgan.pixels import model_images, scale_to_uint8
 from kgan.upscaling import OVERLAP, TILE, as_image_list, upscale_tiled
 
@@ -90,6 +93,8 @@ class OnnxSampler:
                                for name, entry in json.loads(self.metadata["inputs"]).items()}
                               if "inputs" in self.metadata else input_signature(self.latent_spec))  # kgan 0.1.0 files
             input_signature(self.latent_spec)  # reads every code entry
+            # The image sizes a graph with dynamic height and width takes; None: those of "inputs" only.
+            self.size_rule = SizeRule.from_json(self.metadata["size_rule"]) if self.metadata.get("size_rule") else None
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise KganError(f"{path} has damaged kgan metadata ({type(e).__name__}: {e})".splitlines()[0]) from None
         names = ([i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()])
@@ -129,7 +134,10 @@ class OnnxSampler:
                 raise KganError(f"this generator needs input {name!r}")
             value = np.asarray(inputs[name], dtype)
             expected = (len(inputs[next(iter(self.signature))]), *shape)
-            # A None side (a generator of any image size) takes any size.
+            if self.size_rule and name in self.image_inputs and value.ndim == 4 and value.shape[::3] == expected[::3]:
+                self.size_rule.check(*value.shape[1:3])
+                expected = value.shape
+            # A None side (a generator built for any image size: super-resolution) takes any size.
             if len(value.shape) != len(expected) or any(e is not None and v != e for v, e in zip(value.shape,
                                                                                                    expected)):
                 raise KganError(f"{name} must have shape {expected}, got {value.shape}")
@@ -173,7 +181,7 @@ class OnnxSampler:
                             f"use sample()")
         if len(names) > 1:
             raise KganError(f"this generator takes several images ({', '.join(names)}); use run() with each by name")
-        images = model_images(images, self.signature[names[0]][1], value_range)
+        images = model_images(images, self._source_shape(np.shape(images)), value_range)
         return self.run({**self.draw(len(images), seed).inputs, names[0]: images})
 
     def upscale(self, images, value_range: tuple = (-1, 1), tile: int | None = TILE, overlap: int = OVERLAP):
@@ -196,3 +204,13 @@ class OnnxSampler:
         out = [upscale_tiled(run, model_images(image[None], (*image.shape[:2], shape[-1]), value_range)[0], tile,
                              overlap) for image in as_image_list(images)]
         return np.stack(out) if isinstance(images, np.ndarray) else out
+
+    def _source_shape(self, given: tuple = ()) -> tuple:
+        """The shape of one image the translator takes: its training size, or for a graph with dynamic
+        height and width the size of the ``given`` (N, H, W, C) batch, checked against its ``size_rule``
+        (a one-line error naming the sizes it takes)."""
+        shape = self.signature[self.image_inputs[0]][1]
+        if self.size_rule and len(given) == 4 and given[3] == shape[2]:
+            self.size_rule.check(*given[1:3])
+            return tuple(given[1:])
+        return shape

@@ -15,7 +15,8 @@ class InstanceNorm(layers.Layer):
 
     The means are sums divided by the pixel count: jax2onnx writes ``keras.ops.mean`` as an opset-18
     ReduceMean into the opset-17 files kgan exports, which onnxruntime refuses; ReduceSum is valid
-    from opset 13.
+    from opset 13. The pixel count is itself a sum (of ones), not a product of static dimensions, so an
+    exported graph divides by the count of the image it is given (dynamic height and width).
 
     Args:
         epsilon: added to the variance.
@@ -28,7 +29,7 @@ class InstanceNorm(layers.Layer):
     def call(self, inputs):
         # Half-precision inputs normalise in float32, as in kgan.layers.LayerNorm (float16 overflows).
         x = in_floatx(inputs)
-        pixels = x.shape[1] * x.shape[2]
+        pixels = ops.sum(ops.ones_like(x[..., :1]), axis=(1, 2), keepdims=True)
         centred = x - ops.sum(x, axis=(1, 2), keepdims=True) / pixels
         variance = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True) / pixels
         normalised = centred * ops.rsqrt(variance + self.epsilon)

@@ -5,6 +5,10 @@ Generators take one input, ``source`` (NHWC in [-1, 1]), and return an image of 
 [-1, 1]. Every weight is drawn from N(0, 0.02) (batch-norm scales from N(1, 0.02)), as the papers'
 code does. Layouts follow the authors' PyTorch code; where an image side is not a power of two
 (MNIST's 28), the U-Net and the encoder-decoder mirror-pad it up to one and crop the output back.
+
+The generators are fully convolutional: each declares the other image sizes it takes
+(``kgan.networks.SizeRule``), the sides its stride-2 layers divide evenly after its own padding, so
+an exported translator takes any of them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from kgan.layers.blocks import batch_norm
 from kgan.layers.host_noise import HostDropout
 from kgan.layers.instance_norm import InstanceNorm
 from kgan.layers.reflection_pad import ReflectionPad2D
-from kgan.networks import SOURCE_INPUT
+from kgan.networks import SOURCE_INPUT, SizeRule, declare_sizes
 from kgan.variants.dcgan import weights
 
 # PatchGAN receptive fields with 1, 2, 3 stride-2 layers; pix2pix's 70x70 is the 3-layer one on 256 px.
@@ -69,6 +73,14 @@ def _cropped(h, pad: tuple[int, int]):
     return layers.Cropping2D((pad, pad), name="crop_out")(h) if pad[1] else h
 
 
+def _padded_sizes(downsamplings: int, pad: tuple[int, int]) -> SizeRule:
+    """The sides a network that pads by ``pad`` and then halves ``downsamplings`` times takes: those whose
+    padded side divides by 2^downsamplings, the smallest reaching a 1x1 bottleneck."""
+    multiple = 2**downsamplings
+    remainder = -sum(pad) % multiple
+    return SizeRule(multiple, remainder, minimum=remainder or multiple)
+
+
 def unet_generator(config, sample_shape) -> keras.Model:
     """pix2pix's U-Net: stride-2 4x4 convs down to 1x1, back up, each level joined to its mirror.
 
@@ -100,7 +112,7 @@ def unet_generator(config, sample_shape) -> keras.Model:
         if max(1, levels - 4) <= i <= levels - 2:  # the paper's three dropout blocks inside the innermost
             h = HostDropout(0.5, seed=config.seed + 200 + i, name=f"up{i}_dropout")(h)
     out = layers.Activation("tanh", name="tanh")(_cropped(h, pad))
-    return keras.Model(image, out, name="unet_generator")
+    return declare_sizes(keras.Model(image, out, name="unet_generator"), _padded_sizes(levels, pad))
 
 
 def resnet_blocks(side: int) -> int:
@@ -127,7 +139,9 @@ def resnet_generator(config, sample_shape) -> keras.Model:
     for i, f in enumerate((2 * width, width)):
         h = layers.ReLU(name=f"up{i}_relu")(instance_norm(f"up{i}_norm")(deconv(f, 3, f"up{i}_deconv")(h)))
     h = conv(sample_shape[-1], 7, 1, "out_conv", padding="valid")(ReflectionPad2D(3, name="out_pad")(h))
-    return keras.Model(image, layers.Activation("tanh", name="tanh")(h), name="resnet_generator")
+    model = keras.Model(image, layers.Activation("tanh", name="tanh")(h), name="resnet_generator")
+    # Two stride-2 convs; 8 px and up leaves the residual blocks' 1-pixel mirror padding a 2x2 map to mirror.
+    return declare_sizes(model, SizeRule(multiple=4, minimum=8))
 
 
 def _encoder(h, width: int, levels: int, prefix: str):
@@ -158,7 +172,7 @@ def encoder_decoder_generator(config, sample_shape) -> keras.Model:
         h = layers.ReLU(name=f"up{i}_relu")(batch_norm(f"up{i}_bn")(h))
     h = deconv(sample_shape[-1], 4, "up0_deconv", use_bias=False)(h)
     out = layers.Activation("tanh", name="tanh")(_cropped(h, pad))
-    return keras.Model(image, out, name="encoder_decoder_generator")
+    return declare_sizes(keras.Model(image, out, name="encoder_decoder_generator"), _padded_sizes(levels, pad))
 
 
 def encoder_discriminator(config, sample_shape) -> keras.Model:

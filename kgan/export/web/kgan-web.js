@@ -7,6 +7,17 @@ const kgan = (window.kgan = { ready: false, error: null, last: null });
 const $ = (id) => document.getElementById(id);
 const GRID = 16; // samples per "new samples"
 const WALK_FRAMES = 8;
+const LARGEST_SIDE = 512; // a picked image larger than this is scaled down first: one WebAssembly thread is slow
+
+// The side closest to `side` that a graph with dynamic height and width takes (metadata size_rule:
+// sides of at least `minimum` that are `remainder` more than a multiple of `multiple`), as
+// kgan.networks.SizeRule.nearest rounds.
+function nearestSide(rule, side) {
+  const below = side - ((((side - rule.remainder) % rule.multiple) + rule.multiple) % rule.multiple);
+  const above = below === side ? below : below + rule.multiple;
+  if (below < rule.minimum) return Math.max(above, rule.minimum);
+  return above - side <= side - below ? above : below;
+}
 
 // z from a seed: mulberry32 for uniforms, Box-Muller for normals. Not numpy's PCG64, so seed s here is
 // not seed s of `kgan sample`; the page keeps the z it drew (window.kgan.last.inputs).
@@ -85,16 +96,17 @@ async function main() {
   $("title").textContent = `kgan ${meta.variant}: ${meta.kind === "translator" ? "translator " + meta.direction : "generator"}`;
   const controls = $("controls");
 
-  async function run(feeds, n) {
+  // `shapes`: per-sample shapes of inputs that differ from the signature's (an image of another size).
+  async function run(feeds, n, shapes = {}) {
     const started = performance.now();
     const tensors = {};
     for (const [name, spec] of Object.entries(signature)) {
       const type = spec.dtype === "int32" ? "int32" : "float32";
-      tensors[name] = new ort.Tensor(type, feeds[name], [n, ...spec.shape]);
+      tensors[name] = new ort.Tensor(type, feeds[name], [n, ...(shapes[name] || spec.shape)]);
     }
     const output = (await session.run(tensors)).image;
     kgan.last = { inputs: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, Array.from(v)])),
-                  shape: [n, ...shape], images: Array.from(output.data), ms: performance.now() - started };
+                  shape: output.dims.slice(), images: Array.from(output.data), ms: performance.now() - started };
     return output.data;
   }
 
@@ -102,9 +114,19 @@ async function main() {
     const name = Object.keys(signature)[0];
     const file = element("input", { type: "file", id: "image-file", accept: "image/*" });
     controls.appendChild(labelled("Image to translate", file));
+    const rule = meta.size_rule ? JSON.parse(meta.size_rule) : null;
+    $("size-note").textContent = rule
+      ? `The picture is translated at its own size (scaled down to ${LARGEST_SIDE} px on its longer side if larger), ` +
+        `rounded to the nearest sides this network takes: at least ${rule.minimum}, ${rule.remainder} more than a ` +
+        `multiple of ${rule.multiple}.`
+      : `The picture is resized to ${shape[0]} x ${shape[1]}, the size this file takes.`;
     file.addEventListener("change", async () => {
       const bitmap = await createImageBitmap(file.files[0]);
-      const [h, w, c] = signature[name].shape;
+      let [h, w, c] = signature[name].shape;
+      if (rule) {
+        const scale = Math.min(1, LARGEST_SIDE / Math.max(bitmap.height, bitmap.width));
+        [h, w] = [nearestSide(rule, Math.round(bitmap.height * scale)), nearestSide(rule, Math.round(bitmap.width * scale))];
+      }
       const canvas = element("canvas", { width: w, height: h });
       const context = canvas.getContext("2d");
       context.drawImage(bitmap, 0, 0, w, h);
@@ -117,8 +139,8 @@ async function main() {
         }
       }
       show($("walk"), source, 1, [h, w, c], true);
-      show($("samples"), await run({ [name]: source }, 1), 1, shape, true);
-      $("status").textContent = `translated in ${kgan.last.ms.toFixed(0)} ms`;
+      show($("samples"), await run({ [name]: source }, 1, { [name]: [h, w, c] }), 1, kgan.last.shape.slice(1), true);
+      $("status").textContent = `translated at ${h} x ${w} in ${kgan.last.ms.toFixed(0)} ms`;
     });
   } else {
     const seed = element("input", { type: "number", id: "seed", value: "0", min: "0" });
