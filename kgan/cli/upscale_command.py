@@ -89,9 +89,15 @@ def load_upscaler(source) -> Upscaler:
         names = sampler.image_inputs
         shape = sampler.signature[names[0]][1] if len(names) == 1 else ()
     else:
-        from kgan.sampling import Sampler
+        from kgan.sampling import Sampler, read_run_checkpoint
+        from kgan.variants import get_variant
 
-        sampler = Sampler.load(source)
+        checkpoint = read_run_checkpoint(source)
+        variant = get_variant(checkpoint.meta["config"]["variant"])
+        if "scale" not in variant.settings:  # said before a generator is built
+            raise KganError(f"{source} ({variant.name}) does not upscale images of any size; kgan upscale takes "
+                            f"srresnet and srgan runs")
+        sampler = Sampler.from_checkpoint(checkpoint, name=str(source))
         shape = sampler.source_shape if sampler.image_inputs else ()
         names = sampler.image_inputs
     if len(shape) != 3 or tuple(shape[:2]) != (None, None):
