@@ -20,15 +20,13 @@ gets all of this by registering (tests/conformance.py: the variants, their tiny 
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 from conformance import VARIANTS, tiny_data, tiny_settings
-from helpers import values
+from helpers import stop_continue_and_resume, values
 
 from kgan.errors import KganError
 from kgan.variants import get_variant
@@ -40,13 +38,6 @@ def tiny_config(variant, data):
     from kgan.training.assembly import resolve_config
 
     return resolve_config(variant.name, data=data, steps=2, grid_size=4, log_every=1, **tiny_settings(variant))
-
-
-class StopAfterOneStep(keras.callbacks.Callback):
-    """An interruption after step 1: the run's length stays 2 steps."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.model.stop_training = True
 
 
 @dataclass
@@ -70,12 +61,7 @@ def runs(request, tmp_path_factory):
     config = tiny_config(variant, tiny_data(variant, root))
     stopped = run_loop.Training.start(config, root / "run")
     initial = {group: values(variables) for group, variables in stopped.step.state_groups().items()}
-    stopped.run_loop(progress=False, callbacks=[StopAfterOneStep()])
-    shutil.copyfile(stopped.run.checkpoint_path, root / "step1.npz")
-    shutil.copytree(stopped.run.path, root / "resumed")
-    stopped.run.lock()  # as Training.resume takes it; run_loop releases it again
-    continued = stopped.run_loop(progress=False)
-    resumed = run_loop.resume(root / "resumed", progress=False)
+    continued, resumed = stop_continue_and_resume(stopped, root / "resumed", step1=root / "step1.npz")
     return Runs(variant, stopped, initial, root / "step1.npz", continued, resumed)
 
 
