@@ -180,21 +180,28 @@ def reproduce(config: TrainConfig, backends=BACKENDS, loss_rtol: float | None = 
 
 
 def worker(config_json: str, out: str) -> None:
-    """Train one step, keep that checkpoint (where drift starts), then resume to the full length.
-
-    Resuming is exact, so the result equals a straight run.
+    """Train one step, keep that checkpoint (where drift starts), then continue the same run to the full
+    length in this process: one build of the step, and the step-1 schedules of the whole run's length.
     """
+    import keras
+
     from kgan.data import load
     from kgan.networks import image_inputs
     from kgan.sampling import Sampler
     from kgan.training import run_loop
 
+    class StopAfterStepOne(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.stop_training = True
+
     out = Path(out)
     config = TrainConfig.from_dict(json.loads(config_json))
-    run = run_loop.train(config.replace(steps=1, epochs=None), out / "run", progress=False)
+    training = run_loop.Training.start(config, out / "run")
+    run = training.run_loop(progress=False, callbacks=[StopAfterStepOne()])
     shutil.copyfile(run.checkpoint_path, out / "step1.npz")
-    if config.epochs is not None or config.steps > 1:
-        run = run_loop.resume(run.path, epochs=config.epochs, steps=config.steps, progress=False)
+    if training.position.step < training.total_steps:
+        training.run.lock()  # run_loop released it
+        run = training.run_loop(progress=False)
     sampler = Sampler.load(run.path)
     if image_inputs(sampler.generator):  # a translator: its translations of the first training images
         samples = sampler.translate(load(config.data, config.image_size).x[:SAMPLES])

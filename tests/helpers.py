@@ -55,6 +55,35 @@ def write_mnist_npz(path: Path, count: int) -> Path:
     return path
 
 
+
+def stop_continue_and_resume(training, copy_to: Path, step1: Path | None = None):
+    """``training`` (a ``run_loop.Training`` just started) stopped after step 1, its run directory copied to
+    ``copy_to`` (its checkpoint also to ``step1`` when given); then it continues in this process and the copy
+    resumes in a new Training, both to the run's end. Returns their RunDirs (continued, resumed), which agree
+    array for array when a checkpoint keeps and restores everything: the continuation never reads it.
+
+    One build of the step fewer than a straight run beside a stopped-and-resumed one
+    (tests/test_resume.py keeps those).
+    """
+    import shutil
+
+    import keras
+
+    from kgan.training import run_loop
+
+    class StopAfterOneStep(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.stop_training = True
+
+    training.run_loop(progress=False, callbacks=[StopAfterOneStep()])
+    if step1 is not None:
+        shutil.copyfile(training.run.checkpoint_path, step1)
+    shutil.copytree(training.run.path, copy_to)
+    training.run.lock()  # as Training.resume takes it; run_loop released it
+    continued = training.run_loop(progress=False)
+    return continued, run_loop.resume(copy_to, progress=False)
+
+
 BATCH = 16
 
 

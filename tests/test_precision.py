@@ -4,7 +4,7 @@ and fp32 left as it was."""
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_config
+from helpers import stop_continue_and_resume, tiny_config
 from keras import ops
 
 from kgan import backend
@@ -43,21 +43,19 @@ def test_float32_again_after_a_float64_run():
 
 
 def test_an_fp64_run_trains_resumes_exactly_and_samples_in_fp32(tmp_path, mnist_npz):
-    config = tiny_config(data=f"npz:{mnist_npz}", steps=4, precision="fp64")
+    config = tiny_config(data=f"npz:{mnist_npz}", steps=2, precision="fp64")
     try:
-        straight = run_loop.train(config, tmp_path / "straight", progress=False)
-        first = run_loop.train(config.replace(steps=2), tmp_path / "resumed", progress=False)
-        resumed = run_loop.resume(first.path, steps=4, progress=False)
-        reference = Sampler.load(straight.path).sample(8, seed=1)
+        continued, resumed = stop_continue_and_resume(Training.start(config, tmp_path / "run"), tmp_path / "resumed")
+        reference = Sampler.load(continued.path).sample(8, seed=1)
     finally:
         backend.set_precision("float32")
-    arrays = read_checkpoint(straight.checkpoint_path).arrays
+    arrays = read_checkpoint(continued.checkpoint_path).arrays
     assert {str(a.dtype) for k, a in arrays.items() if k.startswith(("generator/", "discriminator/"))} == {"float64"}
     assert reference.dtype == np.float64
     again = read_checkpoint(resumed.checkpoint_path).arrays
     assert all(np.array_equal(arrays[k], again[k]) for k in arrays)
     # Sampled later in a float32 process: the weights are rounded to float32, nothing else changes.
-    samples = Sampler.load(straight.path).sample(8, seed=1)
+    samples = Sampler.load(continued.path).sample(8, seed=1)
     assert samples.dtype == np.float32 and np.abs(samples - reference).max() < 1e-5
 
 
@@ -150,10 +148,8 @@ def test_the_fp16_loss_scale_grows_after_a_run_of_finite_updates(mixed):
 
 def test_an_fp16_run_resumes_exactly_with_its_loss_scale(tmp_path, mnist_npz, mixed):
     config = tiny_config(data=f"npz:{mnist_npz}", steps=2, precision="fp16")
-    straight = run_loop.train(config, tmp_path / "straight", progress=False)
-    first = run_loop.train(config.replace(steps=1), tmp_path / "resumed", progress=False)
-    resumed = run_loop.resume(first.path, steps=2, progress=False)
-    arrays, again = (read_checkpoint(run.checkpoint_path).arrays for run in (straight, resumed))
+    continued, resumed = stop_continue_and_resume(Training.start(config, tmp_path / "run"), tmp_path / "resumed")
+    arrays, again = (read_checkpoint(run.checkpoint_path).arrays for run in (continued, resumed))
     assert {k for k in arrays if k.startswith("loss_scale/")} == {f"loss_scale/{i:05d}" for i in range(3)}
     assert arrays.keys() == again.keys() and all(np.array_equal(arrays[k], again[k]) for k in arrays)
 
