@@ -20,7 +20,8 @@ from kgan.errors import KganError
 from kgan.layers.pixel_shuffle import PixelShuffle
 from kgan.metrics import vgg16
 from kgan.metrics.super_resolution import luma, psnr, sr_scores, ssim
-from kgan.training.super_resolution import draw_sr_crops, gather_sr, low_resolution_crops
+from kgan.training.super_resolution import gather_sr, low_resolution_crops
+from kgan.training.translation import draw_crops
 from kgan.upscaling import upscale_tiled
 
 
@@ -106,7 +107,7 @@ def test_folder_and_pairs_become_tiles(tmp_path):
 def test_training_crops_and_their_low_resolution_inputs():
     rng = np.random.default_rng(5)
     tiles = rng.uniform(-1, 1, (3, 48, 48, 3)).astype(np.float32)
-    draws = draw_sr_crops(rng, (3,), tile=48, size=32, step=4)
+    draws = draw_crops(rng, (3,), 48, 32, step=4)
     draws["lr_rows"], draws["lr_cols"] = low_resolution_crops(draws["rows"], draws["cols"], 4)
     indices = np.array([2, 0, 1], np.int32)
     hr_crops = np.stack([tiles[i][np.ix_(r, c)] for i, r, c in zip(indices, draws["rows"], draws["cols"])])

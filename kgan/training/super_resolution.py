@@ -19,19 +19,7 @@ from keras import ops
 from kgan.bicubic import downscale, downscale_ops
 from kgan.errors import KganError
 from kgan.training.batch_sources import BatchSource
-from kgan.training.translation import crop
-
-
-def draw_sr_crops(rng: np.random.Generator, shape: tuple, tile: int, size: int, step: int) -> dict:
-    """Random ``size`` crops of ``tile``-pixel rows, corners multiples of ``step``, flipped left to right at
-    random: pixel indices ``rows``/``cols`` (*shape, size), as ``kgan.training.translation.draw_crops``."""
-    top = rng.integers(0, (tile - size) // step + 1, shape) * step
-    left = rng.integers(0, (tile - size) // step + 1, shape) * step
-    flip = rng.random(shape) < 0.5
-    steps = np.arange(size)
-    rows = top[..., None] + steps
-    cols = left[..., None] + np.where(flip[..., None], steps[::-1], steps)
-    return {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32)}
+from kgan.training.translation import crop, draw_crops
 
 
 def low_resolution_crops(rows, cols, scale: int):
@@ -122,7 +110,7 @@ class SuperResolution(BatchSource):
     def draw_augmentation(self, rng, shape) -> dict:
         """The crops' corners (multiples of the scale, so that the LR crops of pairs line up) and flips, as HR
         pixel indices ``rows``/``cols`` and LR ones ``lr_rows``/``lr_cols`` (read for pairs only)."""
-        draws = draw_sr_crops(rng, shape, self.tile, self.crop, self.scale)
+        draws = draw_crops(rng, shape, self.tile, self.crop, step=self.scale)
         draws["lr_rows"], draws["lr_cols"] = low_resolution_crops(draws["rows"], draws["cols"], self.scale)
         return draws
 

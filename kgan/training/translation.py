@@ -23,14 +23,15 @@ def jitter_size(size: int) -> int:
     return max(size + 1, round(size * JITTER_SCALE))
 
 
-def draw_crops(rng: np.random.Generator, shape: tuple, load_size: int, size: int) -> dict:
+def draw_crops(rng: np.random.Generator, shape: tuple, load_size: int, size: int, step: int = 1) -> dict:
     """Random crops with random horizontal flips, as pixel indices: ``rows`` (*shape, size) and ``cols``.
 
     A crop of image i reads rows ``rows[i]`` and columns ``cols[i]`` of the ``load_size`` image;
-    a flipped one reads its columns backwards.
+    a flipped one reads its columns backwards. Corners are multiples of ``step`` (super-resolution: of the
+    scale, so that LR crops line up); with ``step`` 1 the draws are those every translator run made.
     """
-    top = rng.integers(0, load_size - size + 1, shape)
-    left = rng.integers(0, load_size - size + 1, shape)
+    top = rng.integers(0, (load_size - size) // step + 1, shape) * step
+    left = rng.integers(0, (load_size - size) // step + 1, shape) * step
     flip = rng.random(shape) < 0.5
     steps = np.arange(size)
     rows = top[..., None] + steps
