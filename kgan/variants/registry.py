@@ -37,6 +37,10 @@ class Variant:
             (``kgan.training.batch_sources``): ``SAMPLES`` (one set of samples, labelled or not: the GANs),
             ``PAIRED`` (two image domains, row i of A with row i of B: pix2pix), ``UNPAIRED`` (two domains,
             B rows drawn at random for each A row: CycleGAN, DiscoGAN), or a ``BatchSource`` of its own.
+        conditions: ``{generator input: role}``: inputs of the sampled generator that a frozen network makes from
+            what the user gives, e.g. text2image's ``{"text_embedding": "text_encoder"}`` (a sentence's
+            character ids to its embedding). Sampling and export put that network in front of the generator,
+            so a run samples, and its ONNX file generates, from the role's own input (``text``).
 
     Example:
         register(Variant("mygan", "DCGAN nets, hinge loss", "-", roles=two_player(build_g, build_d),
@@ -53,6 +57,7 @@ class Variant:
     needs_labels: bool = False
     directions: dict = field(default_factory=dict)
     data: BatchSource = SAMPLES
+    conditions: dict = field(default_factory=dict)
 
     @property
     def settings(self) -> dict[str, Option]:
@@ -116,6 +121,9 @@ def register(variant: Variant) -> Variant:
     strays = sorted(f"{direction} -> {role}" for direction, role in variant.directions.items() if role not in roles)
     if strays:
         raise ValueError(f"variant {variant.name!r}'s directions name roles it lacks: {', '.join(strays)}")
+    strays = sorted(f"{name} <- {role}" for name, role in variant.conditions.items() if role not in roles)
+    if strays:
+        raise ValueError(f"variant {variant.name!r}'s conditions name roles it lacks: {', '.join(strays)}")
     _VARIANTS[variant.name] = variant
     return variant
 
