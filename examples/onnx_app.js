@@ -2,6 +2,7 @@
 //
 //     ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node   # CPU only; downloads nothing else
 //     node examples/onnx_app.js runs/<run>/generator.onnx grid.pgm --count 16 --seed 0
+//     node examples/onnx_app.js runs/<text2image run>/generator.onnx bags.ppm --text "a red bag at the top left"
 //
 // onnxruntime-node has no model-metadata call, so the metadata is read from the JSON file kgan
 // export writes beside the model (generator.onnx.json). z comes from this file's own seeded
@@ -10,7 +11,8 @@ const fs = require("fs");
 const ort = require("onnxruntime-node");
 
 const [modelPath, outputPath, ...rest] = process.argv.slice(2);
-const option = (name, fallback) => (rest.includes(name) ? Number(rest[rest.indexOf(name) + 1]) : fallback);
+const given = (name) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
+const option = (name, fallback) => (given(name) === undefined ? fallback : Number(given(name)));
 const count = option("--count", 16);
 let state = option("--seed", 0) >>> 0;
 
@@ -23,14 +25,35 @@ function uniform() { // mulberry32: a small seeded generator in (0, 1)
 }
 const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()); // Box-Muller
 
+// A sentence as the character ids a text2image file takes, as kgan.text encodes it: lowercased, each character its
+// index in the file's vocabulary plus one, 0-padded to max_chars; anything else is refused, as kgan refuses it.
+function characterIds(text, meta) {
+  const caption = text.trim().toLowerCase();
+  const length = Number(meta.max_chars);
+  if (!caption || caption.length > length) throw new Error(`--text must hold 1 to ${length} characters`);
+  const ids = new Int32Array(count * length);
+  [...caption].forEach((char, i) => {
+    const id = meta.vocabulary.indexOf(char) + 1;
+    if (!id) throw new Error(`--text holds ${JSON.stringify(char)}, outside the vocabulary ${JSON.stringify(meta.vocabulary)}`);
+    for (let row = 0; row < count; row++) ids[row * length + i] = id;
+  });
+  return new ort.Tensor("int32", ids, [count, length]);
+}
+
 async function main() {
   const meta = JSON.parse(fs.readFileSync(`${modelPath}.json`, "utf8"));
-  if (meta.num_classes !== "0" || meta.code_spec !== "[]") throw new Error("this example feeds z only");
+  if (meta.num_classes !== "0" || meta.code_spec !== "[]") throw new Error("this example feeds z (and text) only");
+  const text = given("--text");
+  if (Boolean(meta.vocabulary) !== (text !== undefined)) {
+    throw new Error(meta.vocabulary ? "this generator draws a sentence: give --text" : "--text is for text2image files");
+  }
   const latent = Number(meta.latent_dim);
   const [height, width, channels] = meta.image_shape.split(",").map(Number);
   const z = Float32Array.from({ length: count * latent }, () => (meta.z_dist === "normal" ? normal() : 2 * uniform() - 1));
   const session = await ort.InferenceSession.create(modelPath);
-  const { image } = await session.run({ z: new ort.Tensor("float32", z, [count, latent]) });
+  const feeds = { z: new ort.Tensor("float32", z, [count, latent]) };
+  if (text !== undefined) feeds.text = characterIds(text, meta);
+  const { image } = await session.run(feeds);
   const pixels = meta.output_dtype === "uint8" ? image.data
     : Uint8Array.from(image.data, (v) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5))));
   // A grid of the samples as a binary PGM (grayscale) or PPM (colour) file: no image library needed.

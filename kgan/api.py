@@ -67,16 +67,17 @@ class Run:
         return RunDir(self.path).read_metrics()
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-               truncation: float = 1.0) -> np.ndarray:
-        """``n`` samples in [-1, 1], as ``kgan sample`` draws them (``truncation``: psi, see ``sample_seeds``)."""
-        return self.sampler.sample(n, seed, label, code, truncation)
+               truncation: float = 1.0, text=None) -> np.ndarray:
+        """``n`` samples in [-1, 1], as ``kgan sample`` draws them (``truncation``: psi, see ``sample_seeds``);
+        ``text``: a text2image run's sentence (a string), or a list of them (``ceil(n / len(text))`` of each)."""
+        return self.sampler.sample(n, seed, label, code, truncation, text=text)
 
     def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
-                     truncation: float = 1.0) -> np.ndarray:
+                     truncation: float = 1.0, text: str | None = None) -> np.ndarray:
         """One sample in [-1, 1] per seed (a list, or "0-9,42"), each seed's z drawn alone, so seed 42 gives the
         same image whatever else is asked; ``truncation`` psi in [0, 1] pulls z toward its mean, as
-        ``kgan sample --seeds ... --truncation PSI``."""
-        return self.sampler.sample_seeds(seeds, label, code, truncation)
+        ``kgan sample --seeds ... --truncation PSI``; ``text``: a text2image run's sentence."""
+        return self.sampler.sample_seeds(seeds, label, code, truncation, text=text)
 
     def walk(self, path: str | Path, seeds="0-3", frames: int = 60, fps: int = 30, label=None, code: str | None = None,
              truncation: float = 1.0) -> Path:

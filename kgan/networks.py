@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kgan.errors import KganError
+from kgan.text import TEXT_INPUT  # a sentence as character ids: given by the caller, neither drawn nor an image
 
 LATENT_INPUTS = ("z", "label", "code")  # drawn by kgan (kgan.latent), in this order
 SAMPLE_INPUT = "sample"  # the batch a discriminator judges
@@ -43,8 +44,13 @@ def latent_inputs(model) -> list[str]:
 
 
 def image_inputs(model) -> list[str]:
-    """The inputs of a generator that the caller supplies as images (anything not latent)."""
-    return [name for name in input_names(model) if name not in LATENT_INPUTS]
+    """The inputs of a generator that the caller supplies as images (anything not latent and not text)."""
+    return [name for name in input_names(model) if name not in (*LATENT_INPUTS, TEXT_INPUT)]
+
+
+def takes_text(model) -> bool:
+    """Whether ``model`` generates from a sentence (input ``text``: character ids, ``kgan.text``)."""
+    return TEXT_INPUT in input_names(model)
 
 
 def is_conditional(model) -> bool:
@@ -88,9 +94,29 @@ def all_layers(model) -> list:
 def input_signature(model) -> dict[str, tuple[str, tuple]]:
     """name -> (dtype, per-sample shape) of each input of ``model``, as declared by its ``keras.Input``s.
 
-    Labels are int32 whatever the model declared, as kgan feeds them.
+    Labels and character ids are int32 whatever the model declared, as kgan feeds them.
     """
-    return {t.name: ("int32" if t.name == "label" else "float32", tuple(t.shape[1:])) for t in model.inputs}
+    return {t.name: ("int32" if t.name in ("label", TEXT_INPUT) else "float32", tuple(t.shape[1:]))
+            for t in model.inputs}
+
+
+def with_conditions(generator, encoders: dict):
+    """``generator`` with each input named in ``encoders`` made by that encoder (a one-input model) from the
+    encoder's own input: text2image's generator of (z, text_embedding) becomes one of (z, text), so a sentence's
+    character ids go in and images come out (``kgan.variants.registry.Variant.conditions``).
+
+    Example:
+        model = with_conditions(generator, {"text_embedding": text_encoder})   # inputs z, text
+    """
+    import keras
+
+    inputs, feeds = [], []
+    for taken in generator.inputs:
+        given = encoders[taken.name].inputs[0] if taken.name in encoders else taken
+        inputs.append(keras.Input(given.shape[1:], dtype=given.dtype, name=given.name))
+        feeds.append(encoders[taken.name](inputs[-1]) if taken.name in encoders else inputs[-1])
+    images = generator(feeds)
+    return keras.Model(inputs, images, name=generator.name)
 
 
 def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -8,13 +8,24 @@ import numpy as np
 
 from kgan.config import TrainConfig
 from kgan.errors import KganError
-from kgan.latent import SamplingInputs, sampling_inputs
+from kgan.latent import SamplingInputs
 from kgan.latent.seeds import parse_seeds, seed_inputs
+from kgan.latent.sentences import sentence_inputs, with_text
 from kgan.latent.spec import class_index
-from kgan.networks import SizeRule, any_size, generate, image_inputs, input_signature, size_rule
+from kgan.networks import (
+    SizeRule,
+    any_size,
+    generate,
+    image_inputs,
+    input_signature,
+    size_rule,
+    takes_text,
+    with_conditions,
+)
 from kgan.pixels import model_images
 from kgan.precision import weights_dtype_compute
 from kgan.rundir import RunDir, checkpoint_file
+from kgan.text import TEXT_INPUT, encode
 from kgan.training.checkpoint import Checkpoint, read_checkpoint, restore
 from kgan.upscaling import OVERLAP, TILE
 
@@ -41,7 +52,9 @@ class Sampler:
     Runs trained with ``--ema`` sample from the averaged weights. A variant with several generators
     (image-to-image) samples from the one it names first unless ``role`` (or a translation
     ``direction``) picks another; a generator that takes images (``kgan.networks.image_inputs``)
-    translates them (``translate``, or ``sample`` with the images by input name).
+    translates them (``translate``, or ``sample`` with the images by input name). A generator whose variant
+    makes some inputs with a frozen network (``Variant.conditions``: text2image's text encoder) samples
+    through it: ``generator`` takes the sentence (``sample(n, text=...)``).
 
     Args:
         generator: the generator network, with its trained weights.
@@ -51,18 +64,23 @@ class Sampler:
         role: the generator's role in its variant (None: not known, e.g. a network built by hand).
         direction: the translation direction (``a2b``, ``b2a``) the generator's role serves in its
             variant, None for a generator from noise.
+        encoders: ``{generator input: network}`` making inputs of ``generator`` from what the user gives
+            (``Variant.conditions``); ``self.generator`` is then the two composed, ``self.core`` the generator.
 
     Example:
         sampler = Sampler.load("runs/dcgan-fashion_mnist-...")
         images = sampler.sample(64, seed=0)            # (64, 28, 28, 1) in [-1, 1]
         threes = Sampler.load("runs/cgan-...").sample(16, label=3)
         horses = Sampler.load("runs/cyclegan-...", direction="b2a").translate(zebras)
+        bags = Sampler.load("runs/text2image-...").sample(16, text="a green bag at the bottom right")
     """
 
     def __init__(self, generator, config: TrainConfig, sample_shape: tuple, meta: dict | None = None,
-                 role: str | None = None, direction: str | None = None):
-        self.generator, self.config, self.sample_shape = generator, config, sample_shape
-        self.image_inputs = image_inputs(generator)
+                 role: str | None = None, direction: str | None = None, encoders: dict | None = None):
+        self.core, self.encoders = generator, dict(encoders or {})
+        self.generator = with_conditions(generator, self.encoders) if self.encoders else generator
+        self.config, self.sample_shape = config, sample_shape
+        self.image_inputs = image_inputs(self.generator)
         self.meta = meta or {}  # the checkpoint's: data info, loop position, training backend
         self.latent_spec = config.latent_spec()
         self.role, self.direction = role, direction
@@ -93,35 +111,44 @@ class Sampler:
             raise KganError(f"{name}: the generator's weights are not finite (NaN or infinity): the run diverged")
         with weights_dtype_compute():  # float32 samples and exports of a bf16 or fp16 run in any process
             generator = variant.build(role.name, config, sample_shape)
-        restore({group: generator.variables}, checkpoint)
+            encoders = {name: variant.build(encoder, config, sample_shape)
+                        for name, encoder in variant.conditions.items()}
+        restore({group: generator.variables,
+                 **{variant.conditions[name]: model.variables for name, model in encoders.items()}}, checkpoint)
         # The direction this role serves, also when it was picked by role: export records it.
         served = next((d for d, r in variant.directions.items() if r == role.name), None)
-        return cls(generator, config, sample_shape, checkpoint.meta, role=role.name, direction=served)
+        return cls(generator, config, sample_shape, checkpoint.meta, role=role.name, direction=served,
+                   encoders=encoders)
 
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-             truncation: float = 1.0) -> SamplingInputs:
-        """Generator inputs for ``n`` samples (see ``kgan.latent.sampling_inputs``)."""
-        return sampling_inputs(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation)
+             truncation: float = 1.0, text=None) -> SamplingInputs:
+        """Generator inputs for ``n`` samples (see ``kgan.latent.sampling_inputs``); ``text`` (a string, or several:
+        a row each) for a generator of sentences (``kgan.text.text_rows``)."""
+        return with_text(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation, text,
+                         takes_text(self.generator), self.config.variant)
 
     def generate_from(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The generator's output for ``inputs`` (z, or a dict by input name), in inference mode."""
         return generate(self.generator, inputs)
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-               truncation: float = 1.0, **images: np.ndarray) -> np.ndarray:
+               truncation: float = 1.0, text=None, **images: np.ndarray) -> np.ndarray:
         """``n`` samples for ``seed`` (z truncated by ``truncation``, see ``kgan.latent.seeds``); a generator
-        that takes images gets them by input name, ``n`` of each."""
+        that takes images gets them by input name, ``n`` of each; one of sentences, ``text`` (a string, or a list:
+        ``ceil(n / len(text))`` samples of each, in order)."""
         missing = [name for name in self.image_inputs if name not in images]
         if missing:
             raise KganError(f"this generator translates images: pass {', '.join(missing)} (arrays of {n} images)")
-        return self.generate_from({**self.draw(n, seed, label, code, truncation).inputs, **images})
+        return self.generate_from({**self.draw(n, seed, label, code, truncation, text).inputs, **images})
 
     def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
-                     truncation: float = 1.0) -> np.ndarray:
+                     truncation: float = 1.0, text: str | None = None) -> np.ndarray:
         """One sample per seed of ``seeds`` (a list, or a string such as "0-9,42"), each drawn alone:
-        seed 42 gives the same image whatever else is asked (``kgan.latent.seeds``)."""
+        seed 42 gives the same image whatever else is asked (``kgan.latent.seeds``); ``text``: the sentence of
+        every sample, for a generator of sentences."""
         seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
         inputs = seed_inputs(self.latent_spec, seeds, class_index(label, self.class_names), code, truncation)
+        inputs.update(sentence_inputs(text, len(seeds), takes_text(self.generator), self.config.variant))
         # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])
@@ -137,6 +164,24 @@ class Sampler:
         inputs = seed_walk_inputs(self.latent_spec, seeds, frames, class_index(label, self.class_names), code,
                                   truncation)
         return scale_to_uint8(self.generate_from(inputs))
+
+    def interpolate_text(self, first: str, last: str, rows: int = 4, steps: int = 8, seed: int = 0) -> np.ndarray:
+        """Images walking from the sentence ``first`` to ``last`` (Reed et al. 2016, Figure 5): ``rows`` x ``steps``
+        samples, row i holding the z of sample i of ``sample(rows, seed=seed)`` while the text embedding moves in a
+        straight line between the two sentences' (of the run's text encoder), in ``steps`` equal steps.
+
+        Example:
+            grid = sampler.interpolate_text("a red bag at the top left", "a blue bag at the top left")
+        """
+        if not takes_text(self.generator):
+            raise KganError(f"interpolating between sentences is for generators of sentences (text2image); "
+                            f"{self.config.variant} takes none")
+        (name, encoder), = self.encoders.items()
+        ends = generate(encoder, {TEXT_INPUT: encode([first, last], "--text")})
+        weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+        path = (1 - weights) * ends[0] + weights * ends[1]
+        z = self.draw(rows, seed, text=first).inputs["z"]
+        return generate(self.core, {"z": np.repeat(z, steps, axis=0), name: np.tile(path, (rows, 1))})
 
     @property
     def class_names(self) -> list | None:

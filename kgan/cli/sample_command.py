@@ -26,6 +26,8 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
 @click.option("--label", help="Class of every sample (cgan, acgan), by index or name; default: a row per class.")
 @click.option("--code",
               help="InfoGAN codes, one value per code, * for random: e.g. 3,*,0.5; default: a row per category.")
+@click.option("--text", "texts", multiple=True,
+              help="A sentence to draw (text2image); several --text give a row each.")
 @click.option("--seeds", "seed_list",
               help="One sample per seed, each drawn alone (seed 42 is the same image whatever else is asked): "
                    "seeds and ranges, e.g. 0-99,500; instead of -n/--seed.")
@@ -38,13 +40,14 @@ MAX_SAMPLES = {".png": 10_000, ".npy": 1_000_000}
 @click.option("-o", "--output", type=click.Path(), help="FILE.png (a grid) or FILE.npy (raw array).")
 @click.option("--outdir", type=click.Path(), help="With --seeds: one PNG per seed (seed0042.png) in this folder.")
 @OVERWRITE
-def sample(source, onnx_file, provider, count, seed, label, code, seed_list, truncation, truncation_sweep, z_file,
-           output, outdir, overwrite):
+def sample(source, onnx_file, provider, count, seed, label, code, texts, seed_list, truncation, truncation_sweep,
+           z_file, output, outdir, overwrite):
     """Sample from SOURCE (a run directory or checkpoint file), or from --onnx FILE.
 
     NPY output holds floats in [-1, 1] from a run, uint8 pixels from an ONNX file. Conditional
     and InfoGAN generators without --label/--code give one row per class (category) of
     ceil(N / classes) samples, in row order. With --seeds, a conditional generator needs --label.
+    A text2image generator draws the sentence of --text (several: a row of ceil(N / texts) each).
     """
     from kgan.atomic import atomic_path
     from kgan.latent.seeds import check_truncation, parse_seeds, parse_truncations
@@ -82,12 +85,16 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
     if getattr(sampler, "image_inputs", None):  # an image-to-image generator: it needs images, not noise
         raise KganError(f"{source or onnx_file} translates images; use kgan translate {source or onnx_file} "
                         f"IMAGES... -o OUT")
+    text = (texts[0] if len(texts) == 1 else list(texts)) if texts else None
     if z_file:
-        if seeds is not None or label is not None or code is not None or truncation != 1:
-            raise KganError("--z FILE holds the inputs themselves; leave --seeds, --label, --code and --truncation out")
+        if seeds is not None or label is not None or code is not None or truncation != 1 or texts:
+            raise KganError("--z FILE holds the inputs themselves; leave --seeds, --label, --code, --text and "
+                            "--truncation out")
         samples, columns, names = sampler.generate_from(_inputs_file(Path(z_file), sampler.latent_spec)), None, None
     elif seeds is not None:
-        rows = [sampler.sample_seeds(seeds, label, code, psi) for psi in psis]
+        if isinstance(text, list):
+            raise KganError("--seeds draws one sentence: give one --text")
+        rows = [sampler.sample_seeds(seeds, label, code, psi, text=text) for psi in psis]
         if targets:
             _write_images(np.concatenate(rows), targets)
             click.echo(f"wrote {len(targets)} images to {outdir}")
@@ -95,11 +102,11 @@ def sample(source, onnx_file, provider, count, seed, label, code, seed_list, tru
         samples, columns = np.concatenate(rows), len(seeds) if len(psis) > 1 else None
         names = [f"psi {psi:g}" for psi in psis] if len(psis) > 1 else None
     else:
-        drawn = sampler.draw(count, seed, label, code, psis[0])
+        drawn = sampler.draw(count, seed, label, code, psis[0], text=text)
         samples, columns = sampler.generate_from(drawn.inputs), drawn.columns
         # A row per class: named where the data named its classes.
         named = getattr(sampler, "class_names", None) and drawn.columns and label is None and code is None
-        names = sampler.class_names if named else None
+        names = list(texts) if isinstance(text, list) else sampler.class_names if named else None
     if output.suffix.lower() == ".npy":
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:

@@ -105,16 +105,30 @@ def gif(run, output, duration_ms):
 @_SEED
 @click.option("--label", type=click.IntRange(min=0),
               help="Class of every row (cgan, acgan); default: row i is class i % classes.")
-def interpolate(run, output, mode, rows, steps, seed, label):
-    """Walks between random z, one per row.
+@click.option("--text", "texts", multiple=True,
+              help="text2image: give two, --text A --text B, to walk from sentence A to B (z fixed per row).")
+def interpolate(run, output, mode, rows, steps, seed, label, texts):
+    """Walks between random z, one per row; or, for text2image, between two sentences.
 
     RUN is a run directory or checkpoint; the grid is a PNG. Row i starts at the z of sample i of
-    `kgan sample RUN --seed SEED`. InfoGAN codes are random per row and held fixed along it.
+    `kgan sample RUN --seed SEED`. InfoGAN codes are random per row and held fixed along it. With
+    --text A --text B, row i keeps that z while the text embedding goes from A's to B's in a straight line
+    (Reed et al. 2016's figure).
     """
     from kgan.latent.walks import interpolation_inputs
+    from kgan.networks import takes_text
+    from kgan.viz import save_samples
 
     output = output_file(output, ".png")
     sampler = _image_sampler(run, "interpolate")
+    if texts or takes_text(sampler.generator):
+        if len(texts) != 2:
+            raise KganError(f"{sampler.config.variant} interpolates between two sentences: give --text A --text B"
+                            if takes_text(sampler.generator) else "--text is for text2image runs")
+        save_samples(sampler.interpolate_text(*texts, rows=rows, steps=steps, seed=seed), output, columns=steps)
+        click.echo(f"wrote interpolations from {texts[0]!r} to {texts[1]!r}: {_count(rows, 'row')} of {steps} "
+                   f"to {output}")
+        return
     inputs = interpolation_inputs(sampler.latent_spec, rows, steps, seed, mode, label)
     _write_grid(sampler, inputs, output, f"{mode} interpolations")
 

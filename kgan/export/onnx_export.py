@@ -27,8 +27,10 @@ import kgan
 from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
-from kgan.networks import any_size, call_by_name, image_inputs, input_signature, size_rule
+from kgan.latent import sampling_inputs
+from kgan.networks import any_size, call_by_name, image_inputs, input_signature, size_rule, takes_text
 from kgan.sampling import Sampler
+from kgan.text import MAX_CHARS, TEXT_INPUT, VOCABULARY
 
 # What model.export needs per backend, for a clear error where it is missing.
 EXPORT_PACKAGES = {"tensorflow": "tf2onnx", "jax": "jax2onnx", "torch": "onnxscript"}
@@ -102,15 +104,20 @@ def metadata(sampler: Sampler, uint8: bool, dynamic: bool = False) -> dict[str, 
         "direction": sampler.direction or "",
         "class_names": json.dumps(sampler.class_names or []),
         **({"size_rule": rule.to_json()} if rule else {}),
+        # How a sentence becomes the "text" input's character ids (kgan.text), for samplers without kgan.
+        **({"vocabulary": VOCABULARY, "max_chars": str(MAX_CHARS)} if takes_text(sampler.generator) else {}),
     }
 
 
 def example_inputs(sampler: Sampler, n: int = 16) -> dict:
-    """A fixed batch of the generator's inputs (seed 0; images uniform in [-1, 1]), for checking an export."""
+    """A fixed batch of the generator's inputs (seed 0; images uniform in [-1, 1]; sentences of random characters),
+    for checking an export."""
     rng, signature = np.random.default_rng(0), input_signature(sampler.generator)
-    images = {name: rng.uniform(-1.0, 1.0, (n, *signature[name][1])).astype(np.float32)
-              for name in image_inputs(sampler.generator)}
-    inputs = {**sampler.draw(n).inputs, **images}
+    given = {name: rng.uniform(-1.0, 1.0, (n, *signature[name][1])).astype(np.float32)
+             for name in image_inputs(sampler.generator)}
+    if takes_text(sampler.generator):
+        given[TEXT_INPUT] = rng.integers(1, len(VOCABULARY) + 1, (n, MAX_CHARS), dtype=np.int32)
+    inputs = {**sampling_inputs(sampler.latent_spec, n).inputs, **given}
     return {name: inputs[name] for name in signature}
 
 
@@ -177,8 +184,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
                         f"channels")
     dynamic = dynamic_size(sampler.generator)
     model = inference_model(sampler.generator, uint8, rgba, dynamic)
-    example = {**sampler.draw(1).inputs, **{name: np.zeros((1, *sampler.sample_shape), "float32")
-                                            for name in image_inputs(sampler.generator)}}
+    example = example_inputs(sampler, 1)
     # Keras exports only called models
     model([ops.convert_to_tensor(example[name]) for name in input_signature(sampler.generator)])
     with tempfile.TemporaryDirectory() as scratch:

@@ -5,6 +5,7 @@ Example:
     sampler = OnnxSampler("generator.onnx")          # CUDA if onnxruntime-gpu offers it, else CPU
     images = sampler.sample(16, seed=0)              # (16, H, W, C) uint8
     sevens = sampler.sample(16, label=7)             # conditional generators (cgan, acgan)
+    bags = sampler.sample(16, text="a red bag at the top left")  # text2image: the file's own vocabulary
     fake_b = OnnxSampler("g_ab.onnx").translate(real_a)  # image-to-image generators: [-1, 1] floats or uint8
 
 A translator's file may take other heights and widths than its training size: its ``size_rule``
@@ -21,8 +22,9 @@ import numpy as np
 from kgan.errors import KganError
 from kgan.export.metadata import KEYS, OUTPUT_IMAGE
 from kgan.latent.seeds import parse_seeds, seed_inputs
-from kgan.latent.spec import LatentSpec, SamplingInputs, class_index, input_signature, sampling_inputs
-from kgan.networks import LATENT_INPUTS, SizeRule
+from kgan.latent.sentences import sentence_inputs, with_text
+from kgan.latent.spec import LatentSpec, SamplingInputs, class_index, input_signature
+from kgan.networks import LATENT_INPUTS, TEXT_INPUT, SizeRule
 from kgan.pixels import model_images, scale_to_uint8
 from kgan.upscaling import OVERLAP, TILE, as_image_list, upscale_tiled
 
@@ -109,7 +111,17 @@ class OnnxSampler:
     @property
     def image_inputs(self) -> list[str]:
         """The graph inputs the caller supplies as images (anything kgan does not draw)."""
-        return [name for name in self.signature if name not in LATENT_INPUTS]
+        return [name for name in self.signature if name not in (*LATENT_INPUTS, TEXT_INPUT)]
+
+    @property
+    def takes_text(self) -> bool:
+        """Whether the file generates from a sentence (text2image: character ids in, with its ``vocabulary``)."""
+        return TEXT_INPUT in self.signature
+
+    def _vocabulary(self) -> dict:
+        """The characters and caption length the file's text encoder was trained on (kgan.text, in its metadata)."""
+        return ({"vocabulary": self.metadata["vocabulary"], "max_chars": int(self.metadata["max_chars"])}
+                if self.takes_text else {})
 
     @property
     def class_names(self) -> list[str]:
@@ -121,9 +133,11 @@ class OnnxSampler:
         return self.session.get_providers()
 
     def draw(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-             truncation: float = 1.0) -> SamplingInputs:
-        """The inputs ``kgan sample --seed`` draws too, so both paths give the same images."""
-        return sampling_inputs(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation)
+             truncation: float = 1.0, text=None) -> SamplingInputs:
+        """The inputs ``kgan sample --seed`` draws too, so both paths give the same images; ``text`` a sentence, or a
+        list of them (a row each), for a text2image file."""
+        return with_text(self.latent_spec, n, seed, class_index(label, self.class_names), code, truncation, text,
+                         self.takes_text, self.metadata["variant"], **self._vocabulary())
 
     def run(self, inputs: dict | np.ndarray) -> np.ndarray:
         """The raw graph output (float32 [-1, 1] or uint8, as exported) for z, or a dict of inputs by name."""
@@ -152,16 +166,18 @@ class OnnxSampler:
         return images if images.dtype == np.uint8 else scale_to_uint8(images)
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, code: str | None = None,
-               truncation: float = 1.0) -> np.ndarray:
-        """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code``/``truncation`` as for ``kgan sample``
-        (the file takes z, so truncation acts on the z fed to it)."""
-        return self.generate_from(self.draw(n, seed, label, code, truncation).inputs)
+               truncation: float = 1.0, text=None) -> np.ndarray:
+        """``n`` images as uint8 (n, H, W, C) in [0, 255]; ``label``/``code``/``truncation``/``text`` as for
+        ``kgan sample`` (the file takes z, so truncation acts on the z fed to it)."""
+        return self.generate_from(self.draw(n, seed, label, code, truncation, text).inputs)
 
     def sample_seeds(self, seeds, label: int | None = None, code: str | None = None,
-                     truncation: float = 1.0) -> np.ndarray:
+                     truncation: float = 1.0, text: str | None = None) -> np.ndarray:
         """One uint8 image per seed (a list, or a string such as "0-9,42"), as ``kgan sample --seeds``."""
         seeds = parse_seeds(seeds) if isinstance(seeds, str) else list(seeds)
         inputs = seed_inputs(self.latent_spec, seeds, class_index(label, self.class_names), code, truncation)
+        inputs.update(sentence_inputs(text, len(seeds), self.takes_text, self.metadata["variant"],
+                                      **self._vocabulary()))
         # One at a time: a batch's size can change a convolution's rounding, and a seed's image must not.
         return np.concatenate([self.generate_from({name: value[i:i + 1] for name, value in inputs.items()})
                                for i in range(len(seeds))])
