@@ -88,9 +88,11 @@ def all_layers(model) -> list:
 def input_signature(model) -> dict[str, tuple[str, tuple]]:
     """name -> (dtype, per-sample shape) of each input of ``model``, as declared by its ``keras.Input``s.
 
-    Labels are int32 whatever the model declared, as kgan feeds them.
+    Labels are int32 whatever the model declared, as kgan feeds them; so is any input declared as integers
+    (a text encoder's character ids); every other input is float32.
     """
-    return {t.name: ("int32" if t.name == "label" else "float32", tuple(t.shape[1:])) for t in model.inputs}
+    return {t.name: ("int32" if t.name == "label" or "int" in str(t.dtype) else "float32", tuple(t.shape[1:]))
+            for t in model.inputs}
 
 
 def generate(generator, inputs: dict | np.ndarray, batch_size: int = 256) -> np.ndarray:

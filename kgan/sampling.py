@@ -35,6 +35,28 @@ def read_run_checkpoint(path: str | Path) -> Checkpoint:
     return checkpoint
 
 
+def with_conditions(generator, variant, config, sample_shape: tuple, checkpoint: Checkpoint):
+    """``generator`` with the frozen networks of ``variant.conditions`` in front of the inputs they make (their
+    weights from ``checkpoint``): a model of the generator's other inputs and those networks' own, e.g. text2image's
+    ``z`` and ``text`` (character ids) instead of ``z`` and ``text_embedding``."""
+    import keras
+
+    from kgan.networks import call_by_name
+
+    made = {}
+    for name, role in variant.conditions.items():
+        with weights_dtype_compute():
+            made[name] = variant.build(role, config, sample_shape)
+        restore({role: made[name].variables}, checkpoint)
+    inputs = {t.name: keras.Input(t.shape[1:], dtype=t.dtype, name=t.name) for t in generator.inputs
+              if t.name not in made}
+    for network in made.values():
+        inputs.update({t.name: keras.Input(t.shape[1:], dtype=t.dtype, name=t.name) for t in network.inputs})
+    values = {**inputs, **{name: call_by_name(network, inputs, training=False) for name, network in made.items()}}
+    out = call_by_name(generator, values, training=False)
+    return keras.Model(list(inputs.values()), out, name=generator.name)
+
+
 class Sampler:
     """A generator loaded from a run directory or a checkpoint file, in inference mode.
 
@@ -94,6 +116,8 @@ class Sampler:
         with weights_dtype_compute():  # float32 samples and exports of a bf16 or fp16 run in any process
             generator = variant.build(role.name, config, sample_shape)
         restore({group: generator.variables}, checkpoint)
+        if variant.conditions and role.name == variant.sampled_role:
+            generator = with_conditions(generator, variant, config, sample_shape, checkpoint)
         # The direction this role serves, also when it was picked by role: export records it.
         served = next((d for d, r in variant.directions.items() if r == role.name), None)
         return cls(generator, config, sample_shape, checkpoint.meta, role=role.name, direction=served)
