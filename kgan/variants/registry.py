@@ -83,6 +83,9 @@ class Variant:
     def direction_role(self, direction: str | None) -> str:
         """The generator role that translates in ``direction`` (``a2b``, ``b2a``); None: the sampled role."""
         if direction is None:
+            if self.sampled_role is None:
+                raise KganError(f"{self.name} has no generator to sample from: it trains "
+                                f"{' and '.join(role.name for role in self.roles)}")
             return self.sampled_role
         if direction not in self.directions:
             offered = ", ".join(self.directions) or "none: it generates from noise"
