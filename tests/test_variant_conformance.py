@@ -29,15 +29,17 @@ from conformance import VARIANTS, tiny_data, tiny_settings
 from helpers import stop_continue_and_resume, values
 
 from kgan.errors import KganError
+from kgan.text import TEXT_INPUT
 from kgan.variants import get_variant
 
 TOLERANCE = 1e-5
 
 
-def tiny_config(variant, data):
+def tiny_config(variant, data, root):
     from kgan.training.assembly import resolve_config
 
-    return resolve_config(variant.name, data=data, steps=2, grid_size=4, log_every=1, **tiny_settings(variant))
+    return resolve_config(variant.name, data=data, steps=2, grid_size=4, log_every=1,
+                          **tiny_settings(variant, root))
 
 
 @dataclass
@@ -58,7 +60,7 @@ def runs(request, tmp_path_factory):
 
     variant = get_variant(request.param)
     root = tmp_path_factory.mktemp(variant.name)
-    config = tiny_config(variant, tiny_data(variant, root))
+    config = tiny_config(variant, tiny_data(variant, root), root)
     stopped = run_loop.Training.start(config, root / "run")
     initial = {group: values(variables) for group, variables in stopped.step.state_groups().items()}
     continued, resumed = stop_continue_and_resume(stopped, root / "resumed", step1=root / "step1.npz")
@@ -86,7 +88,8 @@ def test_the_first_step_updates_exactly_the_roles_its_phases_update(runs):
         assert trainable - moved == (constant & trainable if repeats else trainable), role
         # Keras' seed generators stay put: kgan draws every dropout mask on the host.
         state = {path for path in set(paths) - trainable if not path.endswith("seed_generator_state")}
-        assert state <= moved, role
+        # A role no phase updates is frozen (text2image's text encoder): nothing of it moves.
+        assert state <= moved if repeats else moved == set(), role
         if repeats:
             optimizer = dict(zip(step1.meta["paths"][f"{role}_optimizer"], step1.group(f"{role}_optimizer")))
             assert [int(v) for k, v in optimizer.items() if k.endswith("/iteration")] == [repeats], role
@@ -109,17 +112,33 @@ def test_a_run_stopped_and_resumed_equals_it_continued_in_process_every_array(ru
     assert [key for key in a.arrays if not np.array_equal(a.arrays[key], b.arrays[key])] == []
 
 
+def conditions(variant, dataset, count=3) -> dict:
+    """What the frozen networks in front of a conditioned generator take (``Variant.conditions``): captions'
+    character ids (text2image), the first of each of the first ``count`` images'."""
+    return {TEXT_INPUT: dataset.captions[:count, 0]} if variant.conditions else {}
+
+
 def sampling_inputs(sampler, dataset, count=3):
-    """The generator's inputs for ``count`` samples: drawn noise, labels or codes, and real images by input name."""
+    """The generator's inputs for ``count`` samples: drawn noise, labels or codes, the inputs of its conditions,
+    and real images by input name."""
+    given = conditions(get_variant(sampler.config.variant), dataset, count)
     images = dataset.x[:count].astype(np.float32)
-    return {**sampler.draw(count, seed=1).inputs, **{name: images for name in sampler.image_inputs}}
+    return {**sampler.draw(count, seed=1).inputs, **given,
+            **{name: images for name in sampler.image_inputs if name not in given}}
 
 
 def test_it_samples_or_translates_from_its_checkpoint(runs):
     from kgan.sampling import Sampler
 
+    if runs.variant.sampled_role is None:  # an encoder (text-encoder): nothing to sample, said in one line
+        with pytest.raises(KganError, match=f"{runs.variant.name} has no generator"):
+            Sampler.load(runs.continued.path)
+        return
     sampler = Sampler.load(runs.continued.path)
-    if sampler.image_inputs:
+    given = conditions(runs.variant, runs.stopped.dataset)
+    if given:
+        out = sampler.sample(3, seed=0, **given)
+    elif sampler.image_inputs:
         images = runs.stopped.dataset.x[:3]
         out = sampler.translate(images)
     else:
@@ -140,6 +159,8 @@ def test_its_generator_exports_to_onnx_matching_keras(runs, tmp_path):
     from kgan.export.onnx_sampler import OnnxSampler
     from kgan.sampling import Sampler
 
+    if runs.variant.sampled_role is None:  # an encoder's export is its text encoder: ids -> embedding
+        return check_text_encoder_export(runs, tmp_path)
     sampler = Sampler.load(runs.continued.path)
     if len(sampler.sample_shape) != 3:
         with pytest.raises(KganError, match="image generators"):
@@ -148,6 +169,19 @@ def test_its_generator_exports_to_onnx_matching_keras(runs, tmp_path):
     inputs = sampling_inputs(sampler, runs.stopped.dataset)
     onnx = OnnxSampler(export_onnx(runs.continued.path, tmp_path / "g.onnx"))
     assert np.abs(onnx.run(inputs) - sampler.generate_from(inputs)).max() <= TOLERANCE
+
+
+def check_text_encoder_export(runs, tmp_path):
+    import onnxruntime
+
+    from kgan.export.onnx_export import export_onnx
+    from kgan.networks import generate
+
+    path = export_onnx(runs.continued.path, tmp_path / "text.onnx")
+    ids = runs.stopped.dataset.captions[:3, 0]
+    onnx = onnxruntime.InferenceSession(str(path)).run(["embedding"], {TEXT_INPUT: ids})[0]
+    keras_model = runs.stopped.step.networks["text_encoder"]  # the continued run's weights: it trained on to the end
+    assert np.abs(onnx - generate(keras_model, {TEXT_INPUT: ids})).max() <= TOLERANCE
 
 
 @pytest.mark.parametrize("name", VARIANTS)

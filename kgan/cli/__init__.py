@@ -116,6 +116,7 @@ def main():
 
 
 from kgan.cli import (  # noqa: E402  (commands register on main)
+    data_command,
     eval_command,
     export_command,
     list_command,
@@ -131,6 +132,6 @@ from kgan.cli import (  # noqa: E402  (commands register on main)
     viz_compare_command,
 )
 
-__all__ = ["main", "eval_command", "export_command", "list_command", "metrics_command", "project_command",
-           "repro_command", "sample_command", "status_command", "train_command", "translate_command", "upscale_command",
-           "viz_command", "viz_compare_command"]
+__all__ = ["main", "data_command", "eval_command", "export_command", "list_command", "metrics_command",
+           "project_command", "repro_command", "sample_command", "status_command", "train_command",
+           "translate_command", "upscale_command", "viz_command", "viz_compare_command"]

@@ -17,7 +17,9 @@ A spec is either the name of a set or `prefix:PATH` (see `DATA_SOURCES`):
   as arrays `a` and `b` (`paired.py`);
 - `sidebyside:DIR`: pix2pix's layout, each image an A|B pair side by side (`sidebyside.py`);
 - `unpaired:DIR_A,DIR_B`, `unpaired:DIR`, `unpaired:FILE.npz`: two unpaired domains for CycleGAN
-  and DiscoGAN; DIR holds CycleGAN's trainA/ and trainB/ (`unpaired.py`).
+  and DiscoGAN; DIR holds CycleGAN's trainA/ and trainB/ (`unpaired.py`);
+- `captions:DIR`, `captions:FILE.npz`: images with captions for text-to-image, DIR holding
+  captions.jsonl; only the train split is read (`captions.py`, whose `load_test_split` reads the test rows).
 
 The image-to-image specs return domain A in `Dataset.x` and domain B in `Dataset.b`.
 
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgan.data import folder, idx, named, npz, paired, sidebyside, toy, unpaired
+from kgan.data import captions, folder, idx, named, npz, paired, sidebyside, toy, unpaired
 from kgan.data.dataset import DataError, Dataset, check_image_size
 from kgan.data.folder import DEFAULT_FOLDER_SIZE, SIXTEEN_BIT_MODES
 from kgan.data.named import DEBIAN_FASHION_MNIST, NAMED_SETS
@@ -69,6 +71,8 @@ DATA_SOURCES: dict[str, str] = {
     "unpaired:DIR_A,DIR_B": "CycleGAN/DiscoGAN domains: two directories of images, any lengths (A in x, B in b)",
     "unpaired:DIR": "CycleGAN's layout: a directory holding trainA/ and trainB/ (testA/, testB/ are not read)",
     "unpaired:FILE.npz": "CycleGAN/DiscoGAN: numpy .npz with image arrays 'a' and 'b', optional labels 'y' of a",
+    "captions:DIR": "images with captions: DIR/captions.jsonl, one line per image {file, captions, attributes, split}",
+    "captions:FILE.npz": "images with captions: numpy .npz with uint8 images 'x' and strings 'captions' (N, K)",
     "ring8": "toy 2-D points: 8 Gaussians on a unit circle (std 0.01), 64k points",
     "grid25": "toy 2-D points: 5x5 grid of Gaussians at {-4,-2,0,2,4} (std 0.05), 64k points",
 }
@@ -78,7 +82,7 @@ DATA_SOURCES: dict[str, str] = {
 # in `_MULTI_PATH_PREFIXES`.
 _READERS_BY_NAME = {**dict.fromkeys(NAMED_SETS, named), **dict.fromkeys(TOY_SETS, toy)}
 _READERS_BY_PREFIX = {"idx": idx, "npz": npz, "folder": folder, "paired": paired, "sidebyside": sidebyside,
-                      "unpaired": unpaired}
+                      "unpaired": unpaired, "captions": captions}
 # Their PATH is one or more comma-separated paths; the others' PATH is one path, commas and all, as before.
 _MULTI_PATH_PREFIXES = ("paired", "unpaired", "sr")
 # Specs whose files a batch source reads itself (kgan.training.super_resolution); only their paths are made

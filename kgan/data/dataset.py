@@ -39,6 +39,14 @@ class Dataset:
         class_names: the name of each class, where the source names them (class folders); None otherwise.
         lr: for super-resolution pairs (``sr:LR_DIR,HR_DIR``), the low-resolution counterpart of each row of
             ``x``, NHWC in [-1, 1], ``scale`` times smaller; None for everything else.
+        captions: for captioned images (``captions:DIR``, ``captions:FILE.npz``), the captions of each row of
+            ``x`` as character ids (N, K, ``kgan.text.MAX_CHARS``) int32 (``kgan.text.encode``); K is the most
+            captions any image has, and an image with fewer repeats its own in turn. None for everything else.
+        match: with ``captions``, an int key (N,) per row: rows with the same key have interchangeable captions
+            (the same attributes, or without attributes the same captions), so a caption of another key is a
+            mismatched one. None for everything else.
+        attributes: with ``captions``, each row's attributes (a dict, empty where the data gives none), e.g.
+            ``{"class": "sandal", "colour": "red", ...}``; None for everything else.
     """
 
     name: str
@@ -49,6 +57,9 @@ class Dataset:
     paired: bool = False
     class_names: tuple | None = None
     lr: np.ndarray | None = None
+    captions: np.ndarray | None = None
+    match: np.ndarray | None = None
+    attributes: tuple | None = None
 
     @property
     def kind(self) -> str:

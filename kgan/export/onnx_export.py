@@ -14,6 +14,7 @@ names are fixed up after export. Runs trained with ``--ema`` export the averaged
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import warnings
@@ -62,6 +63,16 @@ class ToUint8(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rgba": self.rgba}
+
+
+@contextlib.contextmanager
+def quiet_tracer():
+    """torch's tracer warns about each Python int/bool Keras computes from shapes, which are static here; the
+    export is checked (ONNX vs Keras) by the tests instead."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="(Converting a tensor to a Python"
+                                "|torch.as_tensor results are registered as constants)")
+        yield
 
 
 def dynamic_size(generator) -> bool:
@@ -165,13 +176,22 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError("ONNX export needs the onnx package (pip install onnx)") from None
     if not 7 <= opset <= 21:
         raise KganError(f"--opset must be between 7 and 21, got {opset}")
-    output = Path(output) if output else default_output(source, role, direction)
+    from kgan.export.encoder_export import default_encoder_output, export_text_encoder, exports_encoder
+
+    encoder = exports_encoder(source)  # a run without a generator (text-encoder) exports its text encoder
+    output = Path(output) if output else default_encoder_output(source) if encoder else default_output(
+        source, role, direction)
     if output.suffix != ".onnx":
         raise KganError(f"output must end in .onnx, got {output}")
     if not output.parent.is_dir():
         raise KganError(f"directory {output.parent} does not exist")
     if not overwrite and (output.exists() or output.is_symlink()):
         raise KganError(f"{output} already exists; give --overwrite to replace it, or choose another -o")
+    if encoder:
+        if uint8 or rgba or fp16 or role or direction:
+            raise KganError(f"{source} exports its text encoder (character ids to an embedding); --uint8, --rgba, "
+                            f"--fp16, --role and --direction are for generators")
+        return export_text_encoder(source, output, opset)
     sampler = Sampler.load(source, role, direction)
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
@@ -190,11 +210,7 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "raw.onnx"
         try:
-            with warnings.catch_warnings():
-                # torch's tracer warns about each Python int/bool Keras computes from shapes, which
-                # are static here; the export is checked (ONNX vs Keras) by the tests instead.
-                warnings.filterwarnings("ignore", message="(Converting a tensor to a Python"
-                                        "|torch.as_tensor results are registered as constants)")
+            with quiet_tracer():
                 if dynamic and keras.backend.backend() == "torch":
                     _export_torch_any_size(model, raw, example_inputs(sampler, 2), opset)
                 else:
@@ -260,16 +276,17 @@ def _export_torch_any_size(model, path: Path, example: dict, opset: int) -> None
                           dynamic_axes=axes, opset_version=opset, dynamo=False, do_constant_folding=True)
 
 
-def _rename_io(proto, input_names: list[str], any_size_inputs: list[str] = ()) -> None:
-    """Give the graph inputs (in model order) and the output kgan's names, everywhere they are referenced;
-    the inputs named in ``any_size_inputs`` (and then the output) get symbolic height and width dimensions."""
+def _rename_io(proto, input_names: list[str], any_size_inputs: list[str] = (), output_name: str = OUTPUT_IMAGE) -> None:
+    """Give the graph inputs (in model order) and the output kgan's names (``output_name``: ``image``, or a text
+    encoder's ``embedding``), everywhere they are referenced; the inputs named in ``any_size_inputs`` (and then the
+    output) get symbolic height and width dimensions."""
     graph = proto.graph
     initializers = {init.name for init in graph.initializer}
     inputs = [i for i in graph.input if i.name not in initializers]
     if len(inputs) != len(input_names) or len(graph.output) != 1:
         raise KganError(f"expected inputs {input_names} and one output in the exported graph, got "
                         f"{json.dumps([i.name for i in inputs])} -> {json.dumps([o.name for o in graph.output])}")
-    renames = {**{value.name: name for value, name in zip(inputs, input_names)}, graph.output[0].name: OUTPUT_IMAGE}
+    renames = {**{value.name: name for value, name in zip(inputs, input_names)}, graph.output[0].name: output_name}
     for node in graph.node:
         node.input[:] = [renames.get(name, name) for name in node.input]
         node.output[:] = [renames.get(name, name) for name in node.output]
@@ -278,6 +295,6 @@ def _rename_io(proto, input_names: list[str], any_size_inputs: list[str] = ()) -
         # one symbolic batch dimension, whatever the exporter called it
         dims = value.type.tensor_type.shape.dim
         dims[0].dim_param = "batch"
-        if any_size_inputs and (value.name in any_size_inputs or value.name == OUTPUT_IMAGE):
-            prefix = "out_" if value.name == OUTPUT_IMAGE else ""
+        if any_size_inputs and (value.name in any_size_inputs or value.name == output_name):
+            prefix = "out_" if value.name == output_name else ""
             dims[1].dim_param, dims[2].dim_param = f"{prefix}height", f"{prefix}width"

@@ -42,7 +42,7 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     if isinstance(settings.get("data"), str):
         settings["data"] = data.absolute_spec(settings["data"])
     # Paths made absolute, so the run resumes from any working directory.
-    for name in ("labels", "init_from", "content_weights"):
+    for name in ("labels", "init_from", "content_weights", "text_encoder"):
         if isinstance(settings.get(name), str):
             settings[name] = str(Path(settings[name]).expanduser().absolute())
     return TrainConfig(variant=variant, **settings)

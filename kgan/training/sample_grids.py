@@ -16,7 +16,11 @@ TRANSLATIONS_PER_ROW = 8  # images per row of an image-to-image run's picture
 def fixed_inputs(step, config, dataset):
     """The inputs of the per-epoch grids: the same latent draws every time (``grid_size`` of them for images,
     ``POINTS_PER_PLOT`` for points), and as many of the first training samples (the batch source's
-    ``preview``) for a generator that takes images."""
+    ``preview``) for a generator that takes images; None for a variant that draws its own picture."""
+    from kgan.variants import get_variant
+
+    if get_variant(config.variant).picture:  # it draws its own picture, from the run's seed
+        return None
     count = config.grid_size if dataset.kind == "image" else POINTS_PER_PLOT
     fixed = sampling_inputs(config.latent_spec(), count, seed=config.seed)
     for name in image_inputs(step.sampling_generator):
@@ -27,8 +31,11 @@ def fixed_inputs(step, config, dataset):
 def save_grid(path: str | Path, step, variant, config, dataset, fixed) -> None:
     """The run's picture now, to ``path``: an image-to-image model's translations of the first training
     images (``translation_grid`` of the batch source's ``preview``), else ``step``'s samples of the ``fixed``
-    inputs (2-D points over the real ones)."""
-    if variant.directions:
+    inputs (2-D points over the real ones); or the variant's own (``Variant.picture``)."""
+    if variant.picture:
+        images, columns, row_names = variant.picture(step, config, dataset)
+        save_samples(images, path, columns=columns, row_names=row_names)
+    elif variant.directions:
         n = min(config.grid_size, TRANSLATIONS_PER_ROW)
         generators = {direction: step.ema.get(role, step.networks[role])
                       for direction, role in variant.directions.items()}

@@ -94,8 +94,9 @@ class TrainingStep:
 
     @property
     def generator(self):
-        """The sampled role's network, as it trains."""
-        return self.networks[self.sampled_role]
+        """The sampled role's network, as it trains; a variant without a generator (text-encoder): its first
+        network (what callbacks are given as their ``model``)."""
+        return self.networks.get(self.sampled_role, next(iter(self.networks.values())))
 
     @property
     def sampling_generator(self):

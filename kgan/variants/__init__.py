@@ -14,5 +14,6 @@ from kgan.variants.registry import (  # noqa: I001
 from kgan.variants import acgan, cgan, custom, dcgan, gan, infogan, lsgan, pacgan, sngan, wgan, wgan_gp  # noqa: F401
 from kgan.variants import cyclegan, discogan, pix2pix  # noqa: F401
 from kgan.variants import srgan, srresnet  # noqa: F401
+from kgan.variants import text2image, text_encoder  # noqa: F401
 
 __all__ = ["Variant", "declared_options", "get_variant", "list_variants", "readers", "register", "unregister"]

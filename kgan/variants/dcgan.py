@@ -63,7 +63,14 @@ def generator_from(config, sample_shape, inputs, h) -> keras.Model:
 
 
 def discriminator_features(config, sample_shape, x):
-    """H x W x C -> strided convs doubling width, LeakyReLU 0.2 -> flat features.
+    """H x W x C -> strided convs doubling width, LeakyReLU 0.2 -> flat features (``discriminator_maps``
+    flattened)."""
+    return layers.Flatten(name="d_flatten")(discriminator_maps(config, sample_shape, x))
+
+
+def discriminator_maps(config, sample_shape, x):
+    """H x W x C -> strided convs doubling width, LeakyReLU 0.2 -> start x start feature maps (4 x 4 for 64 x 64
+    images), before they are flattened: where text2image's D joins the text.
 
     ``config.d_norm`` picks what follows each conv after the first: batch norm (DCGAN, the
     default), layer norm, nothing, or spectral normalisation of every weight.
@@ -77,7 +84,7 @@ def discriminator_features(config, sample_shape, x):
         h = d_conv2d(norm, config.width * 2**i, KERNEL, strides=2, padding="same", use_bias=normalization is None,
                      kernel_initializer=weights(), name=f"d_conv{i + 1}")(h)
         h = layers.LeakyReLU(0.2, name=f"d_lrelu{i + 1}")(h if normalization is None else normalization(h))
-    return layers.Flatten(name="d_flatten")(h)
+    return h
 
 
 def logits_head(config, h, units=1, name="d_logits"):

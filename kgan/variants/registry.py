@@ -41,6 +41,10 @@ class Variant:
             what the user gives, e.g. text2image's ``{"text_embedding": "text_encoder"}`` (a sentence's
             character ids to its embedding). Sampling and export put that network in front of the generator,
             so a run samples, and its ONNX file generates, from the role's own input (``text``).
+        picture: ``(step, config, dataset) -> (images, columns, row names or None)``: the run's picture, where the
+            variant draws its own (text2image: samples of the first training captions, a row each; text-encoder,
+            which has no generator: the images its text encoder retrieves); None: samples of fixed inputs, or
+            translations of the first training images.
 
     Example:
         register(Variant("mygan", "DCGAN nets, hinge loss", "-", roles=two_player(build_g, build_d),
@@ -58,6 +62,7 @@ class Variant:
     directions: dict = field(default_factory=dict)
     data: BatchSource = SAMPLES
     conditions: dict = field(default_factory=dict)
+    picture: Callable | None = None
 
     @property
     def settings(self) -> dict[str, Option]:
@@ -71,13 +76,16 @@ class Variant:
         raise KganError(f"{self.name} has no network {name!r}; its roles are {', '.join(r.name for r in self.roles)}")
 
     @property
-    def sampled_role(self) -> str:
-        """The generator a run samples from and exports by default."""
-        return next(role.name for role in self.roles if role.generates)
+    def sampled_role(self) -> str | None:
+        """The generator a run samples from and exports by default; None for a variant without one (text-encoder)."""
+        return next((role.name for role in self.roles if role.generates), None)
 
     def direction_role(self, direction: str | None) -> str:
         """The generator role that translates in ``direction`` (``a2b``, ``b2a``); None: the sampled role."""
         if direction is None:
+            if self.sampled_role is None:
+                raise KganError(f"{self.name} has no generator to sample from: it trains "
+                                f"{' and '.join(role.name for role in self.roles)}")
             return self.sampled_role
         if direction not in self.directions:
             offered = ", ".join(self.directions) or "none: it generates from noise"
