@@ -29,7 +29,7 @@ from conformance import VARIANTS, tiny_data, tiny_settings
 from helpers import stop_continue_and_resume, values
 
 from kgan.errors import KganError
-from kgan.text import TEXT_INPUT
+from kgan.text import TEXT_INPUT, decode
 from kgan.variants import get_variant
 
 TOLERANCE = 1e-5
@@ -113,9 +113,9 @@ def test_a_run_stopped_and_resumed_equals_it_continued_in_process_every_array(ru
 
 
 def conditions(variant, dataset, count=3) -> dict:
-    """What the frozen networks in front of a conditioned generator take (``Variant.conditions``): captions'
-    character ids (text2image), the first of each of the first ``count`` images'."""
-    return {TEXT_INPUT: dataset.captions[:count, 0]} if variant.conditions else {}
+    """What a conditioned generator samples from (``Variant.conditions``): text2image's sentences, the first caption
+    of each of the first ``count`` images."""
+    return {"text": decode(dataset.captions[:count, 0])} if variant.conditions else {}
 
 
 def sampling_inputs(sampler, dataset, count=3):
@@ -123,8 +123,7 @@ def sampling_inputs(sampler, dataset, count=3):
     and real images by input name."""
     given = conditions(get_variant(sampler.config.variant), dataset, count)
     images = dataset.x[:count].astype(np.float32)
-    return {**sampler.draw(count, seed=1).inputs, **given,
-            **{name: images for name in sampler.image_inputs if name not in given}}
+    return {**sampler.draw(count, seed=1, **given).inputs, **{name: images for name in sampler.image_inputs}}
 
 
 def test_it_samples_or_translates_from_its_checkpoint(runs):
