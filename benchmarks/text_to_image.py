@@ -34,7 +34,7 @@ PICTURE_CAPTIONS = ("a red seven at the top left on black", "a large green three
                     "a small white zero at the bottom right on black", "a blue one at the top right on grey")
 
 
-def kgan(*args: str) -> None:
+def run_kgan(*args: str) -> None:
     command = [sys.executable, "-m", "kgan", *args]
     print("$ kgan " + " ".join(args), flush=True)
     subprocess.run(command, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -101,14 +101,14 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     captions = out / "data"
     if not captions.exists():
-        kgan("data", "captions", "--from", "mnist", "-o", str(captions), "--count", str(args.count), "--seed", "0")
+        run_kgan("data", "captions", "--from", "mnist", "-o", str(captions), "--count", str(args.count), "--seed", "0")
     spec = f"captions:{captions}"
     record = json.loads((captions / "held_out.json").read_text())
     held = {(pair["class"], pair["colour"]) for pair in record["held_out"]}
     encoder = out / "encoder"
     if not (encoder / "checkpoint.npz").exists():
-        kgan("train", "text-encoder", "--data", spec, "--steps", str(args.encoder_steps), "--out", str(encoder),
-             "--no-progress", "--log-every", "100")
+        run_kgan("train", "text-encoder", "--data", spec, "--steps", str(args.encoder_steps), "--out",
+                 str(encoder), "--no-progress", "--log-every", "100")
     results = {"settings": vars(args) | {"out": str(out)}, "backend": os.environ.get("KERAS_BACKEND"),
                "retrieval": evaluate_retrieval(encoder, spec)["values"], "runs": []}
     print("retrieval", results["retrieval"], flush=True)
@@ -125,9 +125,9 @@ def main() -> None:
         for seed in map(int, args.seeds.split(",")):
             run = out / f"{row.replace(' ', '-').lower()}-seed{seed}"
             if not (run / "checkpoint.npz").exists():
-                kgan("train", "text2image", "--data", spec, "--text-encoder", str(encoder), "--steps", str(args.steps),
-                     "--seed", str(seed), "--width", str(args.width), "--batch-size", str(args.batch_size),
-                     "--out", str(run), "--no-progress", "--log-every", "100", *flags)
+                run_kgan("train", "text2image", "--data", spec, "--text-encoder", str(encoder), "--steps",
+                         str(args.steps), "--seed", str(seed), "--width", str(args.width), "--batch-size",
+                         str(args.batch_size), "--out", str(run), "--no-progress", "--log-every", "100", *flags)
             model = kgan.load(run)
             scores = {name: attribute_accuracy(model.sample(len(texts), seed=seed, text=texts), wanted, "mnist")
                       for name, (texts, wanted) in groups.items()}
