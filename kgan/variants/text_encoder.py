@@ -42,7 +42,8 @@ EMBEDDING_DIM = Option("embedding_dim", "int", 128, "Size of the joint text-imag
                        check=positive(4096))
 TEMPERATURE = Option("temperature", "float", 0.1, "Softmax temperature of the contrastive loss (default 0.1).",
                      check=above(0))
-LEARNING_RATE = Option("lr", "float", 1e-3, "Learning rate of both encoders (default 1e-3).", check=above(0))
+LEARNING_RATE = Option("lr_encoders", "float", 1e-3, "Learning rate of both encoders (default 1e-3).",
+                       check=above(0))
 # The caption each row trains on is this draw modulo the image's K captions: K is known only from the data,
 # and an integer modulo is exact on every backend. 2^30 keeps the pick's bias below K / 2^30.
 CAPTION_DRAWS = 2**30
@@ -143,8 +144,8 @@ TEXT_ENCODER_VARIANT = register(Variant(
     description="Joint text-image embedding: a character CNN and an image CNN, symmetric contrastive loss",
     reference="Reed et al. 2016, Learning Deep Representations of Fine-Grained Visual Descriptions; "
               "Radford et al. 2021 (CLIP's loss)",
-    roles=(Role(TEXT_ENCODER, build_text_encoder, learning_rate="lr"),
-           Role(IMAGE_ENCODER, build_image_encoder, learning_rate="lr")),
+    roles=(Role(TEXT_ENCODER, build_text_encoder, learning_rate="lr_encoders"),
+           Role(IMAGE_ENCODER, build_image_encoder, learning_rate="lr_encoders")),
     phases=phases,
     options=(EMBEDDING_DIM, TEMPERATURE, LEARNING_RATE),
     defaults={"beta_1": 0.9},
