@@ -49,6 +49,7 @@ LEARNING_RATE = Option("lr_encoders", "float", 1e-3, "Learning rate of both enco
 CAPTION_DRAWS = 2**30
 CONVOLUTIONS = 3  # of the character CNN, each followed by a max pool halving the length
 CHAR_KERNEL = 5
+PICTURE_ROWS, PICTURE_COLUMNS = 8, 8  # the run's picture: captions, and each one's image and those it finds
 
 
 def normalised(h, name: str):
@@ -104,6 +105,7 @@ def top1(logits):
 
 
 def draw_caption_picks(rng: np.random.Generator, shape, step, total_steps) -> dict:
+    """Which caption each row trains on (``one_caption_each`` takes it modulo K), from the run's noise stream."""
     return {"caption_pick": rng.integers(0, CAPTION_DRAWS, shape, dtype=np.int32)}
 
 
@@ -136,8 +138,6 @@ def retrieval_picture(step, config, dataset):
     rows = [np.concatenate([images[i:i + 1], images[found[i]]]) for i in range(len(captions))]
     return np.concatenate(rows), columns, decode(captions)
 
-
-PICTURE_ROWS, PICTURE_COLUMNS = 8, 8
 
 TEXT_ENCODER_VARIANT = register(Variant(
     name="text-encoder",
