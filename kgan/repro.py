@@ -70,6 +70,12 @@ def by_path(checkpoint, group: str) -> dict[str, np.ndarray]:
     return dict(zip(checkpoint.meta["paths"][group], checkpoint.group(group)))
 
 
+def compared_role(variant) -> str:
+    """The network whose weights the backends must agree on: the sampled generator, or the first network of a
+    variant without one (text-encoder's text encoder)."""
+    return variant.sampled_role or variant.roles[0].name
+
+
 def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
     from kgan.training.checkpoint import read_checkpoint
 
@@ -86,7 +92,7 @@ def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
     loss_names = [phase.loss_stat.name for phase in variant.phases(config, sample_shape)]
     metrics = [json.loads(line) for line in (out / "run" / "metrics.jsonl").read_text().splitlines()]
     losses = {name: [m[name] for m in metrics] for name in loss_names}
-    role = variant.sampled_role
+    role = compared_role(variant)
     generator = read_checkpoint(out / "run" / "checkpoint.npz").group(role)
     step1 = read_checkpoint(out / "step1.npz")
     return BackendRun(backend, "ran", losses=losses, generator=generator, samples=np.load(out / "samples.npy"),
@@ -186,9 +192,11 @@ def worker(config_json: str, out: str) -> None:
     import keras
 
     from kgan.data import load
-    from kgan.networks import image_inputs
+    from kgan.networks import generate, image_inputs
     from kgan.sampling import Sampler
+    from kgan.text import TEXT_INPUT
     from kgan.training import run_loop
+    from kgan.variants import get_variant
 
     class StopAfterStepOne(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
@@ -202,11 +210,19 @@ def worker(config_json: str, out: str) -> None:
     if training.position.step < training.total_steps:
         training.run.lock()  # run_loop released it
         run = training.run_loop(progress=False)
-    sampler = Sampler.load(run.path)
-    if image_inputs(sampler.generator):  # a translator: its translations of the first training images
-        samples = sampler.translate(load(config.data, config.image_size).x[:SAMPLES])
+    variant = get_variant(config.variant)
+    # Captioned data's first captions: what text variants' networks are compared on.
+    text = {TEXT_INPUT: training.dataset.captions[:SAMPLES, 0]} if training.dataset.captions is not None else {}
+    if variant.sampled_role is None:  # an encoder: its outputs, the embeddings of the first captions
+        samples = generate(training.step.networks[compared_role(variant)], text)
     else:
-        samples = sampler.sample(SAMPLES, seed=0)
+        sampler = Sampler.load(run.path)
+        if variant.conditions:  # from the first training captions
+            samples = sampler.sample(SAMPLES, seed=0, **text)
+        elif image_inputs(sampler.generator):  # a translator: its translations of the first training images
+            samples = sampler.translate(load(config.data, config.image_size).x[:SAMPLES])
+        else:
+            samples = sampler.sample(SAMPLES, seed=0)
     np.save(out / "samples.npy", samples)
 
 

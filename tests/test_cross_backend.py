@@ -72,7 +72,7 @@ def repro_report(tmp_path, variant, *options):
 
 def tiny_options(variant, tmp_path) -> list[str]:
     """The harness' tiny settings and data (tests/conformance.py) as ``kgan`` options."""
-    settings = {**tiny_settings(variant), "data": tiny_data(variant, tmp_path)}
+    settings = {**tiny_settings(variant, tmp_path), "data": tiny_data(variant, tmp_path)}
     return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
 
 

@@ -25,7 +25,8 @@ def format_values(values: dict) -> list[str]:
 @click.option("--real", "real_data",
               help="Score held-out real samples of this data spec instead of a run (the baseline).")
 @click.option("--data", "data_spec",
-              help="Held-out image pairs or domains to score an image-to-image RUN on (its translators need them).")
+              help="Held-out data to score RUN on: image pairs or domains (image-to-image), high-resolution images "
+                   "(super-resolution), captioned images (text-encoder: its test split).")
 @click.option("--metrics",
               help="Comma-separated: fid,kid,is,pr,coverage (images) or modes (ring8, grid25); default all.")
 @click.option("-n", "count", type=int,
@@ -51,6 +52,10 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
     L1 to the true counterparts (paired data), the FID of the translations with the real-vs-real FID
     beside it, and with labels the share of translations the pinned classifier labels as their source.
 
+    A text-encoder RUN is scored by caption-to-image retrieval on the held-out test split of --data
+    captions:DIR: the share of captions whose image ranks first (top1) or among the first five (top5) of
+    the held-out images, and the same counting any image with the caption's attributes (_match).
+
     A super-resolution RUN (srresnet, srgan) is scored on held-out high-resolution images (--data
     folder:DIR, whose LR inputs are made by bicubic downscaling, or sr:LR_DIR,HR_DIR): PSNR and SSIM on
     the Y channel with a border of the scale cut off, and LPIPS where its weights are at hand, beside
@@ -69,6 +74,20 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         raise KganError(f"--json {json_path}: directory {Path(json_path).parent} does not exist")
     if lpips_weights and not (data_spec and upscales(run)):
         raise KganError("--lpips-weights goes with a super-resolution RUN and its --data")
+    if run and retrieves(run):
+        from kgan.metrics.retrieval import evaluate_retrieval
+
+        if not data_spec or metrics or count or features or inception_weights:
+            raise KganError("a text-encoder run is scored by caption-to-image retrieval (top-1, top-5) on the held-out "
+                            "test split of captioned data: give --data captions:DIR alone")
+        result = evaluate_retrieval(run, data_spec)
+        at_step = f" at step {result['step']}" if result["step"] is not None else ""
+        click.echo(f"{result['source']}{at_step}: {result['captions']} held-out captions retrieving among "
+                   f"{result['images']} images of {result['reference']} (_match: any image of the caption's key)")
+        click.echo("\n".join(format_values(result["values"])))
+        if json_path:
+            write_json(json_path, result)
+        return
     if data_spec and upscales(run):
         from kgan.metrics.super_resolution import evaluate_super_resolution
 
@@ -116,6 +135,15 @@ def upscales(run) -> bool:
 
     variant = read_run_checkpoint(run).meta["config"]["variant"]
     return "scale" in get_variant(variant).settings
+
+
+def retrieves(run) -> bool:
+    """Whether ``run`` is scored by caption-to-image retrieval (a text-encoder run, ``kgan.metrics.retrieval``)."""
+    from kgan.metrics.retrieval import is_retrieval_run
+    from kgan.sampling import read_run_checkpoint
+    from kgan.variants import get_variant
+
+    return is_retrieval_run(get_variant(read_run_checkpoint(run).meta["config"]["variant"]))
 
 
 def super_resolution_lines(result: dict) -> list[str]:

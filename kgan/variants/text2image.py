@@ -15,7 +15,7 @@ is the mean of its K captions' embeddings, as the paper averages (the reference 
   the host), s_f = D(G(z, its text), its text). ``--no-matching``: BCE(s_r, 1) + BCE(s_f, 0), the plain
   conditional GAN of the paper's ablation.
 - GAN-INT (``--interpolate``, default): G also learns from midpoints of pairs of the batch's embeddings (each with
-  the next one's, beta 0.5), BCE(D(G(z', e_int), e_int), 1) at weight 1; D never sees them.
+  the one before it, beta 0.5), BCE(D(G(z', e_int), e_int), 1) at weight 1; D never sees them.
 
 The defaults are the paper's: Adam 2e-4 (beta_1 0.5), batch 64, z of 100, 64 x 64 images.
 """
@@ -140,7 +140,7 @@ def mean_embedding(passes, captions):
 
 
 def interpolated(embeddings):
-    """GAN-INT's midpoints: each embedding with the batch's next one (beta 0.5)."""
+    """GAN-INT's midpoints: each embedding with the one before it (the batch rolled by one), beta 0.5."""
     return 0.5 * embeddings + 0.5 * ops.roll(embeddings, 1, axis=0)
 
 

@@ -42,12 +42,14 @@ EMBEDDING_DIM = Option("embedding_dim", "int", 128, "Size of the joint text-imag
                        check=positive(4096))
 TEMPERATURE = Option("temperature", "float", 0.1, "Softmax temperature of the contrastive loss (default 0.1).",
                      check=above(0))
-LEARNING_RATE = Option("lr", "float", 1e-3, "Learning rate of both encoders (default 1e-3).", check=above(0))
+LEARNING_RATE = Option("lr_encoders", "float", 1e-3, "Learning rate of both encoders (default 1e-3).",
+                       check=above(0))
 # The caption each row trains on is this draw modulo the image's K captions: K is known only from the data,
 # and an integer modulo is exact on every backend. 2^30 keeps the pick's bias below K / 2^30.
 CAPTION_DRAWS = 2**30
 CONVOLUTIONS = 3  # of the character CNN, each followed by a max pool halving the length
 CHAR_KERNEL = 5
+PICTURE_ROWS, PICTURE_COLUMNS = 8, 8  # the run's picture: captions, and each one's image and those it finds
 
 
 def normalised(h, name: str):
@@ -103,6 +105,7 @@ def top1(logits):
 
 
 def draw_caption_picks(rng: np.random.Generator, shape, step, total_steps) -> dict:
+    """Which caption each row trains on (``one_caption_each`` takes it modulo K), from the run's noise stream."""
     return {"caption_pick": rng.integers(0, CAPTION_DRAWS, shape, dtype=np.int32)}
 
 
@@ -136,15 +139,13 @@ def retrieval_picture(step, config, dataset):
     return np.concatenate(rows), columns, decode(captions)
 
 
-PICTURE_ROWS, PICTURE_COLUMNS = 8, 8
-
 TEXT_ENCODER_VARIANT = register(Variant(
     name="text-encoder",
     description="Joint text-image embedding: a character CNN and an image CNN, symmetric contrastive loss",
     reference="Reed et al. 2016, Learning Deep Representations of Fine-Grained Visual Descriptions; "
               "Radford et al. 2021 (CLIP's loss)",
-    roles=(Role(TEXT_ENCODER, build_text_encoder, learning_rate="lr"),
-           Role(IMAGE_ENCODER, build_image_encoder, learning_rate="lr")),
+    roles=(Role(TEXT_ENCODER, build_text_encoder, learning_rate="lr_encoders"),
+           Role(IMAGE_ENCODER, build_image_encoder, learning_rate="lr_encoders")),
     phases=phases,
     options=(EMBEDDING_DIM, TEMPERATURE, LEARNING_RATE),
     defaults={"beta_1": 0.9},
