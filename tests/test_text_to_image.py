@@ -239,3 +239,23 @@ def test_sampling_a_text_encoder_is_refused_and_its_export_is_the_text_encoder(r
     metadata = json.loads((tmp_path / "t.onnx.json").read_text())
     assert metadata["kind"] == "text_encoder" and metadata["inputs"] == json.dumps(
         {TEXT_INPUT: {"dtype": "int32", "shape": [64]}})
+
+
+def test_a_text2image_run_needs_its_encoder_run_only_to_start(root, tmp_path):
+    """The frozen encoder's architecture is recorded in the run's config and its weights in the run's checkpoint:
+    with the text-encoder run gone, the run samples from a sentence and resumes."""
+    import shutil
+
+    from kgan.sampling import Sampler
+    from kgan.training import run_loop
+
+    encoder = tmp_path / "encoder"
+    shutil.copytree(root / "text-encoder-run", encoder)
+    config = config_of(root, text_encoder=str(encoder))
+    recorded = get_variant("text-encoder").settings
+    assert config.text_width == tiny_settings(get_variant("text-encoder"), root).get("width", recorded["width"].default)
+    run_loop.Training.start(config, tmp_path / "run").run_loop(progress=False)
+    shutil.rmtree(encoder)
+    sampler = Sampler.load(tmp_path / "run")
+    assert sampler.sample(2, text="a red zero at the top left").shape == (2, *sampler.sample_shape)
+    assert run_loop.resume(tmp_path / "run", steps=2, progress=False).status()["step"] == 2

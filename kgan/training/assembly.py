@@ -45,7 +45,8 @@ def resolve_config(variant: str, **options) -> TrainConfig:
     for name in ("labels", "init_from", "content_weights", "text_encoder"):
         if isinstance(settings.get(name), str):
             settings[name] = str(Path(settings[name]).expanduser().absolute())
-    return TrainConfig(variant=variant, **settings)
+    config = TrainConfig(variant=variant, **settings)
+    return get_variant(variant).derive(config) if get_variant(variant).derive else config
 
 
 def _optimizer(config: TrainConfig, learning_rate):
@@ -81,8 +82,16 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
     weights_rng = np.random.default_rng([config.seed, 3])
     for model in networks.values():
         numpy_init.initialize(model, weights_rng)
-    if config.init_from and initial_weights:
-        copy_roles(networks, config.init_from, config.init_roles)
+    if initial_weights:
+        if config.init_from:
+            copy_roles(networks, config.init_from, config.init_roles)
+        for role in variant.roles:
+            if role.starts_from:
+                source = getattr(config, role.starts_from)
+                if not source:
+                    raise KganError(f"{config.variant} needs --{role.starts_from.replace('_', '-')} RUN, the run "
+                                    f"whose {role.name} it starts from")
+                copy_roles(networks, source, [role.name])
     updated = [role for role in variant.roles if any(role.name in phase.updates for phase in phases)]
     # A second instance of each generator holds its average; the step starts it at the generator's weights.
     ema = {role.name: build(role, f"{role.name}_ema") for role in variant.roles if role.generates} if config.ema else {}

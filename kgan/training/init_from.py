@@ -44,28 +44,3 @@ def copy_roles(networks: dict, source: str | Path, roles: list[str] | None = Non
         for variable, value in zip(variables, arrays):
             variable.assign(value.astype(variable.dtype))
     return chosen
-
-
-def pin_weights(model, arrays: list) -> None:
-    """Make ``arrays`` (one per variable of ``model``, in ``model.variables`` order, as checkpoints keep them)
-    ``model``'s weights for good: each becomes its variable's ``Constant`` initializer, so kgan's numpy
-    initialisation (``kgan.numpy_init``), which redraws every network's weights after the step builds it, draws
-    them back as they are; and the model is frozen (``trainable = False``). What a role built from another run's
-    weights needs (text2image's text encoder)."""
-    import keras
-    import numpy as np
-
-    from kgan.numpy_init import INITIALIZER_ATTRIBUTE
-
-    if len(model.variables) != len(arrays):
-        raise KganError(f"{model.name} has {len(model.variables)} variables; {len(arrays)} arrays were given")
-    values = {id(variable): np.asarray(array) for variable, array in zip(model.variables, arrays)}
-    for layer in model._flatten_layers(include_self=False):
-        for variable in layer._trainable_variables + layer._non_trainable_variables:
-            value = values[id(variable)]
-            if tuple(value.shape) != tuple(variable.shape):
-                raise KganError(f"{model.name}: {variable.path} has shape {tuple(variable.shape)}, its weights "
-                                f"{tuple(value.shape)}")
-            setattr(layer, INITIALIZER_ATTRIBUTE.format(variable.name), keras.initializers.Constant(value))
-            variable.assign(value.astype(variable.dtype))
-    model.trainable = False

@@ -36,12 +36,16 @@ class Role:
         generates: a generator: its samples are what a run produces; ``--ema`` averages its weights,
             and it trains at ``lr_g`` (other roles at ``lr_d``) unless ``learning_rate`` says otherwise.
         learning_rate: the TrainConfig field holding this role's learning rate.
+        starts_from: the TrainConfig field naming another run whose same role's weights a starting run copies
+            into this one (text2image's frozen text encoder, from ``--text-encoder RUN``); the run's own
+            checkpoint keeps them from then on.
     """
 
     name: str
     build: Callable
     generates: bool = False
     learning_rate: str | None = None
+    starts_from: str | None = None
 
     @property
     def learning_rate_key(self) -> str:

@@ -41,6 +41,9 @@ class Variant:
             what the user gives, e.g. text2image's ``{"text_embedding": "text_encoder"}`` (a sentence's
             character ids to its embedding). Sampling and export put that network in front of the generator,
             so a run samples, and its ONNX file generates, from the role's own input (``text``).
+        derive: ``config -> config`` with settings filled in from others when a run's settings are resolved
+            (text2image: its frozen text encoder's architecture, read from the ``--text-encoder`` run), so the
+            run's config.json alone rebuilds its networks.
         picture: ``(step, config, dataset) -> (images, columns, row names or None)``: the run's picture, where the
             variant draws its own (text2image: samples of the first training captions, a row each; text-encoder,
             which has no generator: the images its text encoder retrieves); None: samples of fixed inputs, or
@@ -62,6 +65,7 @@ class Variant:
     directions: dict = field(default_factory=dict)
     data: BatchSource = SAMPLES
     conditions: dict = field(default_factory=dict)
+    derive: Callable | None = None
     picture: Callable | None = None
 
     @property

@@ -29,7 +29,7 @@ from kgan.errors import KganError
 from kgan.latent.noise import sample_z
 from kgan.layers.blocks import batch_norm, d_conv2d, d_normalization
 from kgan.networks import SAMPLE_INPUT
-from kgan.options import Option
+from kgan.options import Option, positive
 from kgan.text import TEXT_INPUT
 from kgan.training.adversarial import DISCRIMINATOR, GAN_OPTIONS, GENERATOR
 from kgan.training.captions import CAPTIONS
@@ -50,6 +50,11 @@ MATCHING = Option("matching", "bool", True, "GAN-CLS: D also learns that a real 
                   "is fake (default on; --no-matching: the plain conditional GAN).", negatable=True)
 INTERPOLATE = Option("interpolate", "bool", True, "GAN-INT: G also learns from midpoints of pairs of the batch's "
                      "caption embeddings, which D never sees (default on).", negatable=True)
+# The frozen encoder's architecture, recorded in the run's config when it starts (read from --text-encoder's run).
+ENCODER_EMBEDDING = Option("text_embedding_dim", "int", None, "The text encoder's embedding size: the "
+                           "--text-encoder run's (set when a run starts).", check=positive(65536))
+ENCODER_WIDTH = Option("text_width", "int", None, "The text encoder's width: the --text-encoder run's (set when a "
+                       "run starts).", check=positive(4096))
 # The GAN settings these networks read: z's size and law, and D's normalisation.
 READ_GAN_OPTIONS = tuple(option for option in GAN_OPTIONS if option.name in ("latent_dim", "z_dist", "d_norm"))
 
@@ -78,29 +83,32 @@ def encoder_config(config):
     return TrainConfig.from_dict(recorded)
 
 
-def build_frozen_encoder(config, sample_shape) -> keras.Model:
-    """The text encoder of ``config.text_encoder``: its architecture from its config.json, its weights (pinned:
-    the step's numpy initialisation keeps them) from its checkpoint; frozen."""
-    from kgan.sampling import read_run_checkpoint
-    from kgan.training.init_from import pin_weights
-
+def with_encoder_architecture(config):
+    """``config`` with its frozen text encoder's architecture (``text_width``, ``embedding_dim``): as recorded when
+    the run started, so that a run rebuilds its networks (resume, sampling, export) from its own config.json and
+    checkpoint, without the text-encoder run; else read from ``--text-encoder``'s run."""
+    if config.text_width is not None and config.text_embedding_dim is not None:
+        return config
     source = encoder_config(config)
-    path = config.text_encoder
-    try:
-        checkpoint = read_run_checkpoint(path)
-    except KganError as e:
-        raise KganError(f"--text-encoder {path}: {e}") from None
-    if checkpoint.non_finite(FROZEN_ENCODER):
-        raise KganError(f"--text-encoder {path}: its text encoder's weights are not finite: the run diverged")
-    model = text_encoder.build_text_encoder(source)
-    pin_weights(model, checkpoint.group(FROZEN_ENCODER))
+    return config.replace(text_width=source.width, text_embedding_dim=source.embedding_dim)
+
+
+def build_frozen_encoder(config, sample_shape) -> keras.Model:
+    """The text encoder's network, frozen; a starting run copies ``--text-encoder``'s weights into it
+    (``Role.starts_from``), later ones restore it from their own checkpoint."""
+    from kgan.config import TrainConfig
+
+    config = with_encoder_architecture(config)
+    model = text_encoder.build_text_encoder(TrainConfig(text_encoder.TEXT_ENCODER_VARIANT.name, width=config.text_width,
+                                                        embedding_dim=config.text_embedding_dim))
+    model.trainable = False
     return model
 
 
 # --- the networks ------------------------------------------------------------------------------------------------
 
 def embedding_input(config):
-    return keras.Input((encoder_config(config).embedding_dim,), name=TEXT_EMBEDDING)
+    return keras.Input((with_encoder_architecture(config).text_embedding_dim,), name=TEXT_EMBEDDING)
 
 
 def build_generator(config, sample_shape) -> keras.Model:
@@ -231,10 +239,11 @@ TEXT2IMAGE = register(Variant(
     description="GAN-INT-CLS: G(z, phi(t)) and a matching-aware D(x, phi(t)), DCGAN nets, a frozen text encoder",
     reference="Reed et al. 2016, Generative Adversarial Text to Image Synthesis, ICML (arXiv:1605.05396)",
     roles=(Role(GENERATOR, build_generator, generates=True), Role(DISCRIMINATOR, build_discriminator),
-           Role(FROZEN_ENCODER, build_frozen_encoder)),
+           Role(FROZEN_ENCODER, build_frozen_encoder, starts_from="text_encoder")),
     phases=phases,
-    options=(*READ_GAN_OPTIONS, TEXT_ENCODER_RUN, MATCHING, INTERPOLATE),
+    options=(*READ_GAN_OPTIONS, TEXT_ENCODER_RUN, MATCHING, INTERPOLATE, ENCODER_EMBEDDING, ENCODER_WIDTH),
     data=CAPTIONS,
     conditions={TEXT_EMBEDDING: FROZEN_ENCODER},
+    derive=with_encoder_architecture,
     picture=caption_rows_picture,
 ))
