@@ -124,8 +124,10 @@ def example_inputs(sampler: Sampler, n: int = 16) -> dict:
     """A fixed batch of the generator's inputs (seed 0; images uniform in [-1, 1]; sentences of random characters),
     for checking an export."""
     rng, signature = np.random.default_rng(0), input_signature(sampler.generator)
-    given = {name: rng.uniform(-1.0, 1.0, (n, *signature[name][1])).astype(np.float32)
-             for name in image_inputs(sampler.generator)}
+    # A side the generator takes at any size (super-resolution) gets the samples' size.
+    given = {name: rng.uniform(-1.0, 1.0, (n, *[side or sample for side, sample in zip(signature[name][1],
+                                                                                        sampler.sample_shape)]))
+             .astype(np.float32) for name in image_inputs(sampler.generator)}
     if takes_text(sampler.generator):
         given[TEXT_INPUT] = rng.integers(1, len(VOCABULARY) + 1, (n, MAX_CHARS), dtype=np.int32)
     inputs = {**sampling_inputs(sampler.latent_spec, n).inputs, **given}

@@ -93,6 +93,12 @@ def with_encoder_architecture(config):
     return config.replace(text_width=source.width, text_embedding_dim=source.embedding_dim)
 
 
+def record_encoder_architecture(config):
+    """``Variant.derive``: a run's config with its encoder's architecture, where ``--text-encoder`` is given (a run
+    without one is refused, in one line, when its networks are built)."""
+    return with_encoder_architecture(config) if config.text_encoder else config
+
+
 def build_frozen_encoder(config, sample_shape) -> keras.Model:
     """The text encoder's network, frozen; a starting run copies ``--text-encoder``'s weights into it
     (``Role.starts_from``), later ones restore it from their own checkpoint."""
@@ -244,6 +250,6 @@ TEXT2IMAGE = register(Variant(
     options=(*READ_GAN_OPTIONS, TEXT_ENCODER_RUN, MATCHING, INTERPOLATE, ENCODER_EMBEDDING, ENCODER_WIDTH),
     data=CAPTIONS,
     conditions={TEXT_EMBEDDING: FROZEN_ENCODER},
-    derive=with_encoder_architecture,
+    derive=record_encoder_architecture,
     picture=caption_rows_picture,
 ))
