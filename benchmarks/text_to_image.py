@@ -1,7 +1,7 @@
 """Text to image, measured (docs/text-to-image.md): the text encoder's retrieval, then text2image's ablation.
 
     KERAS_BACKEND=torch python benchmarks/text_to_image.py OUT [--count 10000] [--encoder-steps 1000]
-        [--steps 2000] [--seeds 0,1,2] [--width 64] [--batch-size 64]
+        [--steps 2000] [--seeds 0,1,2] [--width 64] [--encoder-width 64] [--batch-size 64]
 
 1. ``kgan data captions --from mnist -o OUT/data``: captioned MNIST on a 64x64 canvas, held-out colour x class pairs.
 2. ``kgan train text-encoder``; its caption-to-image retrieval top-1/top-5 on the test split (``kgan eval``).
@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--encoder-width", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--scored", type=int, default=500, help="captions scored per group")
     args = parser.parse_args()
@@ -107,8 +108,8 @@ def main() -> None:
     held = {(pair["class"], pair["colour"]) for pair in record["held_out"]}
     encoder = out / "encoder"
     if not (encoder / "checkpoint.npz").exists():
-        run_kgan("train", "text-encoder", "--data", spec, "--steps", str(args.encoder_steps), "--out",
-                 str(encoder), "--no-progress", "--log-every", "100")
+        run_kgan("train", "text-encoder", "--data", spec, "--steps", str(args.encoder_steps), "--width",
+                 str(args.encoder_width), "--out", str(encoder), "--no-progress", "--log-every", "100")
     results = {"settings": vars(args) | {"out": str(out)}, "backend": os.environ.get("KERAS_BACKEND"),
                "retrieval": evaluate_retrieval(encoder, spec)["values"], "runs": []}
     print("retrieval", results["retrieval"], flush=True)
