@@ -8,9 +8,9 @@
 3. For each of the paper's ablation rows (a conditional GAN on the same embedding: ``--no-matching
    --no-interpolate``; GAN-CLS: ``--no-interpolate``; GAN-INT-CLS: the defaults) and each seed, ``kgan train
    text2image``, then:
-   - attribute accuracy (``kgan.metrics.attributes``: class by the pinned MNIST classifier on the object's crop,
-     colour, background, position and size from the pixels) of one sample per caption, for captions of training
-     images ("seen") and of the held-out colour x class pairs ("held out");
+   - attribute accuracy (``kgan eval RUN --data captions:DIR``, ``kgan.metrics.text_to_image``: class by the pinned
+     MNIST classifier on the object's crop, colour, background, position and size from the pixels) of one sample
+     per caption, for captions of training images ("seen") and of the held-out colour x class pairs ("held out");
    - D's mean score (sigmoid) gap between held-out real images with their own caption and with a mismatched one.
 4. A grid of captions x samples and an interpolation between two sentences, from the first GAN-INT-CLS run.
 
@@ -38,13 +38,6 @@ def run_kgan(*args: str) -> None:
     command = [sys.executable, "-m", "kgan", *args]
     print("$ kgan " + " ".join(args), flush=True)
     subprocess.run(command, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-
-def scored_captions(dataset, rows: np.ndarray) -> tuple[list[str], list[dict]]:
-    """The first caption and the attributes of each of ``rows``."""
-    from kgan.text import decode
-
-    return decode(dataset.captions[rows, 0]), [dataset.attributes[i] for i in rows]
 
 
 def d_gap(run: Path, held_out, rng: np.random.Generator, n: int = 256) -> float:
@@ -92,10 +85,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import kgan
-    from kgan import data
     from kgan.data.captions import load_test_split
-    from kgan.metrics.attributes import attribute_accuracy
     from kgan.metrics.retrieval import evaluate_retrieval
+    from kgan.metrics.text_to_image import evaluate_text_to_image
     from kgan.viz import save_samples
 
     out = args.out
@@ -104,8 +96,6 @@ def main() -> None:
     if not captions.exists():
         run_kgan("data", "captions", "--from", "mnist", "-o", str(captions), "--count", str(args.count), "--seed", "0")
     spec = f"captions:{captions}"
-    record = json.loads((captions / "held_out.json").read_text())
-    held = {(pair["class"], pair["colour"]) for pair in record["held_out"]}
     encoder = out / "encoder"
     if not (encoder / "checkpoint.npz").exists():
         run_kgan("train", "text-encoder", "--data", spec, "--steps", str(args.encoder_steps), "--width",
@@ -114,14 +104,7 @@ def main() -> None:
                "retrieval": evaluate_retrieval(encoder, spec)["values"], "runs": []}
     print("retrieval", results["retrieval"], flush=True)
 
-    train, test = data.load(spec), load_test_split(spec)
-    rng = np.random.default_rng(0)
-    seen_rows = rng.choice(len(train.x), min(args.scored, len(train.x)), replace=False)
-    unseen = np.array([i for i, a in enumerate(test.attributes) if (a["class"], a["colour"]) in held])
-    unseen_rows = rng.choice(unseen, min(args.scored, len(unseen)), replace=False)
-    groups = {"seen": scored_captions(train, seen_rows), "held out": scored_captions(test, unseen_rows)}
-    results["real images"] = {name: attribute_accuracy((train if name == "seen" else test).x[rows], wanted, "mnist")
-                              for (name, (_, wanted)), rows in zip(groups.items(), (seen_rows, unseen_rows))}
+    test = load_test_split(spec)
     for row, flags in ROWS.items():
         for seed in map(int, args.seeds.split(",")):
             run = out / f"{row.replace(' ', '-').lower()}-seed{seed}"
@@ -129,9 +112,8 @@ def main() -> None:
                 run_kgan("train", "text2image", "--data", spec, "--text-encoder", str(encoder), "--steps",
                          str(args.steps), "--seed", str(seed), "--width", str(args.width), "--batch-size",
                          str(args.batch_size), "--out", str(run), "--no-progress", "--log-every", "100", *flags)
-            model = kgan.load(run)
-            scores = {name: attribute_accuracy(model.sample(len(texts), seed=seed, text=texts), wanted, "mnist")
-                      for name, (texts, wanted) in groups.items()}
+            scores = evaluate_text_to_image(run, spec, args.scored, seed)
+            results.setdefault("real images", {"seen": scores["real, seen"], "held out": scores["real, held out"]})
             entry = {"row": row, "seed": seed, "run": str(run), "accuracy": scores,
                      "d_gap": d_gap(run, test, np.random.default_rng(seed))}
             results["runs"].append(entry)

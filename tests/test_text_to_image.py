@@ -259,3 +259,23 @@ def test_a_text2image_run_needs_its_encoder_run_only_to_start(root, tmp_path):
     sampler = Sampler.load(tmp_path / "run")
     assert sampler.sample(2, text="a red zero at the top left").shape == (2, *sampler.sample_shape)
     assert run_loop.resume(tmp_path / "run", steps=2, progress=False).status()["step"] == 2
+
+
+def test_kgan_eval_scores_a_text2image_run_by_the_attributes_its_samples_show(tmp_path):
+    """On a set of kgan data captions: seen and held-out captions, each attribute's share, and the real images'
+    (which show their captions: the measure itself is checked); other data is refused in one line."""
+    made = tmp_path / "captioned"
+    assert invoke("data", "captions", "--from", "mnist", "-o", made, "--count", 60).exit_code == 0
+    tiny = ["--width", "4", "--batch-size", "8", "--steps", "1", "--no-progress"]
+    for variant, extra in (("text-encoder", []), ("text2image", ["--text-encoder", tmp_path / "text-encoder"])):
+        trained = invoke("train", variant, "--data", f"captions:{made}", "--out", tmp_path / variant, *tiny, *extra)
+        assert trained.exit_code == 0, trained.output
+    result = invoke("eval", tmp_path / "text2image", "--data", f"captions:{made}", "-n", 6,
+                    "--json", tmp_path / "eval.json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads((tmp_path / "eval.json").read_text())
+    for group in ("seen", "held out"):
+        assert scores[group]["images"] == 6 and 0 <= scores[group]["all"] <= 1
+        assert {scores[f"real, {group}"][name] for name in ("colour", "background", "position", "size")} == {1.0}
+    refused = invoke("eval", tmp_path / "text2image", "--data", f"captions:{write_captions_npz(tmp_path / 'c.npz', 8)}")
+    assert refused.exit_code != 0 and "made by kgan data captions" in refused.output

@@ -26,7 +26,8 @@ def format_values(values: dict) -> list[str]:
               help="Score held-out real samples of this data spec instead of a run (the baseline).")
 @click.option("--data", "data_spec",
               help="Held-out data to score RUN on: image pairs or domains (image-to-image), high-resolution images "
-                   "(super-resolution), captioned images (text-encoder: its test split).")
+                   "(super-resolution), captioned images (text-encoder: its test split; text2image: a set made by "
+                   "kgan data captions).")
 @click.option("--metrics",
               help="Comma-separated: fid,kid,is,pr,coverage (images) or modes (ring8, grid25); default all.")
 @click.option("-n", "count", type=int,
@@ -55,6 +56,10 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
     A text-encoder RUN is scored by caption-to-image retrieval on the held-out test split of --data
     captions:DIR: the share of captions whose image ranks first (top1) or among the first five (top5) of
     the held-out images, and the same counting any image with the caption's attributes (_match).
+
+    A text2image RUN is scored on captioned data made by `kgan data captions` (--data captions:DIR): one
+    sample per caption for N training images (seen) and N test images of the held-out colour x class pairs
+    (held out), and the share showing each attribute its caption names, measured from the pixels.
 
     A super-resolution RUN (srresnet, srgan) is scored on held-out high-resolution images (--data
     folder:DIR, whose LR inputs are made by bicubic downscaling, or sr:LR_DIR,HR_DIR): PSNR and SSIM on
@@ -85,6 +90,22 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         click.echo(f"{result['source']}{at_step}: {result['captions']} held-out captions retrieving among "
                    f"{result['images']} images of {result['reference']} (_match: any image of the caption's key)")
         click.echo("\n".join(format_values(result["values"])))
+        if json_path:
+            write_json(json_path, result)
+        return
+    if run and takes_text(run):
+        from kgan.metrics.text_to_image import evaluate_text_to_image
+
+        if not data_spec or metrics or features or inception_weights:
+            raise KganError("a text2image run is scored by the attributes its samples show, on captioned data made by "
+                            "kgan data captions: give --data captions:DIR (and -n, --seed) alone")
+        result = evaluate_text_to_image(run, data_spec, count or 500, seed)
+        at_step = f" at step {result['step']}" if result["step"] is not None else ""
+        click.echo(f"{result['source']}{at_step}: one sample per caption, attributes measured from the pixels "
+                   f"(real: the captions' own images)")
+        for name in ("seen", "held out", "real, seen", "real, held out"):
+            click.echo(f"{name} ({result[name]['images']} captions):")
+            click.echo("\n".join(format_values({k: v for k, v in result[name].items() if k != "images"})))
         if json_path:
             write_json(json_path, result)
         return
@@ -135,6 +156,14 @@ def upscales(run) -> bool:
 
     variant = read_run_checkpoint(run).meta["config"]["variant"]
     return "scale" in get_variant(variant).settings
+
+
+def takes_text(run) -> bool:
+    """Whether ``run`` generates from sentences (text2image), scored by the attributes its samples show."""
+    from kgan.sampling import read_run_checkpoint
+    from kgan.variants import get_variant
+
+    return bool(get_variant(read_run_checkpoint(run).meta["config"]["variant"]).conditions)
 
 
 def retrieves(run) -> bool:
