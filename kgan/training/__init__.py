@@ -6,7 +6,8 @@
 - ``translation``: what the image-to-image variants share (jitter, CycleGAN's image history, settings).
 - ``step``: ``TrainingStep``, the step over phases; ``step_inputs``: its host-drawn random inputs;
   ``batch_sources``: the kinds of training data, each drawing and gathering a step's real rows
-  (``super_resolution``: the SR variants' kind, HR crops and their bicubic LR inputs).
+  (``super_resolution``: the SR variants' kind, HR crops and their bicubic LR inputs; ``captions``: the text
+  variants', images with their captions and mismatched ones).
 - ``packing`` (PacGAN's packed inputs), ``schedules`` (learning-rate decay), ``loss_scale`` (fp16),
   ``devices`` (data-parallel runs): what the step uses.
 - ``assembly``: config resolved, data loaded, step built (``init_from``: weights from another run;

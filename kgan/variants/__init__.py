@@ -1,4 +1,5 @@
-"""GAN and image-to-image variants, one small file each; importing this package registers them all."""
+"""GAN, image-to-image, super-resolution and text-to-image variants, one small file each; importing this package
+registers them all."""
 
 # The registry first: a variant file may then import Variant and register from this package.
 from kgan.variants.registry import (  # noqa: I001
