@@ -99,6 +99,60 @@ def test_a_translator_s_page_translates_the_picked_image(tmp_path):
         assert np.abs(grey(canvas_pixels(driver, "samples", 1)).astype(int) - expected).max() <= 1
 
 
+def test_a_text2image_page_draws_the_sentence_written(tmp_path):
+    """The page encodes the sentence with the file's vocabulary, as kgan does, and draws what onnxruntime gives."""
+    from conformance import tiny_data, tiny_settings
+    from selenium.webdriver.common.by import By
+
+    from kgan.text import encode
+    from kgan.training.assembly import resolve_config
+    from kgan.variants import get_variant
+
+    variant = get_variant("text2image")
+    config = resolve_config("text2image", data=tiny_data(variant, tmp_path), steps=1, grid_size=4,
+                            **tiny_settings(variant, tmp_path))
+    run = run_loop.train(config, tmp_path / "run", progress=False)
+    assert invoke("export", run.path, "--web", tmp_path / "site", "--ort-dir", ORT_WEB_DIST).exit_code == 0
+    sampler = OnnxSampler(tmp_path / "site" / "generator.onnx")
+    with served(tmp_path / "site") as url, browser(tmp_path / "profile") as driver:
+        driver.get(url)
+        wait_until_ready(driver)
+        assert "write a sentence" in driver.find_element(By.ID, "status").text
+        driver.find_element(By.ID, "text").send_keys("A seven, in words\n")
+        wait_for(driver, "window.kgan.last && document.getElementById('samples-15')")
+        last = driver.execute_script("return window.kgan.last")
+        ids = np.asarray(last["inputs"]["text"], np.int32).reshape(16, -1)
+        assert np.array_equal(ids, encode(["a seven, in words"] * 16))
+        expected = scale_to_uint8(sampler.run({"z": np.asarray(last["inputs"]["z"], np.float32).reshape(16, -1),
+                                               "text": ids}))
+        assert np.abs(grey(canvas_pixels(driver, "samples", 16)).astype(int) - expected).max() <= 1
+
+
+def test_an_upscaler_s_page_upscales_the_picked_image_at_its_own_size(tmp_path):
+    from conformance import write_digit_pngs
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    from kgan.training.assembly import resolve_config
+
+    digits = write_digit_pngs(tmp_path / "digits", 8)
+    config = resolve_config("srresnet", data=f"folder:{digits}", steps=1, blocks=1, width=4, crop_size=16,
+                            batch_size=4, grid_size=4)
+    run = run_loop.train(config, tmp_path / "run", progress=False)
+    assert invoke("export", run.path, "--web", tmp_path / "site", "--ort-dir", ORT_WEB_DIST).exit_code == 0
+    digit = np.asarray(Image.open(digits / "00.png"))[:20, :24]
+    Image.fromarray(digit).save(tmp_path / "small.png")
+    with served(tmp_path / "site") as url, browser(tmp_path / "profile") as driver:
+        driver.get(url)
+        wait_until_ready(driver)
+        driver.find_element(By.ID, "image-file").send_keys(str(tmp_path / "small.png"))
+        wait_for(driver, "window.kgan.last && document.getElementById('samples-0')")
+        last = driver.execute_script("return window.kgan.last")
+        assert last["shape"] == [1, 80, 96, 1]  # 4 times the picture's own 20 x 24
+        expected = OnnxSampler(tmp_path / "site" / "generator.onnx").upscale(digit[None, ..., None])
+        assert np.abs(grey(canvas_pixels(driver, "samples", 1)).astype(int) - scale_to_uint8(expected)).max() <= 1
+
+
 def test_bad_web_exports_write_nothing(tmp_path, mnist_npz):
     run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=1), tmp_path / "run", progress=False)
     one_line_error(invoke("export", run.path, "--web", tmp_path / "site", "--ort-dir", tmp_path),

@@ -2,10 +2,11 @@
 
 The page (``index.html`` and ``kgan-web.js``, shipped in ``kgan/export/web/``) loads ``generator.onnx`` and
 its metadata with onnxruntime-web (WebAssembly) and builds the controls the model needs: a seed and new
-samples, a class picker, a control per InfoGAN code, an interpolation between two seeds; for a
-translator, an image the visitor picks, translated at its own size (at most 512 px on its longer side)
-rounded to the nearest sides the file takes where its height and width are dynamic (its
-``size_rule``), else resized to the file's one size. onnxruntime-web comes from a public CDN at a pinned version, or
+samples, a class picker, a control per InfoGAN code, a sentence for text2image (encoded with the file's
+vocabulary), an interpolation between two seeds; for a translator, an image the visitor picks, translated at
+its own size (at most 512 px on its longer side) rounded to the nearest sides the file takes where its height and
+width are dynamic (its ``size_rule``), else resized to the file's one size; for an upscaler (srresnet, srgan), an
+image upscaled at its own size (at most 128 px on its longer side). onnxruntime-web comes from a public CDN at a pinned version, or
 from a local ``onnxruntime-web/dist`` copied into the site (``ort_dir``) for offline hosting.
 """
 

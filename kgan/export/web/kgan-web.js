@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const GRID = 16; // samples per "new samples"
 const WALK_FRAMES = 8;
 const LARGEST_SIDE = 512; // a picked image larger than this is scaled down first: one WebAssembly thread is slow
+const LARGEST_UPSCALED = 128; // the same for an upscaler (super-resolution), whose output is 4 times larger a side
 
 // The side closest to `side` that a graph with dynamic height and width takes (metadata size_rule:
 // sides of at least `minimum` that are `remainder` more than a multiple of `multiple`), as
@@ -74,6 +75,19 @@ function show(container, data, n, [h, w, c], large = false) {
   }
 }
 
+// A sentence as the character ids a text2image file takes, as kgan.text encodes it (its vocabulary is in the
+// metadata): lowercased, each character its index in the vocabulary plus one, 0-padded; anything else refused.
+function characterIds(text, meta, n) {
+  const caption = text.trim().toLowerCase();
+  const length = Number(meta.max_chars);
+  if (!caption || caption.length > length) throw new Error(`write a sentence of 1 to ${length} characters`);
+  const unknown = [...caption].filter((char) => !meta.vocabulary.includes(char));
+  if (unknown.length) throw new Error(`${JSON.stringify(unknown.join(""))} is outside the vocabulary ${JSON.stringify(meta.vocabulary)}`);
+  const ids = new Int32Array(n * length);
+  [...caption].forEach((char, i) => { for (let row = 0; row < n; row++) ids[row * length + i] = meta.vocabulary.indexOf(char) + 1; });
+  return ids;
+}
+
 function slerp(a, b, t) {
   const dot = a.reduce((s, x, i) => s + x * b[i], 0);
   const norms = Math.hypot(...a) * Math.hypot(...b);
@@ -115,17 +129,22 @@ async function main() {
     const file = element("input", { type: "file", id: "image-file", accept: "image/*" });
     controls.appendChild(labelled("Image to translate", file));
     const rule = meta.size_rule ? JSON.parse(meta.size_rule) : null;
-    $("size-note").textContent = rule
-      ? `The picture is translated at its own size (scaled down to ${LARGEST_SIDE} px on its longer side if larger), ` +
+    const anySize = signature[name].shape[0] === null; // an upscaler (super-resolution) takes every size
+    const largest = anySize ? LARGEST_UPSCALED : LARGEST_SIDE;
+    $("size-note").textContent = anySize
+      ? `The picture is upscaled at its own size (scaled down to ${largest} px on its longer side if larger).`
+      : rule
+      ? `The picture is translated at its own size (scaled down to ${largest} px on its longer side if larger), ` +
         `rounded to the nearest sides this network takes: at least ${rule.minimum}, ${rule.remainder} more than a ` +
         `multiple of ${rule.multiple}.`
       : `The picture is resized to ${shape[0]} x ${shape[1]}, the size this file takes.`;
     file.addEventListener("change", async () => {
       const bitmap = await createImageBitmap(file.files[0]);
       let [h, w, c] = signature[name].shape;
-      if (rule) {
-        const scale = Math.min(1, LARGEST_SIDE / Math.max(bitmap.height, bitmap.width));
-        [h, w] = [nearestSide(rule, Math.round(bitmap.height * scale)), nearestSide(rule, Math.round(bitmap.width * scale))];
+      if (rule || anySize) {
+        const scale = Math.min(1, largest / Math.max(bitmap.height, bitmap.width));
+        [h, w] = [Math.round(bitmap.height * scale), Math.round(bitmap.width * scale)];
+        if (rule) [h, w] = [nearestSide(rule, h), nearestSide(rule, w)];
       }
       const canvas = element("canvas", { width: w, height: h });
       const context = canvas.getContext("2d");
@@ -140,13 +159,19 @@ async function main() {
       }
       show($("walk"), source, 1, [h, w, c], true);
       show($("samples"), await run({ [name]: source }, 1, { [name]: [h, w, c] }), 1, kgan.last.shape.slice(1), true);
-      $("status").textContent = `translated at ${h} x ${w} in ${kgan.last.ms.toFixed(0)} ms`;
+      $("status").textContent = `${anySize ? "upscaled" : "translated"} at ${h} x ${w} in ${kgan.last.ms.toFixed(0)} ms`;
     });
   } else {
     const seed = element("input", { type: "number", id: "seed", value: "0", min: "0" });
     const again = element("button", { id: "new-samples" }, "New samples");
     controls.append(labelled("Seed", seed), again);
     let label = null;
+    let sentence = null;
+    if (meta.vocabulary) { // text2image: the sentence every sample draws
+      sentence = element("input", { type: "text", id: "text", size: "48", maxlength: meta.max_chars,
+                                    placeholder: "a sentence, e.g. a red seven at the top left" });
+      controls.appendChild(labelled("Text", sentence));
+    }
     if (classes) {
       label = element("select", { id: "class" });
       for (let k = 0; k < classes; k++) label.appendChild(element("option", { value: k }, classNames[k] || String(k)));
@@ -168,6 +193,7 @@ async function main() {
 
     function conditions(n) {
       const feeds = {};
+      if (sentence) feeds.text = characterIds(sentence.value, meta, n);
       if (classes) feeds.label = new Int32Array(n).fill(Number(label.value));
       if (codeSpec.length) {
         const values = codeSpec.flatMap((code, i) => code.kind === "categorical"
@@ -179,6 +205,10 @@ async function main() {
     }
 
     async function samples() {
+      if (sentence && !sentence.value.trim()) {
+        $("status").textContent = "write a sentence to draw";
+        return;
+      }
       const feeds = { z: drawZ(Number(seed.value), GRID, latent, meta.z_dist), ...conditions(GRID) };
       show($("samples"), await run(feeds, GRID), GRID, shape);
       $("status").textContent = `${GRID} samples in ${kgan.last.ms.toFixed(0)} ms`;
@@ -195,9 +225,10 @@ async function main() {
       show($("walk"), await run({ z, ...conditions(WALK_FRAMES) }, WALK_FRAMES), WALK_FRAMES, shape);
     }
 
-    again.addEventListener("click", () => { seed.value = Number(seed.value) + 1; samples(); });
-    walk.addEventListener("click", interpolate);
-    [seed, label, ...codeControls].filter(Boolean).forEach((control) => control.addEventListener("change", samples));
+    const report = (action) => () => action().catch((error) => { $("status").textContent = "error: " + error.message; });
+    again.addEventListener("click", () => { seed.value = Number(seed.value) + 1; report(samples)(); });
+    walk.addEventListener("click", report(interpolate));
+    [seed, label, sentence, ...codeControls].filter(Boolean).forEach((control) => control.addEventListener("change", report(samples)));
     await samples();
   }
   kgan.ready = true;
