@@ -45,6 +45,8 @@ SLOW_FILES_FIRST = (
     "test_resume.py",
     "test_repro.py",
     "test_devices.py",
+    "test_precision.py",
+    "test_previous_release.py",
     "test_hostile_input.py",
 )
 
