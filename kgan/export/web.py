@@ -6,8 +6,8 @@ samples, a class picker, a control per InfoGAN code, a sentence for text2image (
 vocabulary), an interpolation between two seeds; for a translator, an image the visitor picks, translated at
 its own size (at most 512 px on its longer side) rounded to the nearest sides the file takes where its height and
 width are dynamic (its ``size_rule``), else resized to the file's one size; for an upscaler (srresnet, srgan), an
-image upscaled at its own size (at most 128 px on its longer side). onnxruntime-web comes from a public CDN at a pinned version, or
-from a local ``onnxruntime-web/dist`` copied into the site (``ort_dir``) for offline hosting.
+image upscaled at its own size (at most 128 px on its longer side). onnxruntime-web comes from a public CDN at a
+pinned version, or from a local ``onnxruntime-web/dist`` copied into the site (``ort_dir``) for offline hosting.
 """
 
 from __future__ import annotations
