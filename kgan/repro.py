@@ -194,7 +194,7 @@ def worker(config_json: str, out: str) -> None:
     from kgan.data import load
     from kgan.networks import generate, image_inputs
     from kgan.sampling import Sampler
-    from kgan.text import TEXT_INPUT
+    from kgan.text import TEXT_INPUT, decode
     from kgan.training import run_loop
     from kgan.variants import get_variant
 
@@ -218,7 +218,7 @@ def worker(config_json: str, out: str) -> None:
     else:
         sampler = Sampler.load(run.path)
         if variant.conditions:  # from the first training captions
-            samples = sampler.sample(SAMPLES, seed=0, **text)
+            samples = sampler.sample(SAMPLES, seed=0, text=decode(text[TEXT_INPUT]))
         elif image_inputs(sampler.generator):  # a translator: its translations of the first training images
             samples = sampler.translate(load(config.data, config.image_size).x[:SAMPLES])
         else:
