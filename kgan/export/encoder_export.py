@@ -16,7 +16,6 @@ from pathlib import Path
 import keras
 
 import kgan
-from kgan.atomic import atomic_path, write_json
 from kgan.errors import KganError
 from kgan.text import MAX_CHARS, TEXT_INPUT, VOCABULARY
 
@@ -47,7 +46,7 @@ def export_text_encoder(source: str | Path, output: str | Path | None, opset: in
     import onnx
 
     from kgan.config import TrainConfig
-    from kgan.export.onnx_export import _rename_io, quiet_tracer, sidecar
+    from kgan.export.onnx_export import _rename_io, quiet_tracer, write_onnx
     from kgan.precision import weights_dtype_compute
     from kgan.sampling import read_run_checkpoint
     from kgan.training.checkpoint import restore
@@ -80,10 +79,4 @@ def export_text_encoder(source: str | Path, output: str | Path | None, opset: in
         "exported_with": keras.backend.backend(), "trained_with": str(checkpoint.meta.get("backend", "unknown")),
         "training_steps": str(checkpoint.meta.get("position", {}).get("step", 0)),
     }
-    for key, value in values.items():
-        proto.metadata_props.add(key=key, value=value)
-    onnx.checker.check_model(proto)
-    with atomic_path(output) as tmp:
-        onnx.save(proto, str(tmp))
-    write_json(sidecar(output), values)
-    return output
+    return write_onnx(proto, values, output)

@@ -233,12 +233,19 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
 
         proto, difference = to_float16(proto, example_inputs(sampler))
         values.update(precision="fp16", fp16_max_abs_diff=f"{difference:.6g}")
+    return write_onnx(proto, values, output)
+
+
+def write_onnx(proto, values: dict, output: Path) -> Path:
+    """``proto`` with the metadata ``values``, checked and written to ``output`` whole or not at all, and the same
+    metadata beside it (``sidecar``), for runtimes without a metadata API (onnxruntime-node, -web)."""
+    import onnx
+
     for key, value in values.items():
         proto.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(proto)
     with atomic_path(output) as tmp:
         onnx.save(proto, str(tmp))
-    # The same metadata beside the file, for runtimes without a metadata API (onnxruntime-node, -web).
     write_json(sidecar(output), values)
     return output
 
