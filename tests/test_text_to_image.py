@@ -16,7 +16,7 @@ from conformance import tiny_data, tiny_settings, tiny_text_encoder, write_capti
 from helpers import invoke, stop_continue_and_resume
 
 from kgan.errors import KganError
-from kgan.text import TEXT_INPUT
+from kgan.text import TEXT_INPUT, VOCABULARY
 from kgan.variants import get_variant
 
 
@@ -279,3 +279,39 @@ def test_kgan_eval_scores_a_text2image_run_by_the_attributes_its_samples_show(tm
         assert {scores[f"real, {group}"][name] for name in ("colour", "background", "position", "size")} == {1.0}
     refused = invoke("eval", tmp_path / "text2image", "--data", f"captions:{write_captions_npz(tmp_path / 'c.npz', 8)}")
     assert refused.exit_code != 0 and "made by kgan data captions" in refused.output
+
+
+@pytest.fixture(scope="module")
+def text2image_run(root):
+    """A text2image run of one step on the harness' captioned digits."""
+    from kgan.training import run_loop
+
+    return run_loop.train(config_of(root), root / "text2image-run", progress=False).path
+
+
+def test_sampling_from_sentences_on_the_command_line_in_python_and_without_keras(text2image_run, tmp_path):
+    from PIL import Image
+
+    from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.sampling import Sampler
+
+    result = invoke("sample", text2image_run, "--text", "A seven", "--text", "a one", "-n", 6, "-o", tmp_path / "g.png")
+    assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "g.png").size[1] > 2 * 28  # two rows of three
+    for args, message in ((["-n", 2], "generates from a sentence: give one with --text"),
+                          (["--text", "a seven é"], "outside the vocabulary")):
+        refused = invoke("sample", text2image_run, *args, "-o", tmp_path / "x.png")
+        assert refused.exit_code == 1 and message in refused.output and not (tmp_path / "x.png").exists()
+    walk = invoke("viz", "interpolate", text2image_run, "--text", "a seven", "--text", "a one", "--rows", 2,
+                  "--steps", 3, "-o", tmp_path / "walk.png")
+    assert walk.exit_code == 0, walk.output
+    # The Keras-free sampler encodes sentences with the file's vocabulary and lays them out as kgan does.
+    sampler = Sampler.load(text2image_run)
+    assert invoke("export", text2image_run, "--onnx", "-o", tmp_path / "g.onnx").exit_code == 0
+    onnx = OnnxSampler(tmp_path / "g.onnx")
+    assert onnx.takes_text and onnx.metadata["vocabulary"] == VOCABULARY
+    sentences = ["a seven", "a one"]
+    drawn, expected = onnx.draw(4, seed=3, text=["A Seven", "a one"]), sampler.draw(4, seed=3, text=sentences)
+    assert drawn.columns == expected.columns == 2
+    assert all(np.array_equal(drawn.inputs[name], expected.inputs[name]) for name in ("z", TEXT_INPUT))
+    assert np.abs(onnx.run(drawn.inputs) - sampler.sample(4, seed=3, text=sentences)).max() <= 1e-5
