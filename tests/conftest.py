@@ -41,6 +41,8 @@ SLOW_FILES_FIRST = (
     "test_variant_family.py",
     "test_variant_conformance.py",
     "test_image_to_image.py",
+    "test_text_to_image.py",
+    "test_web_page.py",
     "test_run_safety.py",
     "test_resume.py",
     "test_repro.py",
