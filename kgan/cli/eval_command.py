@@ -68,6 +68,7 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
     """
     from kgan.atomic import write_json
     from kgan.metrics.evaluate import evaluate_real, evaluate_run, evaluate_translation
+    from kgan.metrics.retrieval import is_retrieval_run
 
     if bool(run) == bool(real_data):
         raise KganError("give a run directory or checkpoint, or --real DATA (one of them)")
@@ -77,9 +78,12 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         raise KganError("--metrics is for GAN runs; a translator is scored with l1, fid and class scores (drop it)")
     if json_path and not Path(json_path).parent.is_dir():  # said before the evaluation, not after it
         raise KganError(f"--json {json_path}: directory {Path(json_path).parent} does not exist")
-    if lpips_weights and not (data_spec and upscales(run)):
+    # What scores a run depends on its variant: read from its checkpoint once.
+    variant = run_variant(run) if run else None
+    upscales = variant is not None and "scale" in variant.settings
+    if lpips_weights and not (data_spec and upscales):
         raise KganError("--lpips-weights goes with a super-resolution RUN and its --data")
-    if run and retrieves(run):
+    if variant is not None and is_retrieval_run(variant):
         from kgan.metrics.retrieval import evaluate_retrieval
 
         if not data_spec or metrics or count or features or inception_weights:
@@ -93,7 +97,7 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         if json_path:
             write_json(json_path, result)
         return
-    if run and takes_text(run):
+    if variant is not None and variant.conditions:  # it generates from sentences (text2image)
         from kgan.metrics.text_to_image import evaluate_text_to_image
 
         if not data_spec or metrics or features or inception_weights:
@@ -109,7 +113,7 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
         if json_path:
             write_json(json_path, result)
         return
-    if data_spec and upscales(run):
+    if data_spec and upscales:
         from kgan.metrics.super_resolution import evaluate_super_resolution
 
         if count or features or inception_weights:
@@ -149,30 +153,12 @@ def translation_header(result: dict) -> list[str]:
             *(f"  note: {note}" for note in result["notes"])]
 
 
-def upscales(run) -> bool:
-    """Whether ``run`` (a run directory or checkpoint) is a super-resolution run (its variant reads ``scale``)."""
+def run_variant(run):
+    """The registered variant of ``run`` (a run directory or checkpoint), from its checkpoint."""
     from kgan.sampling import read_run_checkpoint
     from kgan.variants import get_variant
 
-    variant = read_run_checkpoint(run).meta["config"]["variant"]
-    return "scale" in get_variant(variant).settings
-
-
-def takes_text(run) -> bool:
-    """Whether ``run`` generates from sentences (text2image), scored by the attributes its samples show."""
-    from kgan.sampling import read_run_checkpoint
-    from kgan.variants import get_variant
-
-    return bool(get_variant(read_run_checkpoint(run).meta["config"]["variant"]).conditions)
-
-
-def retrieves(run) -> bool:
-    """Whether ``run`` is scored by caption-to-image retrieval (a text-encoder run, ``kgan.metrics.retrieval``)."""
-    from kgan.metrics.retrieval import is_retrieval_run
-    from kgan.sampling import read_run_checkpoint
-    from kgan.variants import get_variant
-
-    return is_retrieval_run(get_variant(read_run_checkpoint(run).meta["config"]["variant"]))
+    return get_variant(read_run_checkpoint(run).meta["config"]["variant"])
 
 
 def super_resolution_lines(result: dict) -> list[str]:

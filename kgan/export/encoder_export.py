@@ -23,13 +23,12 @@ OUTPUT_EMBEDDING = "embedding"
 EXPORTED_ROLE = "text_encoder"
 
 
-def exports_encoder(source) -> bool:
-    """Whether ``source`` (a run directory or checkpoint) is of a variant without a generator, whose export is its
-    text encoder."""
-    from kgan.sampling import read_run_checkpoint
+def exports_encoder(checkpoint) -> bool:
+    """Whether ``checkpoint`` (a run's, read) is of a variant without a generator, whose export is its text
+    encoder."""
     from kgan.variants import get_variant
 
-    variant = get_variant(read_run_checkpoint(source).meta["config"]["variant"])
+    variant = get_variant(checkpoint.meta["config"]["variant"])
     return variant.sampled_role is None and EXPORTED_ROLE in {role.name for role in variant.roles}
 
 
@@ -40,21 +39,20 @@ def default_encoder_output(source: str | Path) -> Path:
         f"{source.stem}-{EXPORTED_ROLE}.onnx")
 
 
-def export_text_encoder(source: str | Path, output: str | Path | None, opset: int) -> Path:
-    """Write the text encoder of the run (or checkpoint) ``source`` to ``output`` (default RUN/text_encoder.onnx,
-    or CHECKPOINT-text_encoder.onnx beside a checkpoint file), with its metadata, also as ``output.json``."""
+def export_text_encoder(checkpoint, source: str | Path, output: str | Path | None, opset: int) -> Path:
+    """Write the text encoder of ``checkpoint``, read from the run (or checkpoint file) ``source``, to ``output``
+    (default RUN/text_encoder.onnx, or CHECKPOINT-text_encoder.onnx beside a checkpoint file), with its metadata,
+    also as ``output.json``."""
     import onnx
 
     from kgan.config import TrainConfig
     from kgan.export.onnx_export import _rename_io, quiet_tracer, write_onnx
     from kgan.precision import weights_dtype_compute
-    from kgan.sampling import read_run_checkpoint
     from kgan.training.checkpoint import restore
     from kgan.variants import get_variant
 
     source = Path(source)
     output = Path(output) if output else default_encoder_output(source)
-    checkpoint = read_run_checkpoint(source)
     config = TrainConfig.from_dict(checkpoint.meta["config"])
     if checkpoint.non_finite(EXPORTED_ROLE):
         raise KganError(f"{source}: the text encoder's weights are not finite (NaN or infinity): the run diverged")

@@ -30,7 +30,7 @@ from kgan.errors import KganError
 from kgan.export.metadata import DEFAULT_OPSET, OUTPUT_IMAGE
 from kgan.latent import sampling_inputs
 from kgan.networks import any_size, call_by_name, image_inputs, input_signature, size_rule, takes_text
-from kgan.sampling import Sampler
+from kgan.sampling import Sampler, read_run_checkpoint
 from kgan.text import MAX_CHARS, TEXT_INPUT, VOCABULARY
 
 # What model.export needs per backend, for a clear error where it is missing.
@@ -180,7 +180,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         raise KganError(f"--opset must be between 7 and 21, got {opset}")
     from kgan.export.encoder_export import default_encoder_output, export_text_encoder, exports_encoder
 
-    encoder = exports_encoder(source)  # a run without a generator (text-encoder) exports its text encoder
+    checkpoint = read_run_checkpoint(source)  # once: what it holds decides what is exported, and is exported
+    encoder = exports_encoder(checkpoint)  # a run without a generator (text-encoder) exports its text encoder
     output = Path(output) if output else default_encoder_output(source) if encoder else default_output(
         source, role, direction)
     if output.suffix != ".onnx":
@@ -193,8 +194,8 @@ def export_onnx(source: str | Path, output: str | Path | None = None, opset: int
         if uint8 or rgba or fp16 or role or direction:
             raise KganError(f"{source} exports its text encoder (character ids to an embedding); --uint8, --rgba, "
                             f"--fp16, --role and --direction are for generators")
-        return export_text_encoder(source, output, opset)
-    sampler = Sampler.load(source, role, direction)
+        return export_text_encoder(checkpoint, source, output, opset)
+    sampler = Sampler.from_checkpoint(checkpoint, role, direction, name=str(source))
     if len(sampler.sample_shape) != 3:
         raise KganError(f"ONNX export covers image generators; this run generates samples of shape "
                         f"{sampler.sample_shape}")
