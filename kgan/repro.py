@@ -12,7 +12,7 @@ The verdict depends on the precision (``TOLERANCES``):
   (Adam turns rounding-level gradients into whole learning-rate steps; see ``adam_effect``), so
   the drift is reported, per step and per variable, and judged only against a tolerance the user sets.
 
-    python -m kgan.repro CONFIG_JSON OUT_DIR     # the worker one backend runs
+    python -m kgan.repro CONFIGS_JSON OUT_DIR    # the worker one backend runs: every configuration, in turn
 """
 
 from __future__ import annotations
@@ -76,15 +76,27 @@ def compared_role(variant) -> str:
     return variant.sampled_role or variant.roles[0].name
 
 
-def run_backend(backend: str, config: TrainConfig, workdir: Path) -> BackendRun:
-    from kgan.training.checkpoint import read_checkpoint
-
+def run_backend(backend: str, configs: list[TrainConfig], workdir: Path) -> list[BackendRun]:
+    """Train each of ``configs`` under ``backend``, all in one process (one import of Keras and the backend)."""
     if importlib.util.find_spec(backend) is None:
-        return BackendRun(backend, "skipped", f"{backend} is not installed")
+        return [BackendRun(backend, "skipped", f"{backend} is not installed") for _ in configs]
     out = workdir / backend
-    result = run_in_backend(backend, "kgan.repro", json.dumps(config.to_dict()), str(out))
-    if result.returncode != 0:
-        return BackendRun(backend, "failed", last_error_line(result))
+    result = run_in_backend(backend, "kgan.repro", json.dumps([config.to_dict() for config in configs]), str(out))
+    runs = []
+    for i, config in enumerate(configs):
+        done = out / str(i)
+        if (done / "samples.npy").exists():
+            runs.append(read_backend_run(backend, config, done))
+        else:  # its own error, or the process' last line where the process itself died
+            failed = done / "failed.txt"
+            runs.append(BackendRun(backend, "failed",
+                                   failed.read_text() if failed.exists() else last_error_line(result)))
+    return runs
+
+
+def read_backend_run(backend: str, config: TrainConfig, out: Path) -> BackendRun:
+    """What the worker left in ``out`` for one configuration: losses per step, weights, step-1 state, samples."""
+    from kgan.training.checkpoint import read_checkpoint
     from kgan.variants import get_variant
 
     variant = get_variant(config.variant)
@@ -161,17 +173,32 @@ def reproduce(config: TrainConfig, backends=BACKENDS, loss_rtol: float | None = 
 
     Tolerances not given come from ``TOLERANCES`` for the config's precision.
     """
-    if config.precision not in TOLERANCES:
-        raise KganError(f"kgan repro compares fp32 or fp64 runs, not {config.precision} (mixed precision rounds "
-                        f"differently on each backend)")
-    config = config.replace(portable=True, log_every=1)
+    return reproduce_each([config], backends, loss_rtol, weight_atol)[0]
+
+
+def reproduce_each(configs: list[TrainConfig], backends=BACKENDS, loss_rtol: float | None = None,
+                   weight_atol: float | None = None) -> list[dict]:
+    """``reproduce`` for several configurations, a report each: each backend trains them all in one process, so
+    checking many small runs (every variant) costs their training, not a start of Keras and the backend per run.
+    """
+    for config in configs:
+        if config.precision not in TOLERANCES:
+            raise KganError(f"kgan repro compares fp32 or fp64 runs, not {config.precision} (mixed precision "
+                            f"rounds differently on each backend)")
+    configs = [config.replace(portable=True, log_every=1) for config in configs]
+    with tempfile.TemporaryDirectory(prefix="kgan-repro-") as workdir:
+        runs = {backend: run_backend(backend, configs, Path(workdir)) for backend in backends}
+    return [report(config, [runs[backend][i] for backend in backends], loss_rtol, weight_atol)
+            for i, config in enumerate(configs)]
+
+
+def report(config: TrainConfig, runs: list[BackendRun], loss_rtol: float | None, weight_atol: float | None) -> dict:
+    """The comparison of one configuration's runs, each with the first that ran."""
     default_loss, default_weights = TOLERANCES[config.precision]
     loss_rtol = default_loss if loss_rtol is None else loss_rtol
     weight_atol = default_weights if weight_atol is None else weight_atol
-    with tempfile.TemporaryDirectory(prefix="kgan-repro-") as workdir:
-        runs = [run_backend(backend, config, Path(workdir)) for backend in backends]
     ran = [run for run in runs if run.status == "ran"]
-    report = {"config": config.to_dict(), "precision": config.precision,
+    result = {"config": config.to_dict(), "precision": config.precision,
               "tolerances": {"step1_loss_rtol": loss_rtol, "generator_atol": weight_atol},
               "reference": ran[0].backend if ran else None, "backends": {}}
     for run in runs:
@@ -180,12 +207,26 @@ def reproduce(config: TrainConfig, backends=BACKENDS, loss_rtol: float | None = 
             entry["losses"] = run.losses
             if run is not ran[0]:
                 entry.update(compare(ran[0], run, loss_rtol, weight_atol, config.lr_g, config.beta_1))
-        report["backends"][run.backend] = entry
-    report["passed"] = all(e["status"] != "failed" and e.get("passed", True) for e in report["backends"].values())
-    return report
+        result["backends"][run.backend] = entry
+    result["passed"] = all(e["status"] != "failed" and e.get("passed", True) for e in result["backends"].values())
+    return result
 
 
-def worker(config_json: str, out: str) -> None:
+def worker(configs_json: str, out: str) -> None:
+    """Train each configuration in turn, into ``out/<its index>``; one that fails leaves its error line in
+    ``failed.txt`` there, and the next one still runs."""
+    import traceback
+
+    for i, config in enumerate(json.loads(configs_json)):
+        try:
+            train_and_sample(TrainConfig.from_dict(config), Path(out) / str(i))
+        except Exception as error:  # noqa: BLE001 (reported per configuration, as its own process would)
+            traceback.print_exc()
+            (Path(out) / str(i)).mkdir(parents=True, exist_ok=True)
+            (Path(out) / str(i) / "failed.txt").write_text(traceback.format_exception_only(error)[-1].strip())
+
+
+def train_and_sample(config: TrainConfig, out: Path) -> None:
     """Train one step, keep that checkpoint (where drift starts), then continue the same run to the full
     length in this process: one build of the step, and the step-1 schedules of the whole run's length.
     """
@@ -202,8 +243,6 @@ def worker(config_json: str, out: str) -> None:
         def on_train_batch_end(self, batch, logs=None):
             self.model.stop_training = True
 
-    out = Path(out)
-    config = TrainConfig.from_dict(json.loads(config_json))
     training = run_loop.Training.start(config, out / "run")
     run = training.run_loop(progress=False, callbacks=[StopAfterStepOne()])
     shutil.copyfile(run.checkpoint_path, out / "step1.npz")

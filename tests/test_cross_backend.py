@@ -32,6 +32,58 @@ def kgan(*args, backend):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+def as_options(settings: dict) -> list[str]:
+    return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
+
+
+def tiny_options(variant, tmp_path, **reaches) -> list[str]:
+    """The harness' tiny settings and data (tests/conformance.py), and ``reaches``, as ``kgan`` options."""
+    return as_options({**tiny_settings(variant, tmp_path), "data": tiny_data(variant, tmp_path), **reaches})
+
+
+# Settings that reach a variant's less common code, on top of the harness' tiny settings.
+REACHES = {
+    "dcgan": {"ema": 0.9, "label_flip": 0.1},
+    "acgan": {"ema": 0.9},  # labels (G's embedding), a class head, the EMA
+    "cgan": {"conditioning": "projection"},  # D's label embedding
+    "infogan": {"instance_noise": 0.1, "label_smoothing": 0.9},  # codes, a Q head, tricks
+    "sngan": {"g_dropout": 0.2},  # spectral norm's power iteration, G dropout
+    "cyclegan": {"history": 4},  # the image history fills at step 1 and swaps after
+}
+
+
+def assert_float64_agreement(report, steps):
+    assert report["precision"] == "fp64" and report["tolerances"]["generator_atol"] == 1e-9
+    compared = [e for e in report["backends"].values() if "passed" in e]
+    assert len(compared) == 2 and all(len(e["loss_rel_diff_per_step"]) == steps for e in compared)
+    assert all(e["generator_max_abs_diff"] <= 1e-9 for e in compared)
+
+
+# The variants in four parts, a test each: pytest -n shares them out to the machine's cores, and a part that ends
+# early takes on another test (--dist worksteal).
+PARTS = {f"part {i + 1} of 4": VARIANTS[i::4] for i in range(4)}
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_variant_agrees_to_float64_rounding(tmp_path, part):
+    """``kgan repro`` in fp64 (its default), each variant 3 steps: the three backends compute the same function, so
+    their generators agree to float64 rounding; jitter, host-drawn dropout, histories and schedules included.
+    Each backend trains a part's variants in one process (``reproduce_each``), not one process per variant."""
+    from kgan.repro import reproduce_each
+    from kgan.training.assembly import resolve_config
+
+    configs = [resolve_config(name, steps=3, precision="fp64", data=tiny_data(get_variant(name), tmp_path),
+                              **tiny_settings(get_variant(name), tmp_path), **REACHES.get(name, {}))
+               for name in PARTS[part]]
+    reports = dict(zip(PARTS[part], reproduce_each(configs)))
+    failed = {name: {b: e.get("reason") or e.get("generator_max_abs_diff") for b, e in report["backends"].items()}
+              for name, report in reports.items() if not report["passed"]}
+    assert failed == {}
+    for report in reports.values():
+        assert [e["status"] for e in report["backends"].values()] == ["ran"] * 3
+        assert_float64_agreement(report, 3)
+
+
 def test_exports_from_every_backend_agree(tmp_path, mnist_npz):
     run = run_loop.train(tiny_config(data=f"npz:{mnist_npz}", steps=3), tmp_path / "run", progress=False)
     for backend in BACKENDS:
@@ -70,42 +122,11 @@ def repro_report(tmp_path, variant, *options):
     return report
 
 
-def tiny_options(variant, tmp_path) -> list[str]:
-    """The harness' tiny settings and data (tests/conformance.py) as ``kgan`` options."""
-    settings = {**tiny_settings(variant, tmp_path), "data": tiny_data(variant, tmp_path)}
-    return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
-
-
-# Options that reach a variant's less common code, on top of the harness' tiny settings.
-REACHES = {
-    "dcgan": ["--ema", "0.9", "--label-flip", "0.1"],
-    "acgan": ["--ema", "0.9"],  # labels (G's embedding), a class head, the EMA
-    "cgan": ["--conditioning", "projection"],  # D's label embedding
-    "infogan": ["--instance-noise", "0.1", "--label-smoothing", "0.9"],  # codes, a Q head, tricks
-    "sngan": ["--g-dropout", "0.2"],  # spectral norm's power iteration, G dropout
-    "cyclegan": ["--history", "4"],  # the image history fills at step 1 and swaps after
-}
-def assert_float64_agreement(report, steps):
-    assert report["precision"] == "fp64" and report["tolerances"]["generator_atol"] == 1e-9
-    compared = [e for e in report["backends"].values() if "passed" in e]
-    assert len(compared) == 2 and all(len(e["loss_rel_diff_per_step"]) == steps for e in compared)
-    assert all(e["generator_max_abs_diff"] <= 1e-9 for e in compared)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_every_variant_agrees_to_float64_rounding(tmp_path, variant):
-    """``kgan repro`` in fp64 (its default): the three backends compute the same function, so their
-    generators agree to float64 rounding; jitter, host-drawn dropout, histories and schedules included."""
-    report = repro_report(tmp_path, variant, "--steps", 3, *tiny_options(get_variant(variant), tmp_path),
-                          *REACHES.get(variant, []))
-    assert_float64_agreement(report, 3)
-
-
 def test_infogan_agrees_to_float64_rounding_for_100_steps(tmp_path, mnist256_npz):
     """The length docs/reproducibility.md states, on the variant that drifted most in its table, at its batch
     of 16 (at batches of 4 the batch norms of the paper's nets amplify rounding to 6e-5 in 100 steps)."""
     report = repro_report(tmp_path, "infogan", "--steps", 100, "--width", 4, "--latent-dim", 8, "--batch-size", 16,
-                          "--data", f"npz:{mnist256_npz}", *REACHES["infogan"])
+                          "--data", f"npz:{mnist256_npz}", *as_options(REACHES["infogan"]))
     assert_float64_agreement(report, 100)
 
 
@@ -113,7 +134,7 @@ def test_infogan_agrees_to_float64_rounding_for_100_steps(tmp_path, mnist256_npz
 @pytest.mark.parametrize("variant", ["wgan_gp", "sngan"])
 def test_fp32_agrees_at_step_one_and_reports_the_drift_after(tmp_path, variant):
     report = repro_report(tmp_path, variant, "--steps", 3, "--precision", "fp32",
-                          *tiny_options(get_variant(variant), tmp_path), *REACHES.get(variant, []))
+                          *tiny_options(get_variant(variant), tmp_path, **REACHES.get(variant, {})))
     compared = [e for e in report["backends"].values() if "passed" in e]
     assert all(e["step1_loss_rel_diff"] <= 1e-5 and len(e["loss_rel_diff_per_step"]) == 3 for e in compared)
     assert all(e["first_diverging"] and e["first_diverging"][0]["abs_diff"] > 0 for e in compared)

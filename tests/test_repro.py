@@ -79,8 +79,19 @@ def test_no_adam_cause_where_the_gradients_agree():
 
 def test_a_backend_that_is_not_installed_is_skipped(monkeypatch, tmp_path):
     monkeypatch.setattr(repro.importlib.util, "find_spec", lambda name: None)
-    run = repro.run_backend("jax", tiny_config(), tmp_path)
-    assert run.status == "skipped" and "not installed" in run.reason
+    runs = repro.run_backend("jax", [tiny_config(), tiny_config()], tmp_path)
+    assert [run.status for run in runs] == ["skipped"] * 2 and "not installed" in runs[0].reason
+
+
+def test_a_configuration_that_fails_is_reported_and_the_next_still_runs():
+    """Several configurations share a backend's process (``reproduce_each``); the error of one is its own."""
+    backend = keras.backend.backend()
+    broken = tiny_config(variant="gan", data="npz:/nonexistent/digits.npz", steps=2)
+    first, second = repro.reproduce_each([broken, tiny_config(variant="gan", data="ring8", steps=2)], [backend])
+    assert first["backends"][backend]["status"] == "failed" and not first["passed"]
+    assert "/nonexistent/digits.npz" in first["backends"][backend]["reason"]
+    assert len(first["backends"][backend]["reason"].splitlines()) == 1
+    assert second["passed"] and len(second["backends"][backend]["losses"]["d_loss"]) == 2
 
 
 def test_cli_runs_the_active_backend_in_its_own_process(tmp_path):
