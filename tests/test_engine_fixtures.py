@@ -9,6 +9,8 @@ Float32 results are bit-exact for one CPU model: another vectorises some kernels
 files were recorded on an Intel Xeon; an AMD EPYC rounds differently), so the runs are compared bit
 for bit where the CPU is the recording's, and to float32 rounding (weights 1e-4, losses 1e-5, what
 five Adam steps make of it; the backends differ by up to 4e-5 after the same runs) elsewhere.
+Torch's results also depend on how many threads split a reduction: the files were recorded with its default
+of one per core on a 2-core machine, so the runs here use that many (the torch env otherwise sets one).
 On JAX they are compared to rounding everywhere: since the speed work of issue 13, kgan sums a transposed
 convolution's kernel gradient in another order there (``kgan.backend.jax``; the same maths, 9 ms instead
 of 1.6 s for DCGAN's widest layer).
@@ -19,6 +21,7 @@ Record them again (only when the engine's numbers are meant to change) with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -42,11 +45,31 @@ RUNS = {
 }
 
 
+RECORDED_TORCH_THREADS = 2
+
+
+@contextlib.contextmanager
+def recorded_threads():
+    """Torch's intra-op threads as when the fixtures were recorded (see the module docstring)."""
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(RECORDED_TORCH_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train(variant: str, data: Path, out: Path) -> tuple[dict, list]:
     """(checkpoint arrays without meta, logged losses per step) of the fixture run of ``variant``."""
     from helpers import invoke
 
-    result = invoke("train", variant, "--data", f"npz:{data}", "--out", out, "--no-progress", *TINY, *RUNS[variant])
+    with recorded_threads():
+        result = invoke("train", variant, "--data", f"npz:{data}", "--out", out, "--no-progress", *TINY, *RUNS[variant])
     assert result.exit_code == 0, result.output
     with np.load(out / "checkpoint.npz") as npz:
         arrays = {k: npz[k] for k in npz.files if k.split("/")[0] in WEIGHT_GROUPS}
