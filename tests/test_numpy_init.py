@@ -6,7 +6,7 @@ from helpers import tiny_config, values
 from keras import initializers
 
 from kgan.errors import KganError
-from kgan.numpy_init import draw
+from kgan.numpy_init import draw, initialize, keras_draws_skipped
 from kgan.training.assembly import build_step
 
 RNG = np.random.default_rng(0)
@@ -51,3 +51,24 @@ def test_the_seed_alone_decides_the_initial_weights(variant):
     first, again, other = weights(0), weights(0), weights(1)
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_networks_built_without_keras_draws_get_the_same_weights():
+    """While kgan builds, Keras' random initializers give zeros (under JAX each draw compiled a program for its
+    shape); numpy then draws the same weights as for a network built with Keras' draws, and after the build the
+    initializers draw again."""
+    import keras
+
+    from kgan.variants.dcgan import build_discriminator
+
+    def kernel(model):
+        return values(model.trainable_variables)[0]
+
+    with keras_draws_skipped():
+        skipped = build_discriminator(tiny_config(width=8), (28, 28, 1))
+    drawn = build_discriminator(tiny_config(width=8), (28, 28, 1))
+    assert not kernel(skipped).any() and kernel(drawn).any()
+    for model in (skipped, drawn):
+        initialize(model, np.random.default_rng(0))
+    assert all(np.array_equal(a, b) for a, b in zip(values(skipped.variables), values(drawn.variables)))
+    assert keras.ops.convert_to_numpy(initializers.RandomNormal(seed=0)((4, 4))).any()

@@ -66,8 +66,8 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
     """
     variant, sample_shape = get_variant(config.variant), tuple(sample_shape)
 
-    def build(role, scope):
-        with keras.name_scope(scope):
+    def build(role, scope):  # its weights: numpy_init's below, or the generator's (EMA)
+        with keras.name_scope(scope), numpy_init.keras_draws_skipped():
             model = role.build(config, sample_shape)
         model.name = scope
         return model
