@@ -36,11 +36,6 @@ def as_options(settings: dict) -> list[str]:
     return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
 
 
-def tiny_options(variant, tmp_path, **reaches) -> list[str]:
-    """The harness' tiny settings and data (tests/conformance.py), and ``reaches``, as ``kgan`` options."""
-    return as_options({**tiny_settings(variant, tmp_path), "data": tiny_data(variant, tmp_path), **reaches})
-
-
 # Settings that reach a variant's less common code, on top of the harness' tiny settings.
 REACHES = {
     "dcgan": {"ema": 0.9, "label_flip": 0.1},
@@ -50,6 +45,15 @@ REACHES = {
     "sngan": {"g_dropout": 0.2},  # spectral norm's power iteration, G dropout
     "cyclegan": {"history": 4},  # the image history fills at step 1 and swaps after
 }
+
+
+def harness_config(name, root, precision):
+    """A variant's run as the harness builds it tiny (tests/conformance.py), 3 steps, with its ``REACHES``."""
+    from kgan.training.assembly import resolve_config
+
+    variant = get_variant(name)
+    return resolve_config(name, steps=3, precision=precision, data=tiny_data(variant, root),
+                          **tiny_settings(variant, root), **REACHES.get(name, {}))
 
 
 def assert_float64_agreement(report, steps):
@@ -70,11 +74,8 @@ def test_every_variant_agrees_to_float64_rounding(tmp_path, part):
     their generators agree to float64 rounding; jitter, host-drawn dropout, histories and schedules included.
     Each backend trains a part's variants in one process (``reproduce_each``), not one process per variant."""
     from kgan.repro import reproduce_each
-    from kgan.training.assembly import resolve_config
 
-    configs = [resolve_config(name, steps=3, precision="fp64", data=tiny_data(get_variant(name), tmp_path),
-                              **tiny_settings(get_variant(name), tmp_path), **REACHES.get(name, {}))
-               for name in PARTS[part]]
+    configs = [harness_config(name, tmp_path, "fp64") for name in PARTS[part]]
     reports = dict(zip(PARTS[part], reproduce_each(configs)))
     failed = {name: {b: e.get("reason") or e.get("generator_max_abs_diff") for b, e in report["backends"].items()}
               for name, report in reports.items() if not report["passed"]}
@@ -130,14 +131,16 @@ def test_infogan_agrees_to_float64_rounding_for_100_steps(tmp_path, mnist256_npz
     assert_float64_agreement(report, 100)
 
 
-# fp32's verdict does not depend on the variant; these two reach the double backprop and spectral norm.
-@pytest.mark.parametrize("variant", ["wgan_gp", "sngan"])
-def test_fp32_agrees_at_step_one_and_reports_the_drift_after(tmp_path, variant):
-    report = repro_report(tmp_path, variant, "--steps", 3, "--precision", "fp32",
-                          *tiny_options(get_variant(variant), tmp_path, **REACHES.get(variant, {})))
-    compared = [e for e in report["backends"].values() if "passed" in e]
-    assert all(e["step1_loss_rel_diff"] <= 1e-5 and len(e["loss_rel_diff_per_step"]) == 3 for e in compared)
-    assert all(e["first_diverging"] and e["first_diverging"][0]["abs_diff"] > 0 for e in compared)
+def test_fp32_agrees_at_step_one_and_reports_the_drift_after(tmp_path):
+    """fp32's verdict does not depend on the variant; these two reach the double backprop and spectral norm."""
+    from kgan.repro import reproduce_each
+
+    names = ["wgan_gp", "sngan"]
+    for name, report in zip(names, reproduce_each([harness_config(name, tmp_path, "fp32") for name in names])):
+        assert [e["status"] for e in report["backends"].values()] == ["ran"] * 3 and report["passed"], name
+        compared = [e for e in report["backends"].values() if "passed" in e]
+        assert all(e["step1_loss_rel_diff"] <= 1e-5 and len(e["loss_rel_diff_per_step"]) == 3 for e in compared)
+        assert all(e["first_diverging"] and e["first_diverging"][0]["abs_diff"] > 0 for e in compared), name
 
 
 def test_metrics_have_the_same_value_on_every_backend(tmp_path, mnist256_npz):
