@@ -9,7 +9,7 @@ backends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 import numpy as np
@@ -63,6 +63,10 @@ class Captions(BatchSource):
     @property
     def picks(self) -> tuple:
         return ("indices", "wrong") if self.mismatched else ("indices",)
+
+    def for_run(self, config, sample_shape: tuple) -> "Captions":
+        # A run with GAN-CLS's matching term off (text2image --no-matching) reads no wrong captions: none are drawn.
+        return replace(self, mismatched=False) if self.mismatched and not config.matching else self
 
     def check(self, variant: str, spec: str, dataset) -> None:
         if dataset.captions is None:
