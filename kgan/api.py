@@ -142,8 +142,8 @@ def load(path: str | Path) -> Run:
     return Run(path)
 
 
-def train(variant: str | None = None, data="mnist", *, labels=None, generator=None, discriminator=None,
-          out: str | Path | None = None, callbacks=None, progress: bool = True, **settings) -> Run:
+def train(variant: str | None = None, data="mnist", *, labels=None, captions=None, generator=None,
+          discriminator=None, out: str | Path | None = None, callbacks=None, progress: bool = True, **settings) -> Run:
     """Train a GAN and return its ``Run``.
 
     Args:
@@ -154,6 +154,9 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
             image-to-image variant, two arrays of images, ``(a, b)`` or ``{"a": a, "b": b}`` (pix2pix:
             a[i] pairs with b[i]). Arrays are saved in the run as data.npz, so the run resumes like any other.
         labels: class labels (N,) for an array ``data`` (conditional variants).
+        captions: each image's captions for an array ``data`` of images (text-encoder, text2image): a list of N
+            strings or of N lists of strings (several captions of one image; their counts may differ). Saved
+            with the images in data.npz, as ``captions:FILE.npz`` holds them (``kgan.data.captions``).
         generator, discriminator: your own ``keras.Model``s: the generator takes an input named
             ``z`` and returns samples of the data's shape; the discriminator takes ``sample`` and
             returns logits. They are saved in the run (``networks/``), and every weight is drawn
@@ -172,6 +175,7 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         import kgan
         run = kgan.train("dcgan", data="fashion_mnist", epochs=5, out="runs/fmnist")
         run = kgan.train("dcgan", data=x_uint8, steps=200, callbacks=[keras.callbacks.EarlyStopping(...)])
+        encoder = kgan.train("text-encoder", data=x_uint8, captions=[["a red seven", "a seven in red"], ...])
     """
     from kgan.training import assembly, network_checks, run_loop
 
@@ -179,10 +183,11 @@ def train(variant: str | None = None, data="mnist", *, labels=None, generator=No
         raise KganError("give both generator and discriminator, or neither")
     if generator is not None and variant not in (None, "custom"):
         raise KganError(f"your own networks train as the custom variant, not {variant}; leave variant out")
-    if isinstance(data, str) and labels is not None:
-        raise KganError("labels go with array data; a data spec brings its own")
+    if isinstance(data, str) and (labels is not None or captions is not None):
+        raise KganError(f"{'labels' if labels is not None else 'captions'} go with array data; a data spec "
+                        f"brings its own")
     variant = "custom" if generator is not None else variant or "dcgan"
-    arrays, kind = _data_arrays(variant, data, labels)
+    arrays, kind = _data_arrays(variant, data, labels, captions)
     network_checks.check_callbacks(callbacks)
     # Arrays get their file once the run directory exists.
     config = assembly.resolve_config(variant, **{**settings, "data": data if arrays is None else f"{kind}:arrays"})
@@ -227,15 +232,25 @@ def _failed_at_start(out: Path) -> bool:
             and all(p.name in _BEFORE_FIRST_CHECKPOINT for p in out.iterdir()))
 
 
-def _data_arrays(variant: str, data, labels) -> tuple[dict | None, str]:
+def _data_arrays(variant: str, data, labels, captions) -> tuple[dict | None, str]:
     """The arrays ``data`` gives (None for a data spec) by their name in data.npz, and the spec kind that
     reads that file: ``npz`` for samples (and labels), the name of the variant's batch source (``paired``,
-    ``unpaired``) for two image domains, given as ``(a, b)`` or ``{"a": a, "b": b}``."""
+    ``unpaired``) for two image domains, given as ``(a, b)`` or ``{"a": a, "b": b}``, ``captions`` for
+    images with ``captions``."""
+    from kgan.data.captions import caption_table
     from kgan.variants import get_variant
 
     if isinstance(data, str):
         return None, ""
     source = get_variant(variant).data
+    if (captions is not None) != (source.name == "captions"):
+        raise KganError(f"{variant} learns images from their captions: give kgan.train(..., data=images, "
+                        f"captions=[[...], ...])" if captions is None else f"{variant} takes no captions")
+    if captions is not None:
+        if labels is not None:
+            raise KganError(f"{variant} learns images from their captions; it takes no labels")
+        x = np.asarray(data)
+        return {"x": x, "captions": caption_table(captions, len(x))}, source.name
     if isinstance(data, dict) or (source.two_domains and isinstance(data, (tuple, list)) and len(data) == 2):
         if isinstance(data, dict) and set(data) != {"a", "b"}:
             raise KganError(f"data as a dict holds two image domains under 'a' and 'b'; "

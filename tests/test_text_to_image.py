@@ -8,6 +8,7 @@ What every variant meets (one step, resume, sampling, export, option refusals) i
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -115,6 +116,10 @@ def test_no_matching_is_the_plain_conditional_gan(built):
     assert phase_loss(discriminator, views) == pytest.approx(bce(views["real"], 1.0) + bce(views["fake"], 0.0),
                                                              rel=1e-6)
     assert discriminator.views == ("real", "fake") and discriminator.calls["discriminator"] == 2
+    # Nor are wrong captions drawn on the host for it.
+    source = get_variant("text2image").data
+    assert source.for_run(config.replace(matching=False), (28, 28, 1)).picks == ("indices",)
+    assert source.for_run(config, (28, 28, 1)).picks == ("indices", "wrong")
 
 
 def test_interpolation_adds_a_g_term_d_never_sees(built):
@@ -281,12 +286,38 @@ def test_kgan_eval_scores_a_text2image_run_by_the_attributes_its_samples_show(tm
     assert refused.exit_code != 0 and "made by kgan data captions" in refused.output
 
 
+def captioned_arrays(root):
+    """The harness' captioned digits' training rows as a user holds them: uint8 images, a list of captions each."""
+    with np.load(write_captions_npz(root / "captions.npz", 0)) as npz:
+        train = npz["split"] == "train"
+        return npz["x"][train], [[c for c in row if c] for row in npz["captions"][train].tolist()]
+
+
 @pytest.fixture(scope="module")
 def text2image_run(root):
-    """A text2image run of one step on the harness' captioned digits."""
-    from kgan.training import run_loop
+    """A text2image run of one step on the harness' captioned digits, given to kgan.train as arrays."""
+    import kgan
 
-    return run_loop.train(config_of(root), root / "text2image-run", progress=False).path
+    images, captions = captioned_arrays(root)
+    return kgan.train("text2image", data=images, captions=captions, out=root / "text2image-run", steps=1,
+                      progress=False, **tiny_settings(get_variant("text2image"), root)).path
+
+
+def test_kgan_train_takes_images_and_their_captions_as_arrays(text2image_run, root):
+    import kgan
+
+    spec = kgan.load(text2image_run).config.data
+    assert spec == f"captions:{(text2image_run / 'data.npz').resolve()}"
+    images, captions = captioned_arrays(root)
+    for variant, settings, message in (
+            ("text-encoder", {"data": images}, "learns images from their captions: give kgan.train(..., data=images"),
+            ("dcgan", {"data": images, "captions": captions}, "dcgan takes no captions"),
+            ("text-encoder", {"data": images, "captions": captions[:3]}, "one row per image (32), each a caption"),
+            ("text-encoder", {"data": images, "captions": [7] * len(images)}, "captions of image 0 are 7"),
+            ("text-encoder", {"data": spec, "captions": captions}, "captions go with array data")):
+        with pytest.raises(KganError, match=re.escape(message)):
+            kgan.train(variant, out=root / "refused", **settings)
+        assert not (root / "refused").exists()
 
 
 def test_sampling_from_sentences_on_the_command_line_in_python_and_without_keras(text2image_run, tmp_path):

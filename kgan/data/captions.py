@@ -39,6 +39,26 @@ TRAIN, TEST = SPLITS
 _NPZ_FIX = "save it with numpy.savez(path, x=uint8_images, captions=np.array(captions, dtype=str))"
 
 
+def caption_table(captions, n: int) -> np.ndarray:
+    """The npz form's ``captions`` array, strings (N, K), from a list of ``n`` rows, each a caption or a list of
+    an image's captions (``""`` pads the shorter rows); the captions themselves are checked where they are read.
+
+    Raises:
+        KganError: not ``n`` rows, or a row that is neither a string nor a list of strings.
+    """
+    if isinstance(captions, str) or not hasattr(captions, "__len__") or len(captions) != n:
+        got = f"{len(captions)} rows" if hasattr(captions, "__len__") and not isinstance(captions, str) else \
+            type(captions).__name__
+        raise KganError(f"captions must be one row per image ({n}), each a caption or a list of captions; got {got}")
+    rows = [[row] if isinstance(row, str) else list(row) if isinstance(row, (list, tuple)) else None
+            for row in captions]
+    bad = next((i for i, row in enumerate(rows) if row is None or not all(isinstance(c, str) for c in row)), None)
+    if bad is not None:
+        raise KganError(f"captions of image {bad} are {captions[bad]!r}: give a string or a list of strings")
+    most = max(map(len, rows), default=1)
+    return np.array([row + [""] * (most - len(row)) for row in rows], dtype=str).reshape(n, most)
+
+
 def load(spec: str, path: Path, size: int | None, split: str = TRAIN) -> Dataset:
     """The images of one split of captioned data, with their captions as character ids.
 
