@@ -144,3 +144,22 @@ def write_translation_npz(path: Path, count: int, paired: bool) -> Path:
     b = thicken(x[:count]) if paired else thicken(x[count:2 * count])
     np.savez(path, a=x[:count], b=b, y=y[:count])
     return path
+
+
+def write_vgg19_h5(path: Path, seed: int) -> Path:
+    """A file of Keras' VGG19 notop .h5 layout (legacy weight names) with 4 channels a conv instead of 64..512,
+    its weights drawn from ``seed``."""
+    import h5py
+
+    from kgan.metrics.vgg16 import VGG19_LAYERS
+
+    rng = np.random.default_rng(seed)
+    with h5py.File(path, "w") as f:
+        channels = 3
+        for name in VGG19_LAYERS:
+            group = f.create_group(name)
+            group.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+            group[f"{name}/kernel:0"] = rng.normal(size=(3, 3, channels, 4)).astype(np.float32)
+            group[f"{name}/bias:0"] = rng.normal(size=4).astype(np.float32)
+            channels = 4
+    return path

@@ -10,6 +10,7 @@ import pickle
 import keras
 import numpy as np
 import pytest
+from helpers import write_vgg19_h5
 from keras import ops
 from PIL import Image
 
@@ -170,21 +171,10 @@ def test_vgg16_features_keep_their_weights_through_numpy_initialisation():
 
 
 def test_keras_vgg19_file_becomes_the_papers_phi_5_4(tmp_path):
-    import h5py
-
     from kgan import numpy_init
 
+    weights, standard = vgg16.read_vgg19_h5(write_vgg19_h5(tmp_path / "vgg19.h5", seed=8))
     rng = np.random.default_rng(8)
-    path = tmp_path / "vgg19.h5"  # Keras' legacy layout, 4 channels a conv instead of 64..512
-    with h5py.File(path, "w") as f:
-        channels = 3
-        for name in vgg16.VGG19_LAYERS:
-            group = f.create_group(name)
-            group.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
-            group[f"{name}/kernel:0"] = rng.normal(size=(3, 3, channels, 4)).astype(np.float32)
-            group[f"{name}/bias:0"] = rng.normal(size=4).astype(np.float32)
-            channels = 4
-    weights, standard = vgg16.read_vgg19_h5(path)
     assert not standard and weights["block5_conv4"][0].shape == (3, 3, 4, 4)
     model = vgg16.vgg19_features(weights, (None, None, 3))
     numpy_init.initialize(model, np.random.default_rng(0))

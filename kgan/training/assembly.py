@@ -106,7 +106,8 @@ def build_step(config: TrainConfig, sample_shape: tuple, initial_weights: bool =
                         ema=ema, ema_decay=config.ema or 0.0, sampled_role=variant.sampled_role, xla=config.xla,
                         devices=config.devices or 1,
                         loss_scale=DynamicLossScale() if config.precision == "fp16" else None, pack=config.pack,
-                        source=variant.data.for_run(config, sample_shape))
+                        source=variant.data.for_run(config, sample_shape),
+                        unsaved=tuple(role.name for role in variant.roles if not role.saved))
     check_calls(step, config, sample_shape)
     return step
 
@@ -125,6 +126,10 @@ def _check_names(variant, phases) -> None:
     unknown = sorted({role for phase in phases for role in [*phase.updates, *phase.calls] if role not in roles})
     if unknown:
         raise KganError(f"the {variant.name} variant's phases name roles it lacks: {', '.join(unknown)}")
+    rebuilt = sorted({role.name for role in variant.roles if not role.saved} & {r for p in phases for r in p.updates})
+    if rebuilt:  # its trained weights would be lost with every checkpoint
+        raise KganError(f"the {variant.name} variant's phases update {', '.join(rebuilt)}, which checkpoints leave "
+                        f"out (Role.saved=False is for frozen networks)")
 
 
 def prepare(config: TrainConfig, resuming: bool = False):

@@ -3,6 +3,8 @@
 The file holds, per role, every variable of its network (group ``ROLE``), its optimizer
 (``ROLE_optimizer``) and its EMA copy (``ROLE_ema``), by position and checked by shape, plus a JSON
 ``meta`` entry with the config, the data's sample shape, the loop position and the host RNG states.
+A frozen network that its build makes whole from a checked file (SRGAN's VGG16, ``Role.saved``) is left out:
+``meta["rebuilt"]`` keeps its weights' sha256, checked when the run resumes and builds it again.
 Arrays are plain numpy, so a checkpoint written under one backend loads under another. Checkpoints
 of kgan 0.1.0 named the optimizers' groups ``g_optimizer`` and ``d_optimizer``; they read as the new names.
 ``save_training`` and ``load_training`` write and restore a run's whole state (its step, the loop's
@@ -11,6 +13,7 @@ position, the host draws' state).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
@@ -135,14 +138,16 @@ def save_training(path: str | Path, step, config: dict, data: dict, position: di
     meta = {"config": config, "data": data, "position": position, "noise_rng": draws["noise_rng"],
             "shuffle_rng": draws["shuffle_rng"], "backend": keras.backend.backend(), "kgan": kgan.__version__}
     extra = {} if draws["permutation"] is None else {"permutation": draws["permutation"]}
-    save_checkpoint(path, step.state_groups(), meta, extra)
+    if step.unsaved:
+        meta["rebuilt"] = {role: weights_digest(step.networks[role]) for role in step.unsaved}
+    save_checkpoint(path, step.checkpoint_groups(), meta, extra)
 
 
 def load_training(checkpoint: Checkpoint, step, data: dict, data_spec: str) -> tuple[dict, dict]:
     """``step`` restored from ``checkpoint``, once it is found to be this run's: finite weights, trained on
     data of ``data``'s size and sample shape (``data_spec`` names it). Returns (the loop's position, the
     host draws' state)."""
-    broken = [path for group in step.state_groups() for path in checkpoint.non_finite(group)]
+    broken = [path for group in step.checkpoint_groups() for path in checkpoint.non_finite(group)]
     if broken:
         raise KganError(f"the checkpoint holds non-finite weights ({', '.join(broken[:3])}): the run had "
                         f"diverged before kgan checked for it; start a new run")
@@ -153,11 +158,26 @@ def load_training(checkpoint: Checkpoint, step, data: dict, data_spec: str) -> t
     if [saved["size"], list(saved["sample_shape"])] != [data["size"], list(data["sample_shape"])]:
         raise KganError(f"the checkpoint was trained on {saved['size']} samples of shape {saved['sample_shape']}; "
                         f"{data_spec} now holds {data['size']} of shape {list(data['sample_shape'])}")
-    restore(step.state_groups(), checkpoint)
+    for role, digest in checkpoint.meta.get("rebuilt", {}).items():
+        if weights_digest(step.networks[role]) != digest:
+            raise KganError(f"the {role} network built now differs from the one this run trained with (its "
+                            f"checkpoint keeps their sha256, not the weights): give it the weights file it started "
+                            f"with")
+    restore(step.checkpoint_groups(), checkpoint)
     step.sync_from_variables()
     draws = {"noise_rng": checkpoint.meta["noise_rng"], "shuffle_rng": checkpoint.meta["shuffle_rng"],
              "permutation": checkpoint.arrays.get("permutation")}
     return checkpoint.meta["position"], draws
+
+
+def weights_digest(model) -> str:
+    """The sha256 of ``model``'s variables' values, in order: what a checkpoint keeps of a role it leaves out."""
+    from keras import ops
+
+    digest = hashlib.sha256()
+    for variable in model.variables:
+        digest.update(np.ascontiguousarray(ops.convert_to_numpy(variable)).tobytes())
+    return digest.hexdigest()
 
 
 def restore(groups: dict[str, list], checkpoint: Checkpoint) -> None:

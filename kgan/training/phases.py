@@ -39,6 +39,9 @@ class Role:
         starts_from: the TrainConfig field naming another run whose same role's weights a starting run copies
             into this one (text2image's frozen text encoder, from ``--text-encoder RUN``); the run's own
             checkpoint keeps them from then on.
+        saved: False for a frozen network that its build makes whole from a checked file (SRGAN's VGG16): a
+            checkpoint keeps a sha256 of its weights instead of the weights, and a resuming run, which builds it
+            again, refuses to go on if the rebuilt weights differ.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Role:
     generates: bool = False
     learning_rate: str | None = None
     starts_from: str | None = None
+    saved: bool = True
 
     @property
     def learning_rate_key(self) -> str:

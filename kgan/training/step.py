@@ -59,6 +59,7 @@ class TrainingStep:
             (``kgan.training.schedules.LinearDecay``, their optimizers' rate): ``set_run_length`` sets it.
         source: the run's batch source (``kgan.training.batch_sources``, configured by its ``for_run``): how a
             phase that reads data gathers its real batch from the training set and the step's host draws.
+        unsaved: the frozen roles that checkpoints leave out (``Role.saved``): the run builds them again.
 
     Returns (``train_step``): the phases' losses and their terms' stats, as scalar tensors.
 
@@ -72,8 +73,9 @@ class TrainingStep:
     def __init__(self, networks: dict, phases: list, optimizers: dict, ema: dict | None = None,
                  ema_decay: float = 0.999, sampled_role: str = "generator", xla: bool = False,
                  devices: int = 1, loss_scale=None, pack: int = 1, schedules: dict | None = None,
-                 source=SAMPLES):
+                 source=SAMPLES, unsaved: tuple = ()):
         self.networks, self.phases, self.optimizers = dict(networks), list(phases), dict(optimizers)
+        self.unsaved = tuple(unsaved)
         self.source = source
         self.schedules = dict(schedules or {})
         self.pack = pack
@@ -137,6 +139,10 @@ class TrainingStep:
         if self.loss_scale:
             groups["loss_scale"] = self.loss_scale.variables
         return groups
+
+    def checkpoint_groups(self) -> dict[str, list]:
+        """``state_groups`` less the ``unsaved`` roles': what a checkpoint holds."""
+        return {name: variables for name, variables in self.state_groups().items() if name not in self.unsaved}
 
     # --- the step -------------------------------------------------------------------------------
 

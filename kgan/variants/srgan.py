@@ -129,7 +129,7 @@ def phases(config, sample_shape) -> list[Phase]:
     ]
 
 
-ROLES = (*srresnet.ROLES, Role("discriminator", build_discriminator), Role("content", build_content))
+ROLES = (*srresnet.ROLES, Role("discriminator", build_discriminator), Role("content", build_content, saved=False))
 OPTIONS = (*srresnet.SR_OPTIONS, CONTENT, CONTENT_WEIGHTS, ADVERSARIAL_WEIGHT, LR_DROP_AT)
 
 register(Variant(
