@@ -161,9 +161,12 @@ def test_a_variant_whose_names_clash_is_refused_before_anything_is_built(digits)
         return [d_phase, dataclasses.replace(g_phase, updates=("g_ab", "g_xy"))]
 
     roles = tiny_translator.roles(translator)
-    for name, phase_list, expected in (("clash_test", renamed_stat, "more than one logged stat d_loss"),
-                                       ("unknown_test", unknown_role, "phases name roles it lacks: g_xy")):
-        register(Variant(name, "-", "-", roles=roles, phases=phase_list))
+    unsaved = tuple(dataclasses.replace(role, saved=role.name != "g_ab") for role in roles)
+    for name, phase_list, expected, variant_roles in (
+            ("clash_test", renamed_stat, "more than one logged stat d_loss", roles),
+            ("unknown_test", unknown_role, "phases name roles it lacks: g_xy", roles),
+            ("unsaved_test", phases, "update g_ab, which checkpoints leave out", unsaved)):
+        register(Variant(name, "-", "-", roles=variant_roles, phases=phase_list))
         try:
             with pytest.raises(KganError, match=expected):
                 settings = {k: v for k, v in config(digits, 1).to_dict().items() if k != "variant"}
