@@ -57,7 +57,9 @@ def test_srgan_starts_from_srresnet_and_drops_its_rates_halfway(srresnet, digits
 
 def test_upscale_files_of_any_size_whole_or_in_tiles_and_from_onnx(srresnet, digits, tmp_path):
     import kgan
+    from kgan.export.onnx_export import ANY_SIZE_SIDE, example_inputs
     from kgan.export.onnx_sampler import OnnxSampler
+    from kgan.sampling import Sampler
 
     run = kgan.load(srresnet)
     images = [np.random.default_rng(0).integers(0, 256, (13, 21, 1), dtype=np.uint8),
@@ -69,6 +71,14 @@ def test_upscale_files_of_any_size_whole_or_in_tiles_and_from_onnx(srresnet, dig
     onnx = OnnxSampler(run.export_onnx(tmp_path / "sr.onnx"))
     for image, expected in zip(images, whole):  # two sizes through one dynamic-size file
         np.testing.assert_allclose(onnx.upscale([image])[0], expected, atol=1e-5)
+    # --fp16: float16 computation at any size; its check batch is LR crops of ANY_SIZE_SIDE, not the stored HR tiles'
+    # side, at which a full-size SRResNet's activations filled this machine's 23 GB.
+    assert invoke("export", srresnet, "--onnx", "--fp16", "-o", tmp_path / "sr16.onnx").exit_code == 0
+    half = OnnxSampler(tmp_path / "sr16.onnx")
+    assert half.metadata["precision"] == "fp16"
+    for image, expected in zip(images, whole):
+        np.testing.assert_allclose(half.upscale([image])[0], expected, atol=2e-2)
+    assert example_inputs(Sampler.load(srresnet))["source"].shape == (16, ANY_SIZE_SIDE, ANY_SIZE_SIDE, 1)
     out = tmp_path / "up"
     result = invoke("upscale", srresnet, digits / "test", "-o", out)
     assert result.exit_code == 0, result.output
