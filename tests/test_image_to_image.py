@@ -41,12 +41,15 @@ def config(variant, data, steps=2, **overrides):
 
 @pytest.fixture(scope="module")
 def runs(paired, unpaired, tmp_path_factory):
-    """Each variant trained 2 steps with its paper defaults (jitter, history, decay) on tiny nets."""
-    from kgan.training import run_loop
+    """Each variant trained 2 steps by ``kgan train``, with its paper defaults (jitter, history, decay) on tiny nets."""
+    from kgan.rundir import RunDir
 
     root = tmp_path_factory.mktemp("runs")
-    return {variant: run_loop.train(config(variant, data_for(variant, paired, unpaired)), root / variant,
-                                    progress=False) for variant in VARIANTS}
+    tiny = [arg for name, value in TINY.items() for arg in (f"--{name.replace('_', '-')}", value)]
+    for variant in VARIANTS:
+        assert_ok(invoke("train", variant, "--data", data_for(variant, paired, unpaired), "--steps", 2, *tiny,
+                         "--no-progress", "--out", root / variant))
+    return {variant: RunDir.open(root / variant) for variant in VARIANTS}
 
 
 @pytest.mark.parametrize("variant, expected", [
@@ -237,16 +240,14 @@ def test_bad_settings_are_refused_in_one_line_before_anything_is_written(unpaire
     assert not (tmp_path / "run").exists()
 
 
-def test_the_cli_trains_translates_and_exports_a_cyclegan(unpaired, tmp_path):
+def test_the_cli_trains_translates_and_exports_a_cyclegan(runs, unpaired, tmp_path):
     pytest.importorskip("onnxruntime")
     from PIL import Image
 
     from kgan.export.onnx_sampler import OnnxSampler
     from kgan.sampling import Sampler
 
-    run = tmp_path / "run"
-    assert_ok(invoke("train", "cyclegan", "--data", f"unpaired:{unpaired}", "--steps", "2", "--width", "4",
-                     "--batch-size", "2", "--grid-size", "4", "--no-progress", "--out", run))
+    run = runs["cyclegan"].path  # trained by kgan train
     one_line_error(invoke("sample", run, "-n", "4", "-o", tmp_path / "noise.png"),
                    "translates images; use kgan translate")
     thick = np.load(unpaired)["b"][:2]
