@@ -155,8 +155,9 @@ def train(variant: str | None = None, data="mnist", *, labels=None, captions=Non
             a[i] pairs with b[i]). Arrays are saved in the run as data.npz, so the run resumes like any other.
         labels: class labels (N,) for an array ``data`` (conditional variants).
         captions: each image's captions for an array ``data`` of images (text-encoder, text2image): a list of N
-            strings or of N lists of strings (several captions of one image; their counts may differ). Saved
-            with the images in data.npz, as ``captions:FILE.npz`` holds them (``kgan.data.captions``).
+            strings or of N lists of strings (several captions of one image; their counts may differ), or an
+            (N, K) string array with ``""`` for none. Saved with the images in data.npz, as ``captions:FILE.npz``
+            holds them (``kgan.data.captions``).
         generator, discriminator: your own ``keras.Model``s: the generator takes an input named
             ``z`` and returns samples of the data's shape; the discriminator takes ``sample`` and
             returns logits. They are saved in the run (``networks/``), and every weight is drawn

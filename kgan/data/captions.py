@@ -46,15 +46,15 @@ def caption_table(captions, n: int) -> np.ndarray:
     Raises:
         KganError: not ``n`` rows, or a row that is neither a string nor a list of strings.
     """
-    if isinstance(captions, str) or not hasattr(captions, "__len__") or len(captions) != n:
-        got = f"{len(captions)} rows" if hasattr(captions, "__len__") and not isinstance(captions, str) else \
-            type(captions).__name__
+    given = None if isinstance(captions, str) or not hasattr(captions, "__iter__") else list(captions)
+    if given is None or len(given) != n:
+        got = type(captions).__name__ if given is None else f"{len(given)} rows"
         raise KganError(f"captions must be one row per image ({n}), each a caption or a list of captions; got {got}")
-    rows = [[row] if isinstance(row, str) else list(row) if isinstance(row, (list, tuple)) else None
-            for row in captions]
+    rows = [[row] if isinstance(row, str) else list(row) if isinstance(row, (list, tuple, np.ndarray)) else None
+            for row in given]
     bad = next((i for i, row in enumerate(rows) if row is None or not all(isinstance(c, str) for c in row)), None)
     if bad is not None:
-        raise KganError(f"captions of image {bad} are {captions[bad]!r}: give a string or a list of strings")
+        raise KganError(f"captions of image {bad} are {given[bad]!r}: give a string or a list of strings")
     most = max(map(len, rows), default=1)
     return np.array([row + [""] * (most - len(row)) for row in rows], dtype=str).reshape(n, most)
 
