@@ -1,7 +1,7 @@
 """Text to image, measured (docs/text-to-image.md): the text encoder's retrieval, then text2image's ablation.
 
     KERAS_BACKEND=torch python benchmarks/text_to_image.py OUT [--count 10000] [--encoder-steps 1000]
-        [--steps 2000] [--seeds 0,1,2] [--width 64] [--encoder-width 64] [--batch-size 64]
+        [--steps 2000] [--seeds 0,1,2] [--width 64] [--encoder-width 64] [--batch-size 64] [--features inception-fid]
 
 1. ``kgan data captions --from mnist -o OUT/data``: captioned MNIST on a 64x64 canvas, held-out colour x class pairs.
 2. ``kgan train text-encoder``; its caption-to-image retrieval top-1/top-5 on the test split (``kgan eval``).
@@ -12,6 +12,8 @@
      MNIST classifier on the object's crop, colour, background, position and size from the pixels) of one sample
      per caption, for captions of training images ("seen") and of the held-out colour x class pairs ("held out");
    - D's mean score (sigmoid) gap between held-out real images with their own caption and with a mismatched one.
+   - with ``--features inception-fid`` (``pip install 'kgan[fid]'``), each group's FID against its captions' real
+     images, beside the real images' own FID at the same size.
 4. A grid of captions x samples and an interpolation between two sentences, from the first GAN-INT-CLS run.
 
 Writes OUT/results.json and prints a Markdown table. Every command it runs is printed as it runs.
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--encoder-width", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--scored", type=int, default=500, help="captions scored per group")
+    parser.add_argument("--features", default=None, help="inception-fid: FIDs too")
     args = parser.parse_args()
 
     import kgan
@@ -112,7 +115,7 @@ def main() -> None:
                 run_kgan("train", "text2image", "--data", spec, "--text-encoder", str(encoder), "--steps",
                          str(args.steps), "--seed", str(seed), "--width", str(args.width), "--batch-size",
                          str(args.batch_size), "--out", str(run), "--no-progress", "--log-every", "100", *flags)
-            scores = evaluate_text_to_image(run, spec, args.scored, seed)
+            scores = evaluate_text_to_image(run, spec, args.scored, seed, features=args.features)
             results.setdefault("real images", {"seen": scores["real, seen"], "held out": scores["real, held out"]})
             entry = {"row": row, "seed": seed, "run": str(run), "accuracy": scores,
                      "d_gap": d_gap(run, test, np.random.default_rng(seed))}
@@ -128,13 +131,14 @@ def main() -> None:
     print(f"\nretrieval (held-out captions -> held-out images): top-1 {results['retrieval']['top1']:.3f}, "
           f"top-5 {results['retrieval']['top5']:.3f}")
     print("\n| model | seed | all right, seen | all right, held out | class (seen / held out) | colour | position | "
-          "D gap |\n|---|---|---|---|---|---|---|---|")
+          "D gap | FID (seen / held out) |\n|---|---|---|---|---|---|---|---|---|")
     for entry in [{"row": "real images", "seed": "-", "accuracy": results["real images"], "d_gap": float("nan")},
                   *results["runs"]]:
         seen, unseen = entry["accuracy"]["seen"], entry["accuracy"]["held out"]
         print(f"| {entry['row']} | {entry['seed']} | {seen['all']:.3f} | {unseen['all']:.3f} | "
               f"{seen['class']:.2f} / {unseen['class']:.2f} | {seen['colour']:.2f} / {unseen['colour']:.2f} | "
-              f"{seen['position']:.2f} / {unseen['position']:.2f} | {entry['d_gap']:.3f} |")
+              f"{seen['position']:.2f} / {unseen['position']:.2f} | {entry['d_gap']:.3f} | "
+              f"{seen.get('fid', float('nan')):.1f} / {unseen.get('fid', float('nan')):.1f} |")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,23 @@ def test_kgan_eval_scores_real_data_with_it(_network, mnist256_npz, tmp_path):
     assert scored["features_sha256"] == inception_fid.SHA256
     assert set(scored["values"]) == {"fid", "kid", "kid_std", "precision", "recall"}
     assert scored["values"]["fid"] > 0
+
+
+def test_kgan_eval_gives_a_text2image_run_fids_beside_its_attribute_scores(_network, tmp_path):
+    import json
+
+    from conformance import tiny_text_encoder
+
+    made = tmp_path / "captioned"
+    assert_ok(invoke("data", "captions", "--from", "mnist", "-o", made, "--count", 60))
+    assert_ok(invoke("train", "text2image", "--data", f"captions:{made}", "--out", tmp_path / "run", "--text-encoder",
+                     tiny_text_encoder(tmp_path), "--width", 4, "--batch-size", 8, "--steps", 1, "--no-progress"))
+    result = invoke("eval", tmp_path / "run", "--data", f"captions:{made}", "-n", 6, "--features", "inception-fid",
+                    "--json", tmp_path / "eval.json")
+    assert_ok(result)
+    assert "fid: inception-fid features" in result.output
+    scores = json.loads((tmp_path / "eval.json").read_text())
+    assert scores["features_sha256"] == inception_fid.SHA256
+    for group in ("seen", "held out"):
+        # A one-step generator's blobs are far from the real canvases: further than real images from real ones.
+        assert scores[group]["fid"] > scores[f"real, {group}"]["fid"] > 0

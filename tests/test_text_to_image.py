@@ -285,6 +285,8 @@ def test_kgan_eval_scores_a_text2image_run_by_the_attributes_its_samples_show(ro
         assert {scores[f"real, {group}"][name] for name in ("colour", "background", "position", "size")} == {1.0}
     refused = invoke("eval", tmp_path / "text2image", "--data", f"captions:{write_captions_npz(tmp_path / 'c.npz', 8)}")
     assert refused.exit_code != 0 and "made by kgan data captions" in refused.output
+    refused = invoke("eval", tmp_path / "text2image", "--data", f"captions:{made}", "--features", "mnist")
+    assert refused.exit_code != 0 and "mnist features take 28x28x1 images and the run's are 64x64x3" in refused.output
 
 
 def captioned_arrays(root):

@@ -59,7 +59,9 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
 
     A text2image RUN is scored on captioned data made by `kgan data captions` (--data captions:DIR): one
     sample per caption for N training images (seen) and N test images of the held-out colour x class pairs
-    (held out), and the share showing each attribute its caption names, measured from the pixels.
+    (held out), and the share showing each attribute its caption names, measured from the pixels; with
+    --features inception-fid (or --inception-weights FILE), each group's FID against its captions' real images,
+    beside the real images' own FID at the same size.
 
     A super-resolution RUN (srresnet, srgan) is scored on held-out high-resolution images (--data
     folder:DIR, whose LR inputs are made by bicubic downscaling, or sr:LR_DIR,HR_DIR): PSNR and SSIM on
@@ -100,13 +102,16 @@ def eval_command(run, real_data, data_spec, metrics, count, seed, features, ince
     if variant is not None and variant.conditions:  # it generates from sentences (text2image)
         from kgan.metrics.text_to_image import evaluate_text_to_image
 
-        if not data_spec or metrics or features or inception_weights:
+        if not data_spec or metrics:
             raise KganError("a text2image run is scored by the attributes its samples show, on captioned data made by "
-                            "kgan data captions: give --data captions:DIR (and -n, --seed) alone")
-        result = evaluate_text_to_image(run, data_spec, count or 500, seed)
+                            "kgan data captions: give --data captions:DIR (and -n, --seed; --features inception-fid "
+                            "or --inception-weights FILE for FIDs)")
+        result = evaluate_text_to_image(run, data_spec, count or 500, seed, features, inception_weights)
         at_step = f" at step {result['step']}" if result["step"] is not None else ""
+        fids = f"; fid: {result['features']} features, real: a half of the real images against the other" \
+            if "features" in result else ""
         click.echo(f"{result['source']}{at_step}: one sample per caption, attributes measured from the pixels "
-                   f"(real: the captions' own images)")
+                   f"(real: the captions' own images){fids}")
         for name in ("seen", "held out", "real, seen", "real, held out"):
             click.echo(f"{name} ({result[name]['images']} captions):")
             click.echo("\n".join(format_values({k: v for k, v in result[name].items() if k != "images"})))

@@ -5,7 +5,10 @@ One sample per caption (the first caption of each scored image), for ``count`` t
 attribute combinations were trained on) and ``count`` test images whose colour x class pair was held out of
 training ("held out": does conditioning compose?). Each sample's attributes are measured back from its pixels
 (``kgan.metrics.attributes``: class by the pinned classifier of the set's source on the object's crop; colour,
-background, position and size from the pixels), beside the same for the real images of those captions.
+background, position and size from the pixels), beside the same for the real images of those captions. With a
+feature network (``features``: ``inception-fid``, the standard FID network; or ``inception_weights``), each group
+also gets the FID of its samples against the real images of its captions, beside the real-vs-real FID at the same
+size (``kgan.metrics.translation.fid_with_baseline``: a half of the real images is the reference).
 """
 
 from __future__ import annotations
@@ -27,13 +30,17 @@ def scored_rows(dataset, rows: np.ndarray) -> tuple[list[str], list[dict]]:
     return decode(dataset.captions[rows, 0]), [dataset.attributes[i] for i in rows]
 
 
-def evaluate_text_to_image(path, data_spec: str, count: int = 500, seed: int = 0) -> dict:
+def evaluate_text_to_image(path, data_spec: str, count: int = 500, seed: int = 0, features: str | None = None,
+                           inception_weights: str | None = None) -> dict:
     """Attribute accuracy of the text2image run ``path`` on ``data_spec`` (``captions:DIR`` of ``kgan data
-    captions``): ``{"seen": {...}, "held out": {...}, "real": {...}}`` of ``kgan.metrics.attributes``' shares."""
+    captions``): ``{"seen": {...}, "held out": {...}, "real, seen": {...}, "real, held out": {...}}`` of
+    ``kgan.metrics.attributes``' shares, and ``fid`` in each where ``features`` or ``inception_weights`` name a
+    network (``kgan.metrics.translation.feature_net``)."""
     import kgan
     from kgan import data
     from kgan.data.captions import load_test_split
     from kgan.metrics.attributes import attribute_accuracy
+    from kgan.metrics.translation import feature_net, fid_with_baseline
 
     spec = data.absolute_spec(data_spec)
     directory = Path(spec.partition(":")[2]) if spec.startswith("captions:") else None
@@ -51,10 +58,15 @@ def evaluate_text_to_image(path, data_spec: str, count: int = 500, seed: int = 0
     picked = {"seen": (train, rng.choice(len(train.x), min(count, len(train.x)), replace=False)),
               "held out": (test, rng.choice(unseen, min(count, len(unseen)), replace=False))}
     run = kgan.load(path)
-    result = {"source": str(path), "reference": spec, "step": run.sampler.meta.get("position", {}).get("step")}
+    net = feature_net(features, inception_weights, train.sample_shape) if features or inception_weights else None
+    result = {"source": str(path), "reference": spec, "step": run.sampler.meta.get("position", {}).get("step"),
+              **(net.describe() if net else {})}
     for name, (dataset, rows) in picked.items():
         captions, wanted = scored_rows(dataset, rows)
         samples = run.sample(len(captions), seed=seed, text=captions)
         result[name] = attribute_accuracy(samples, wanted, record["source"])
         result[f"real, {name}"] = attribute_accuracy(dataset.x[rows], wanted, record["source"])
+        if net:
+            result[name]["fid"], result[f"real, {name}"]["fid"] = fid_with_baseline(
+                net.extract(samples)[0], net.extract(dataset.x[rows])[0])
     return result

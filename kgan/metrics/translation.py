@@ -128,8 +128,9 @@ def feature_net(features: str | None, inception_weights: str | None, sample_shap
                         f"{' or '.join(sorted(pinned))} (kgan metrics list), or --inception-weights FILE")
     net = load_feature_net(features)
     if net.sample_shape != tuple(sample_shape):
-        raise KganError(f"the {features} features take {'x'.join(map(str, net.sample_shape))} images and the "
-                        f"run translates {'x'.join(map(str, sample_shape))}; pass --inception-weights FILE")
+        raise KganError(f"the {features} features take {'x'.join(map(str, net.sample_shape))} images and the run's "
+                        f"are {'x'.join(map(str, sample_shape))}; pass --features inception-fid or --inception-weights "
+                        f"FILE")
     return net
 
 
