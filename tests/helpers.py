@@ -24,6 +24,11 @@ def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+def as_options(settings: dict) -> list:
+    """``settings`` by TrainConfig name as ``kgan train`` options: ``{"batch_size": 4}`` -> ``["--batch-size", 4]``."""
+    return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
+
+
 def tiny_config(**overrides):
     """A variant (default dcgan) small enough for JAX on CPU: a few channels, a short z, tiny batches.
 

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 from conformance import VARIANTS, tiny_data, tiny_settings
-from helpers import tiny_config
+from helpers import as_options, tiny_config
 
 from kgan.export.onnx_sampler import OnnxSampler
 from kgan.training import run_loop
@@ -30,10 +30,6 @@ def kgan(*args, backend):
     env = {**os.environ, "KERAS_BACKEND": backend}
     result = subprocess.run([sys.executable, "-m", "kgan", *map(str, args)], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
-
-
-def as_options(settings: dict) -> list[str]:
-    return [arg for name, value in settings.items() for arg in (f"--{name.replace('_', '-')}", value)]
 
 
 # Settings that reach a variant's less common code, on top of the harness' tiny settings.

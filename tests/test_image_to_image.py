@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conformance import data_kind
-from helpers import assert_ok, invoke, one_line_error, write_translation_npz
+from helpers import as_options, assert_ok, invoke, one_line_error, write_translation_npz
 
 from kgan.variants import get_variant, list_variants
 
@@ -45,10 +45,9 @@ def runs(paired, unpaired, tmp_path_factory):
     from kgan.rundir import RunDir
 
     root = tmp_path_factory.mktemp("runs")
-    tiny = [arg for name, value in TINY.items() for arg in (f"--{name.replace('_', '-')}", value)]
     for variant in VARIANTS:
-        assert_ok(invoke("train", variant, "--data", data_for(variant, paired, unpaired), "--steps", 2, *tiny,
-                         "--no-progress", "--out", root / variant))
+        assert_ok(invoke("train", variant, "--data", data_for(variant, paired, unpaired), "--steps", 2,
+                         *as_options(TINY), "--no-progress", "--out", root / variant))
     return {variant: RunDir.open(root / variant) for variant in VARIANTS}
 
 
